@@ -1,0 +1,51 @@
+package dev.bpfhook.container;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Cgroup id to path ("/system.slice/foo.service"). The kernel reports ids; a
+ * person wants names. The map is rebuilt by walking the hierarchy when an
+ * unknown id shows up, at most once per {@code minRescanNanos}, so a flood of
+ * unknown (already removed) cgroups cannot turn into a flood of walks.
+ */
+public final class CgroupNames {
+    private static final long MIN_RESCAN_NANOS = 1_000_000_000L;
+
+    private final CgroupV2 hierarchy;
+    private final Map<Long, String> names = new HashMap<>();
+    private long lastScan = System.nanoTime() - MIN_RESCAN_NANOS;
+
+    public CgroupNames(CgroupV2 hierarchy) {
+        this.hierarchy = hierarchy;
+    }
+
+    /** The cgroup's path below the root, or "cgroup:ID" when it is gone or unknown. */
+    public synchronized String nameOf(long id) {
+        String name = names.get(id);
+        if (name == null && System.nanoTime() - lastScan >= MIN_RESCAN_NANOS) {
+            rescan();
+            name = names.get(id);
+        }
+        return name != null ? name : "cgroup:" + id;
+    }
+
+    private void rescan() {
+        lastScan = System.nanoTime();
+        try (Stream<Path> dirs = Files.walk(hierarchy.mount())) {
+            dirs.filter(Files::isDirectory).forEach(dir -> {
+                try {
+                    names.put(CgroupV2.id(dir), hierarchy.name(dir));
+                } catch (IOException | RuntimeException gone) {
+                    // removed while we walked: it will be unknown, which is the truth
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            // an unreadable hierarchy leaves names as ids
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.bpfhook.event;
+
+/** Why a connect failed, from the socket's errno when SYN_SENT ended in CLOSE. */
+public enum ConnectFailure {
+    REFUSED("refused"),
+    TIMED_OUT("timed out"),
+    UNREACHABLE("unreachable"),
+    RESET("reset"),
+    OTHER("other");
+
+    private static final int ECONNRESET = 104;
+    private static final int ENETUNREACH = 101;
+    private static final int ETIMEDOUT = 110;
+    private static final int ECONNREFUSED = 111;
+    private static final int EHOSTUNREACH = 113;
+
+    private final String text;
+
+    ConnectFailure(String text) {
+        this.text = text;
+    }
+
+    public String text() {
+        return text;
+    }
+
+    public static ConnectFailure ofErrno(int errno) {
+        switch (errno) {
+            case ECONNREFUSED:
+                return REFUSED;
+            case ETIMEDOUT:
+                return TIMED_OUT;
+            case EHOSTUNREACH:
+            case ENETUNREACH:
+                return UNREACHABLE;
+            case ECONNRESET:
+                return RESET;
+            default:
+                return OTHER;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.bpfhook.kernel;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A libbpf object opened from the ELF bytes shipped in the jar: configure it,
+ * load it into the kernel, attach its programs, close it.
+ */
+final class BpfObject implements AutoCloseable {
+    private static final int BTF_KIND_VAR = 14;
+    private static final int BTF_KIND_DATASEC = 15;
+
+    private final LibBpf bpf;
+    /** libbpf parses the ELF from this buffer until load: keep it alive. */
+    private final Memory elf;
+    private final Memory objectName;
+    private Pointer object;
+
+    private BpfObject(LibBpf bpf, Memory elf, Memory objectName, Pointer object) {
+        this.bpf = bpf;
+        this.elf = elf;
+        this.objectName = objectName;
+        this.object = object;
+    }
+
+    static BpfObject open(byte[] elfBytes, String name) throws BpfException {
+        LibBpf bpf = Libs.bpf();
+        LibbpfLog.install(bpf);
+        Memory elf = new Memory(elfBytes.length);
+        elf.write(0, elfBytes, 0, elfBytes.length);
+        // struct bpf_object_open_opts { size_t sz; const char *object_name; ... }:
+        // libbpf reads only the first sz bytes, so naming the object needs no more
+        Memory objectName = new Memory(name.length() + 1L);
+        objectName.setString(0, name);
+        Memory opts = new Memory(16);
+        opts.setLong(0, 16);
+        opts.setPointer(8, objectName);
+        LibbpfLog.drain();
+        Pointer object = bpf.bpf_object__open_mem(elf, elfBytes.length, opts);
+        if (object == null) {
+            int errno = Native.getLastError();
+            throw new BpfException("cannot open the BPF object: " + Libs.errnoText(errno), errno, LibbpfLog.drain());
+        }
+        return new BpfObject(bpf, elf, objectName, object);
+    }
+
+    boolean hasProgram(String name) {
+        return bpf.bpf_object__find_program_by_name(object, name) != null;
+    }
+
+    void setAutoload(String programName, boolean autoload) throws BpfException {
+        check(bpf.bpf_program__set_autoload(program(programName), autoload), "set autoload of " + programName);
+    }
+
+    void setMaxEntries(String mapName, int maxEntries) throws BpfException {
+        check(bpf.bpf_map__set_max_entries(map(mapName), maxEntries), "size map " + mapName);
+    }
+
+    int maxEntries(String mapName) throws BpfException {
+        return bpf.bpf_map__max_entries(map(mapName));
+    }
+
+    /**
+     * The bytes of a {@code const volatile} global in .rodata, writable until load:
+     * the way to hand the programs their configuration.
+     */
+    ByteBuffer rodataVariable(String variable) throws BpfException {
+        Pointer btf = bpf.bpf_object__btf(object);
+        if (btf == null) {
+            throw new BpfException("the BPF object has no BTF; rebuild it with clang -g");
+        }
+        int datasecId = bpf.btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+        if (datasecId < 0) {
+            throw new BpfException("the BPF object has no .rodata section");
+        }
+        Pointer datasec = bpf.btf__type_by_id(btf, datasecId);
+        int vlen = datasec.getInt(4) & 0xffff; // struct btf_type { name_off; info; size; }
+        for (int i = 0; i < vlen; i++) {
+            long secinfo = 12 + 12L * i; // struct btf_var_secinfo { type; offset; size; }
+            int typeId = datasec.getInt(secinfo);
+            int offset = datasec.getInt(secinfo + 4);
+            int size = datasec.getInt(secinfo + 8);
+            Pointer var = bpf.btf__type_by_id(btf, typeId);
+            int kind = (var.getInt(4) >>> 24) & 0x1f;
+            if (kind == BTF_KIND_VAR && variable.equals(bpf.btf__name_by_offset(btf, var.getInt(0)))) {
+                LongByReference rodataSize = new LongByReference();
+                Pointer rodata = bpf.bpf_map__initial_value(map(".rodata"), rodataSize);
+                if (rodata == null || offset + size > rodataSize.getValue()) {
+                    throw new BpfException("cannot write the BPF configuration into .rodata");
+                }
+                return rodata.getByteBuffer(offset, size).order(ByteOrder.nativeOrder());
+            }
+        }
+        throw new BpfException("the BPF object has no variable " + variable);
+    }
+
+    /** Loads every program whose autoload is on; on failure, libbpf's log says which and why. */
+    void load() throws BpfException {
+        LibbpfLog.drain();
+        int rc = bpf.bpf_object__load(object);
+        if (rc < 0) {
+            throw new BpfException("loading the BPF programs failed: " + Libs.errnoText(-rc), -rc, LibbpfLog.drain());
+        }
+    }
+
+    Link attach(String programName) throws BpfException {
+        LibbpfLog.drain();
+        Pointer link = bpf.bpf_program__attach(program(programName));
+        if (link == null) {
+            int errno = Native.getLastError();
+            throw new BpfException("attaching " + programName + " failed: " + Libs.errnoText(errno), errno,
+                    LibbpfLog.drain());
+        }
+        return new Link(programName, link);
+    }
+
+    Link attachCgroup(String programName, int cgroupFd) throws BpfException {
+        LibbpfLog.drain();
+        Pointer link = bpf.bpf_program__attach_cgroup(program(programName), cgroupFd);
+        if (link == null) {
+            int errno = Native.getLastError();
+            throw new BpfException("attaching " + programName + " to the cgroup failed: " + Libs.errnoText(errno),
+                    errno, LibbpfLog.drain());
+        }
+        return new Link(programName, link);
+    }
+
+    int mapFd(String mapName) throws BpfException {
+        int fd = bpf.bpf_map__fd(map(mapName));
+        if (fd < 0) {
+            throw new BpfException("map " + mapName + " is not loaded");
+        }
+        return fd;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (object != null) {
+            bpf.bpf_object__close(object);
+            object = null;
+        }
+    }
+
+    private Pointer program(String name) throws BpfException {
+        Pointer program = bpf.bpf_object__find_program_by_name(object, name);
+        if (program == null) {
+            throw new BpfException("the BPF object has no program " + name);
+        }
+        return program;
+    }
+
+    private Pointer map(String name) throws BpfException {
+        Pointer map = bpf.bpf_object__find_map_by_name(object, name);
+        if (map == null) {
+            throw new BpfException("the BPF object has no map " + name);
+        }
+        return map;
+    }
+
+    private static void check(int rc, String what) throws BpfException {
+        if (rc < 0) {
+            throw new BpfException("cannot " + what + ": " + Libs.errnoText(-rc), -rc, "");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.bpfhook.kernel;
+
+import java.nio.file.Path;
+
+/** What the kernel side needs to know before load: the scope and the sizes of its tables. */
+public final class HookSettings {
+    private final Path scopeCgroup;
+    private final long scopeCgroupId;
+    private final int scopeLevel;
+    private final int ringBytes;
+    private final int connectionTableSize;
+    private final int wakeupBytes;
+    private final boolean allStates;
+
+    /**
+     * @param scopeCgroup         directory of the monitored cgroup v2
+     * @param scopeCgroupId       its id (the directory's inode)
+     * @param scopeLevel          its depth below the cgroup v2 root (root: 0)
+     * @param ringBytes           ring-buffer size, a power of two and a multiple of the page size
+     * @param connectionTableSize connections tracked at once in the kernel
+     * @param allStates           an event per TCP transition, not only to ESTABLISHED and CLOSE
+     */
+    public HookSettings(Path scopeCgroup, long scopeCgroupId, int scopeLevel, int ringBytes,
+            int connectionTableSize, boolean allStates) {
+        this.scopeCgroup = scopeCgroup;
+        this.scopeCgroupId = scopeCgroupId;
+        this.scopeLevel = scopeLevel;
+        this.ringBytes = ringBytes;
+        this.connectionTableSize = connectionTableSize;
+        // wake the consumer early enough that a burst cannot fill the ring before it runs
+        this.wakeupBytes = Math.max(4096, ringBytes / 8);
+        this.allStates = allStates;
+    }
+
+    public Path scopeCgroup() {
+        return scopeCgroup;
+    }
+
+    public long scopeCgroupId() {
+        return scopeCgroupId;
+    }
+
+    public int scopeLevel() {
+        return scopeLevel;
+    }
+
+    public int ringBytes() {
+        return ringBytes;
+    }
+
+    public int connectionTableSize() {
+        return connectionTableSize;
+    }
+
+    public int wakeupBytes() {
+        return wakeupBytes;
+    }
+
+    public boolean allStates() {
+        return allStates;
+    }
+}

@@ -1,0 +1,279 @@
+package dev.bpfhook.kernel;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The kernel side, loaded and attached: bpfhook.bpf.o from the jar, configured
+ * for one scope, with the best tier of each {@link Hook} this kernel offers.
+ * Closing it detaches everything.
+ */
+public final class KernelHooks implements AutoCloseable {
+    public static final String OBJECT_RESOURCE = "/dev/bpfhook/bpf/bpfhook.bpf.o";
+
+    /* struct bh_config in bpf/bpfhook.h (AbiLayoutTest checks these offsets) */
+    static final String CONFIG_VARIABLE = "bh_config";
+    static final int CONFIG_SIZE = 24;
+    static final int CONFIG_SCOPE_CGROUP_ID = 0;
+    static final int CONFIG_SCOPE_LEVEL = 8;
+    static final int CONFIG_WAKEUP_BYTES = 12;
+    static final int CONFIG_ALL_STATES = 16;
+
+    /** Value sizes of the per-CPU maps: struct bh_counters and struct bh_stats. */
+    private static final int COUNTERS_SIZE = 104;
+    private static final int STATS_SIZE = 32;
+
+    private static final Pattern FAILED_PROGRAM = Pattern.compile("prog '([A-Za-z0-9_]+)': (?:failed to load|BPF program load failed)");
+    private static final int EPERM = 1;
+
+    private final BpfObject object;
+    private final List<Link> links;
+    private final List<HookStatus> hooks;
+    private final RingBuffer ringBuffer;
+    private final PerCpuMap cgroupCounters;
+    private final PerCpuMap netnsCounters;
+    private final PerCpuMap globalStats;
+
+    private KernelHooks(BpfObject object, List<Link> links, List<HookStatus> hooks, RingBuffer ringBuffer,
+            PerCpuMap cgroupCounters, PerCpuMap netnsCounters, PerCpuMap globalStats) {
+        this.object = object;
+        this.links = links;
+        this.hooks = Collections.unmodifiableList(hooks);
+        this.ringBuffer = ringBuffer;
+        this.cgroupCounters = cgroupCounters;
+        this.netnsCounters = netnsCounters;
+        this.globalStats = globalStats;
+    }
+
+    /**
+     * Loads and attaches the programs for {@code settings}.
+     *
+     * @throws BpfException with a one-line cause and fix when a required hook
+     *                      cannot be attached; nothing stays attached then
+     */
+    public static KernelHooks start(HookSettings settings) throws BpfException {
+        requireBtf();
+        byte[] elf = readObject();
+        Map<Hook.Tier, String> unloadable = new LinkedHashMap<>();
+        BpfObject object = loadWithTiers(elf, settings, unloadable);
+        List<Link> links = new ArrayList<>();
+        try {
+            List<HookStatus> hooks = attachAll(object, settings, unloadable, links);
+            RingBuffer ring = new RingBuffer(object.mapFd("events"), object.maxEntries("events"));
+            PerCpuMap cgroups = new PerCpuMap(object.mapFd("cgroup_counters"), COUNTERS_SIZE);
+            PerCpuMap netns = new PerCpuMap(object.mapFd("netns_counters"), COUNTERS_SIZE);
+            PerCpuMap stats = new PerCpuMap(object.mapFd("global_stats"), STATS_SIZE);
+            return new KernelHooks(object, links, hooks, ring, cgroups, netns, stats);
+        } catch (BpfException | RuntimeException e) {
+            links.forEach(Link::close);
+            object.close();
+            throw e;
+        }
+    }
+
+    public List<HookStatus> hooks() {
+        return hooks;
+    }
+
+    public RingBuffer ringBuffer() {
+        return ringBuffer;
+    }
+
+    /** struct bh_counters per cgroup id. */
+    public PerCpuMap cgroupCounters() {
+        return cgroupCounters;
+    }
+
+    /** struct bh_counters per network-namespace cookie. */
+    public PerCpuMap netnsCounters() {
+        return netnsCounters;
+    }
+
+    /** struct bh_stats at key 0. */
+    public PerCpuMap globalStats() {
+        return globalStats;
+    }
+
+    /** Detaches every program and frees the maps; call after the ring's consumer stopped. */
+    @Override
+    public void close() {
+        links.forEach(Link::close);
+        ringBuffer.close();
+        object.close();
+    }
+
+    private static void requireBtf() throws BpfException {
+        if (!Files.isReadable(Paths.get("/sys/kernel/btf/vmlinux"))) {
+            throw new BpfException("this kernel has no BTF (/sys/kernel/btf/vmlinux is missing), which CO-RE "
+                    + "programs need; use a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)");
+        }
+    }
+
+    private static byte[] readObject() throws BpfException {
+        try (InputStream in = KernelHooks.class.getResourceAsStream(OBJECT_RESOURCE)) {
+            if (in == null) {
+                throw new BpfException("the BPF object " + OBJECT_RESOURCE + " is missing from the jar; rebuild it");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new BpfException("cannot read the BPF object from the jar: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Loads the object; when a program of an optional or lower-preference tier
+     * fails verification or load, turns that tier off and loads again.
+     */
+    private static BpfObject loadWithTiers(byte[] elf, HookSettings settings, Map<Hook.Tier, String> unloadable)
+            throws BpfException {
+        while (true) {
+            BpfObject object = BpfObject.open(elf, "bpfhook");
+            try {
+                configure(object, settings);
+                for (Hook.Tier tier : unloadable.keySet()) {
+                    for (String program : tier.programs()) {
+                        object.setAutoload(program, false);
+                    }
+                }
+                object.load();
+                return object;
+            } catch (BpfException e) {
+                object.close();
+                Hook.Tier culprit = tierOfFailedProgram(e.detail());
+                if (culprit == null || unloadable.containsKey(culprit) || isLastTierOfRequiredHook(culprit, unloadable)) {
+                    throw explainLoadFailure(e, culprit);
+                }
+                unloadable.put(culprit, "load failed: " + Libs.errnoText(e.errno()));
+            }
+        }
+    }
+
+    private static void configure(BpfObject object, HookSettings settings) throws BpfException {
+        ByteBuffer config = object.rodataVariable(CONFIG_VARIABLE);
+        if (config.capacity() != CONFIG_SIZE) {
+            throw new BpfException("the BPF object's configuration does not match this agent (size "
+                    + config.capacity() + ", expected " + CONFIG_SIZE + "); rebuild the agent");
+        }
+        config.putLong(CONFIG_SCOPE_CGROUP_ID, settings.scopeCgroupId());
+        config.putInt(CONFIG_SCOPE_LEVEL, settings.scopeLevel());
+        config.putInt(CONFIG_WAKEUP_BYTES, settings.wakeupBytes());
+        config.putInt(CONFIG_ALL_STATES, settings.allStates() ? 1 : 0);
+        object.setMaxEntries("events", settings.ringBytes());
+        object.setMaxEntries("connections", settings.connectionTableSize());
+    }
+
+    private static Hook.Tier tierOfFailedProgram(String log) {
+        Matcher m = FAILED_PROGRAM.matcher(log);
+        if (!m.find()) {
+            return null;
+        }
+        String program = m.group(1);
+        for (Hook hook : Hook.values()) {
+            for (Hook.Tier tier : hook.tiers()) {
+                if (tier.programs().contains(program)) {
+                    return tier;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean isLastTierOfRequiredHook(Hook.Tier tier, Map<Hook.Tier, String> unloadable) {
+        for (Hook hook : Hook.values()) {
+            if (hook.tiers().contains(tier) && hook.required()) {
+                return hook.tiers().stream().filter(t -> t != tier && !unloadable.containsKey(t)).count() == 0;
+            }
+        }
+        return false;
+    }
+
+    private static BpfException explainLoadFailure(BpfException e, Hook.Tier tier) {
+        String what = tier == null ? "the BPF programs" : "the " + tier.name() + " program";
+        String message;
+        if (e.errno() == EPERM) {
+            message = "the kernel refused to load " + what + " (" + Libs.errnoText(EPERM) + "): run as root, or "
+                    + "grant CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN";
+        } else {
+            message = "the kernel rejected " + what + " (" + Libs.errnoText(e.errno()) + "); this kernel may be "
+                    + "too old (bpfhook needs 5.8 or later with BTF); the verifier's log follows with --verbose";
+        }
+        return new BpfException(message, e.errno(), e.detail());
+    }
+
+    private static List<HookStatus> attachAll(BpfObject object, HookSettings settings,
+            Map<Hook.Tier, String> unloadable, List<Link> links) throws BpfException {
+        Map<Hook, HookStatus> statuses = new EnumMap<>(Hook.class);
+        int cgroupFd = openCgroup(settings.scopeCgroup());
+        try {
+            for (Hook hook : Hook.values()) {
+                List<String> skipped = new ArrayList<>();
+                Hook.Tier chosen = null;
+                for (Hook.Tier tier : hook.tiers()) {
+                    if (unloadable.containsKey(tier)) {
+                        skipped.add(tier.name() + ": " + unloadable.get(tier));
+                        continue;
+                    }
+                    try {
+                        links.addAll(attachTier(object, tier, cgroupFd));
+                        chosen = tier;
+                        break;
+                    } catch (BpfException e) {
+                        skipped.add(tier.name() + ": " + e.getMessage());
+                    }
+                }
+                if (chosen == null && hook.required()) {
+                    throw new BpfException("cannot attach the " + hook.label() + " hook: " + String.join("; ", skipped)
+                            + fixFor(skipped));
+                }
+                statuses.put(hook, new HookStatus(hook, chosen, skipped));
+            }
+        } finally {
+            Libs.c().close(cgroupFd);
+        }
+        return new ArrayList<>(statuses.values());
+    }
+
+    private static String fixFor(List<String> reasons) {
+        String all = String.join(" ", reasons);
+        if (all.contains("tracepoint") && !Files.isDirectory(Paths.get("/sys/kernel/tracing/events"))) {
+            return "; mount tracefs: mount -t tracefs nodev /sys/kernel/tracing";
+        }
+        return "";
+    }
+
+    /** Attaches all programs of a tier, or none of them. */
+    private static List<Link> attachTier(BpfObject object, Hook.Tier tier, int cgroupFd) throws BpfException {
+        List<Link> attached = new ArrayList<>();
+        try {
+            for (String program : tier.programs()) {
+                attached.add(tier.onCgroup() ? object.attachCgroup(program, cgroupFd) : object.attach(program));
+            }
+            return attached;
+        } catch (BpfException e) {
+            attached.forEach(Link::close);
+            throw e;
+        }
+    }
+
+    private static int openCgroup(Path cgroup) throws BpfException {
+        int fd = Libs.c().open(cgroup.toString(), LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
+        if (fd < 0) {
+            int errno = com.sun.jna.Native.getLastError();
+            throw new BpfException("cannot open cgroup " + cgroup + ": " + Libs.errnoText(errno)
+                    + "; pass an existing cgroup v2 directory", errno, "");
+        }
+        return fd;
+    }
+}

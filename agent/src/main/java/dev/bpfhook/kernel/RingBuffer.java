@@ -1,0 +1,169 @@
+package dev.bpfhook.kernel;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Reads a BPF ring buffer with no native call per record: the ring is mapped
+ * into this process and read with acquire/release ordering, as libbpf's
+ * ring_buffer__consume does in C. A native call is made only to sleep (epoll)
+ * when the ring is empty.
+ *
+ * <p>Layout (kernel/bpf/ringbuf.c): page 0 holds consumer_pos (ours to write);
+ * the next page holds producer_pos, followed by the data, which the kernel maps
+ * twice in a row so that a record wrapping the end reads contiguously. Each
+ * record has an 8-byte header: a 32-bit length with BUSY and DISCARD flags.
+ *
+ * <p>One thread consumes; {@link #close()} may come from another thread once
+ * that consumer has stopped.
+ */
+public final class RingBuffer implements AutoCloseable {
+    private static final int BUSY_BIT = 1 << 31;
+    private static final int DISCARD_BIT = 1 << 30;
+    private static final int HEADER_SIZE = 8;
+    /** Publishing consumer_pos once per drain lets a fast producer overrun the ring. */
+    private static final int PUBLISH_EVERY = 256;
+
+    private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
+
+    private final LibC libc = Libs.c();
+    private final long pageSize;
+    private final long mask;
+    private final Pointer consumerMapping;
+    private final Pointer producerMapping;
+    private final long producerMappingLength;
+    private final ByteBuffer consumerPage;
+    private final ByteBuffer producerAndData;
+    private final int dataStart;
+    private final int epollFd;
+    private final Memory epollEvents = new Memory(16);
+    private long consumerPos;
+    private boolean closed;
+
+    RingBuffer(int mapFd, int size) throws BpfException {
+        if (Integer.bitCount(size) != 1) {
+            throw new BpfException("ring buffer size " + size + " is not a power of two");
+        }
+        pageSize = libc.getpagesize();
+        mask = size - 1L;
+        producerMappingLength = pageSize + 2L * size;
+        if (producerMappingLength > Integer.MAX_VALUE) {
+            throw new BpfException("ring buffer of " + size + " bytes is too large to map (at most 512 MiB)");
+        }
+        consumerMapping = map(mapFd, pageSize, LibC.PROT_READ | LibC.PROT_WRITE, 0);
+        Pointer producer;
+        try {
+            producer = map(mapFd, producerMappingLength, LibC.PROT_READ, pageSize);
+        } catch (BpfException e) {
+            libc.munmap(consumerMapping, pageSize);
+            throw e;
+        }
+        producerMapping = producer;
+        consumerPage = consumerMapping.getByteBuffer(0, pageSize).order(ByteOrder.nativeOrder());
+        // the kernel maps this part read-only: a write would be SIGSEGV, so make it impossible
+        producerAndData = producerMapping.getByteBuffer(0, producerMappingLength).asReadOnlyBuffer()
+                .order(ByteOrder.nativeOrder());
+        dataStart = (int) pageSize;
+        consumerPos = (long) LONGS.getAcquire(consumerPage, 0);
+        epollFd = createEpoll(mapFd);
+    }
+
+    /**
+     * Hands every committed record to {@code sink}, in order, and frees their space.
+     *
+     * @return the number of records consumed (discarded ones included)
+     */
+    public int drain(RecordSink sink) {
+        long producerPos = (long) LONGS.getAcquire(producerAndData, 0);
+        long pos = consumerPos;
+        int count = 0;
+        while (pos < producerPos) {
+            int header = dataStart + (int) (pos & mask);
+            int lengthWord = (int) INTS.getAcquire(producerAndData, header);
+            if ((lengthWord & BUSY_BIT) != 0) {
+                break; // reserved but not yet committed: the next drain takes it
+            }
+            int length = lengthWord & ~(BUSY_BIT | DISCARD_BIT);
+            if ((lengthWord & DISCARD_BIT) == 0) {
+                sink.accept(producerAndData, header + HEADER_SIZE, length);
+            }
+            pos += (length + HEADER_SIZE + 7) & ~7L;
+            count++;
+            if (count % PUBLISH_EVERY == 0) {
+                LONGS.setRelease(consumerPage, 0, pos);
+            }
+            if (pos >= producerPos) {
+                producerPos = (long) LONGS.getAcquire(producerAndData, 0);
+            }
+        }
+        if (pos != consumerPos) {
+            LONGS.setRelease(consumerPage, 0, pos);
+            consumerPos = pos;
+        }
+        return count;
+    }
+
+    /** Bytes committed or reserved by producers and not yet consumed. */
+    public long pendingBytes() {
+        return (long) LONGS.getAcquire(producerAndData, 0) - consumerPos;
+    }
+
+    /**
+     * Sleeps until the kernel wakes us (the backlog crossed the wakeup threshold)
+     * or the timeout passes. Returns at once if records are waiting.
+     */
+    public void await(int timeoutMs) {
+        int rc = libc.epoll_wait(epollFd, epollEvents, 1, timeoutMs);
+        if (rc < 0 && Native.getLastError() != LibC.EINTR) {
+            // never spin on a broken epoll: fall back to sleeping
+            try {
+                Thread.sleep(timeoutMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        libc.close(epollFd);
+        libc.munmap(producerMapping, producerMappingLength);
+        libc.munmap(consumerMapping, pageSize);
+    }
+
+    private Pointer map(int fd, long length, int prot, long offset) throws BpfException {
+        Pointer p = libc.mmap(null, length, prot, LibC.MAP_SHARED, fd, offset);
+        if (p == null || Pointer.nativeValue(p) == LibC.MAP_FAILED) {
+            int errno = Native.getLastError();
+            throw new BpfException("cannot map the ring buffer: " + Libs.errnoText(errno), errno, "");
+        }
+        return p;
+    }
+
+    private int createEpoll(int mapFd) throws BpfException {
+        int fd = libc.epoll_create1(LibC.EPOLL_CLOEXEC);
+        if (fd < 0) {
+            throw new BpfException("epoll_create1 failed: " + Libs.errnoText(Native.getLastError()));
+        }
+        // struct epoll_event { u32 events; u64 data; }: events is first on every ABI
+        Memory event = new Memory(16);
+        event.clear();
+        event.setInt(0, LibC.EPOLLIN);
+        if (libc.epoll_ctl(fd, LibC.EPOLL_CTL_ADD, mapFd, event) < 0) {
+            int errno = Native.getLastError();
+            libc.close(fd);
+            throw new BpfException("epoll_ctl on the ring buffer failed: " + Libs.errnoText(errno));
+        }
+        return fd;
+    }
+}

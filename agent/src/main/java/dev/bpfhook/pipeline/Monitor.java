@@ -1,0 +1,152 @@
+package dev.bpfhook.pipeline;
+
+import dev.bpfhook.event.Abi;
+import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.event.EventDecoder;
+import dev.bpfhook.event.EventListener;
+import dev.bpfhook.event.KernelCounters;
+import dev.bpfhook.event.KernelStats;
+import dev.bpfhook.kernel.BpfException;
+import dev.bpfhook.kernel.HookSettings;
+import dev.bpfhook.kernel.HookStatus;
+import dev.bpfhook.kernel.KernelHooks;
+import dev.bpfhook.kernel.PerCpuMap;
+import dev.bpfhook.kernel.RingBuffer;
+import dev.bpfhook.track.ConnectionTable;
+import dev.bpfhook.track.EventCounters;
+import dev.bpfhook.track.MonitorSnapshot;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The one data path: kernel hooks, then the ring-buffer thread that decodes
+ * each record and hands it to the listeners (the connection table first).
+ * Start it, read snapshots, close it; closing stops the thread and detaches
+ * every hook.
+ */
+public final class Monitor implements AutoCloseable {
+    /** Longest wait for records when the kernel did not wake us: bounds an event's delay. */
+    static final int POLL_TIMEOUT_MS = 10;
+
+    private final KernelHooks hooks;
+    private final ConnectionTable table;
+    private final List<EventListener> listeners = new CopyOnWriteArrayList<>();
+    private final EventCounters counters = new EventCounters();
+    private final EventDecoder decoder = new EventDecoder();
+    private final Thread ringThread;
+    /** Held while reading the ring, so that close() cannot unmap it under a reader. */
+    private final Object ringLock = new Object();
+    private volatile boolean running = true;
+
+    private Monitor(KernelHooks hooks, ConnectionTable table) {
+        this.hooks = hooks;
+        this.table = table;
+        this.listeners.add(table);
+        this.ringThread = new Thread(this::consume, "bpfhook-ring");
+        this.ringThread.setDaemon(true);
+    }
+
+    /**
+     * Loads and attaches the kernel side and starts consuming events.
+     *
+     * @param extraListeners called after the connection table, on the ring thread
+     */
+    public static Monitor start(HookSettings settings, ConnectionTable table, List<EventListener> extraListeners)
+            throws BpfException {
+        Monitor monitor = new Monitor(KernelHooks.start(settings), table);
+        monitor.listeners.addAll(extraListeners);
+        monitor.ringThread.start();
+        return monitor;
+    }
+
+    public List<HookStatus> hooks() {
+        return hooks.hooks();
+    }
+
+    public ConnectionTable table() {
+        return table;
+    }
+
+    public EventCounters eventCounters() {
+        return counters;
+    }
+
+    /** Consumes whatever is in the ring now, on the caller's thread; for a final report. */
+    public void flush() {
+        synchronized (ringLock) {
+            if (running) {
+                hooks.ringBuffer().drain(this::dispatch);
+            }
+        }
+    }
+
+    /** Counters read from the kernel now, with the table and loss accounting. */
+    public MonitorSnapshot snapshot(int recentLimit) {
+        KernelStats stats = new KernelStats(orZeros(hooks.globalStats().lookup(0), Abi.Stats.WORDS));
+        return new MonitorSnapshot(counters(hooks.cgroupCounters()), counters(hooks.netnsCounters()), stats,
+                counters, table, recentLimit);
+    }
+
+    private static Map<Long, KernelCounters> counters(PerCpuMap map) {
+        Map<Long, KernelCounters> result = new LinkedHashMap<>();
+        for (Map.Entry<Long, long[]> e : map.readAll().entrySet()) {
+            result.put(e.getKey(), new KernelCounters(e.getValue()));
+        }
+        return result;
+    }
+
+    private static long[] orZeros(long[] words, int size) {
+        return words != null ? words : new long[size];
+    }
+
+    private void consume() {
+        RingBuffer ring = hooks.ringBuffer();
+        while (running) {
+            int consumed;
+            synchronized (ringLock) {
+                consumed = running ? ring.drain(this::dispatch) : 0;
+            }
+            if (consumed == 0) {
+                ring.await(POLL_TIMEOUT_MS);
+            }
+        }
+    }
+
+    private void dispatch(ByteBuffer ring, int offset, int length) {
+        counters.received();
+        ConnectionEvent event = decoder.decode(ring, offset, length);
+        if (event == null) {
+            counters.decodeError();
+            return;
+        }
+        for (EventListener listener : listeners) {
+            try {
+                listener.onEvent(event);
+            } catch (RuntimeException e) {
+                counters.listenerError();
+            }
+        }
+    }
+
+    /** Stops the ring thread, then detaches every hook and frees the maps. */
+    @Override
+    public void close() {
+        synchronized (ringLock) {
+            if (!running) {
+                return;
+            }
+            running = false;
+        }
+        try {
+            ringThread.join(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (ringLock) {
+            hooks.close();
+        }
+    }
+}

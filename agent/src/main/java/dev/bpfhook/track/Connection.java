@@ -1,0 +1,162 @@
+package dev.bpfhook.track;
+
+import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.event.Direction;
+import dev.bpfhook.event.EventKind;
+import dev.bpfhook.event.Protocol;
+import dev.bpfhook.event.TcpState;
+import java.net.InetSocketAddress;
+
+/**
+ * What is known of one connection at one moment: an immutable snapshot, made
+ * by {@link ConnectionTable} from the events of one socket cookie.
+ */
+public final class Connection {
+    private final long socketCookie;
+    private final int pid;
+    private final int tid;
+    private final String comm;
+    private final long cgroupId;
+    private final long netnsCookie;
+    private final Protocol protocol;
+    private final Direction direction;
+    private final InetSocketAddress local;
+    private final InetSocketAddress remote;
+    private final TcpState state;
+    private final long startNs;
+    private final long lastNs;
+    private final int error;
+    private final long bytesSent;
+    private final long bytesReceived;
+    private final int srttUs;
+    private final int retransmits;
+
+    private Connection(long socketCookie, int pid, int tid, String comm, long cgroupId, long netnsCookie,
+            Protocol protocol, Direction direction, InetSocketAddress local, InetSocketAddress remote, TcpState state,
+            long startNs, long lastNs, int error, long bytesSent, long bytesReceived, int srttUs, int retransmits) {
+        this.socketCookie = socketCookie;
+        this.pid = pid;
+        this.tid = tid;
+        this.comm = comm;
+        this.cgroupId = cgroupId;
+        this.netnsCookie = netnsCookie;
+        this.protocol = protocol;
+        this.direction = direction;
+        this.local = local;
+        this.remote = remote;
+        this.state = state;
+        this.startNs = startNs;
+        this.lastNs = lastNs;
+        this.error = error;
+        this.bytesSent = bytesSent;
+        this.bytesReceived = bytesReceived;
+        this.srttUs = srttUs;
+        this.retransmits = retransmits;
+    }
+
+    /** The connection as its first event shows it. */
+    static Connection first(ConnectionEvent e) {
+        TcpState state = e.kind() == EventKind.CONNECT && e.protocol() == Protocol.TCP ? TcpState.SYN_SENT
+                : e.newState();
+        return new Connection(e.socketCookie(), e.pid(), e.tid(), e.comm(), e.cgroupId(), e.netnsCookie(),
+                e.protocol(), e.direction(), e.local(), e.remote(), state, e.timestampNs(), e.timestampNs(),
+                e.error(), e.bytesSent(), e.bytesReceived(), e.srttUs(), e.retransmits());
+    }
+
+    /** This connection updated by a later event of the same socket. */
+    Connection with(ConnectionEvent e) {
+        boolean knowsProcess = e.pid() != 0;
+        boolean knowsEndpoints = e.kind() != EventKind.CONNECT;
+        return new Connection(socketCookie,
+                knowsProcess ? e.pid() : pid,
+                knowsProcess ? e.tid() : tid,
+                knowsProcess ? e.comm() : comm,
+                cgroupId != 0 ? cgroupId : e.cgroupId(),
+                netnsCookie != 0 ? netnsCookie : e.netnsCookie(),
+                protocol,
+                e.direction() != Direction.UNKNOWN ? e.direction() : direction,
+                knowsEndpoints ? e.local() : local,
+                knowsEndpoints ? e.remote() : remote,
+                e.kind() == EventKind.STATE ? e.newState() : state,
+                startNs, e.timestampNs(),
+                e.error() != 0 ? e.error() : error,
+                Math.max(bytesSent, e.bytesSent()), Math.max(bytesReceived, e.bytesReceived()),
+                e.srttUs() != 0 ? e.srttUs() : srttUs,
+                Math.max(retransmits, e.retransmits()));
+    }
+
+    public long socketCookie() {
+        return socketCookie;
+    }
+
+    /** 0 when the process is not known (opened before the monitor, or inbound and not yet accepted). */
+    public int pid() {
+        return pid;
+    }
+
+    public int tid() {
+        return tid;
+    }
+
+    public String comm() {
+        return comm;
+    }
+
+    public long cgroupId() {
+        return cgroupId;
+    }
+
+    public long netnsCookie() {
+        return netnsCookie;
+    }
+
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    public Direction direction() {
+        return direction;
+    }
+
+    public InetSocketAddress local() {
+        return local;
+    }
+
+    public InetSocketAddress remote() {
+        return remote;
+    }
+
+    /** Current TCP state; CLOSE once ended; UNKNOWN for UDP. */
+    public TcpState state() {
+        return state;
+    }
+
+    public long startNs() {
+        return startNs;
+    }
+
+    public long lastEventNs() {
+        return lastNs;
+    }
+
+    /** errno of a failed connect, else 0. */
+    public int error() {
+        return error;
+    }
+
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public long bytesReceived() {
+        return bytesReceived;
+    }
+
+    public int srttUs() {
+        return srttUs;
+    }
+
+    public int retransmits() {
+        return retransmits;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.bpfhook.track;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What happened to records after the kernel committed them: received, not
+ * decodable, or refused by a listener. With the kernel's own drop counter these
+ * account for every event produced.
+ */
+public final class EventCounters {
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong decodeErrors = new AtomicLong();
+    private final AtomicLong listenerErrors = new AtomicLong();
+
+    public void received() {
+        received.incrementAndGet();
+    }
+
+    public void decodeError() {
+        decodeErrors.incrementAndGet();
+    }
+
+    public void listenerError() {
+        listenerErrors.incrementAndGet();
+    }
+
+    /** Records read from the ring, decodable or not. */
+    public long receivedCount() {
+        return received.get();
+    }
+
+    public long decodeErrorCount() {
+        return decodeErrors.get();
+    }
+
+    public long listenerErrorCount() {
+        return listenerErrors.get();
+    }
+}

@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bpfhook kernel programs: who connects where, from which process and cgroup,
+ * and how each TCP connection lives and ends.
+ *
+ *   cgroup/connect4, connect6  outbound connect() of TCP and UDP sockets, in the
+ *                              connecting task: pid, tid, comm, cgroup
+ *   tp_btf or tracepoint       sock:inet_sock_set_state, every TCP transition;
+ *                              the counters of established, failed and closed
+ *   fexit, kretprobe or        inbound: which process accepted the connection
+ *   sys_exit_accept(4)
+ *   sockops                    bytes, RTT and retransmits of each connection
+ *
+ * Each hook family has tiers; the agent loads and attaches the first tier the
+ * running kernel offers and reports which one it chose.
+ *
+ * cgroup programs are attached to the monitored cgroup and so see only its
+ * subtree. Tracepoints and the accept hooks see the whole host: they check the
+ * socket's (or task's) cgroup against the scope here, in the kernel.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "bpfhook.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+
+#define ECONNRESET 104
+#define ENETUNREACH 101
+#define ETIMEDOUT 110
+#define ECONNREFUSED 111
+#define EHOSTUNREACH 113
+
+/* Set by the agent before load; see struct bh_config. */
+const volatile struct bh_config bh_config = {};
+
+/* ---------------------------------------------------------------- maps */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024); /* resized by the agent before load */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* resized by the agent before load */
+	__type(key, __u64);         /* socket cookie */
+	__type(value, struct bh_conn);
+} connections SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64); /* cgroup id */
+	__type(value, struct bh_counters);
+} cgroup_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64); /* netns cookie */
+	__type(value, struct bh_counters);
+} netns_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bh_stats);
+} global_stats SEC(".maps");
+
+/* ------------------------------------------------------------- helpers */
+
+/*
+ * Counters are per-CPU, but a tracepoint in softirq can interrupt a program
+ * running in process context on the same CPU, so adds are atomic to stay exact.
+ */
+#define COUNT(ptr, field, n) __sync_fetch_and_add(&(ptr)->field, (n))
+
+static __always_inline struct bh_stats *stats(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&global_stats, &zero);
+}
+
+static __always_inline struct bh_counters *counters_in(void *map, __u64 key)
+{
+	struct bh_counters *c = bpf_map_lookup_elem(map, &key);
+	if (c)
+		return c;
+	struct bh_counters zero = {};
+	bpf_map_update_elem(map, &key, &zero, BPF_NOEXIST); /* EEXIST: another CPU won */
+	c = bpf_map_lookup_elem(map, &key);
+	if (!c) {
+		struct bh_stats *s = stats();
+		if (s)
+			COUNT(s, counters_full, 1);
+	}
+	return c;
+}
+
+/* The cgroup and namespace counters of one connection, both or either may be NULL. */
+struct counter_pair {
+	struct bh_counters *cgroup;
+	struct bh_counters *netns;
+};
+
+static __always_inline struct counter_pair counters_for(__u64 cgroup_id, __u64 netns_cookie)
+{
+	struct counter_pair p = {
+		.cgroup = counters_in(&cgroup_counters, cgroup_id),
+		.netns = counters_in(&netns_counters, netns_cookie),
+	};
+	return p;
+}
+
+#define COUNT_BOTH(pair, field, n)                     \
+	do {                                           \
+		if ((pair).cgroup)                     \
+			COUNT((pair).cgroup, field, n); \
+		if ((pair).netns)                      \
+			COUNT((pair).netns, field, n);  \
+	} while (0)
+
+static __always_inline struct bh_event *event_reserve(void)
+{
+	struct bh_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		struct bh_stats *s = stats();
+		if (s)
+			COUNT(s, events_dropped, 1);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->timestamp_ns = bpf_ktime_get_ns();
+	return e;
+}
+
+/*
+ * A wakeup per record costs microseconds (irq_work), so records are committed
+ * without one, and the consumer is woken only when the backlog crosses
+ * bh_config.wakeup_bytes; below that, it finds the records on its poll timeout.
+ */
+static __always_inline void event_submit(struct bh_event *e)
+{
+	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (waiting < bh_config.wakeup_bytes && waiting + sizeof(*e) + 8 >= bh_config.wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+	struct bh_stats *s = stats();
+	if (s)
+		COUNT(s, events_submitted, 1);
+}
+
+static __always_inline void fill_task(struct bh_event *e)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+static __always_inline void fill_from_conn(struct bh_event *e, const struct bh_conn *c)
+{
+	e->pid = c->pid;
+	e->tid = c->tid;
+	e->direction = c->direction;
+	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+}
+
+/* cgroup v2 id of the cgroup a socket belongs to (set when the socket was created). */
+static __always_inline struct cgroup *sock_cgroup(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+}
+
+/* Kernels before 6.2 kept ancestor ids instead of ancestor pointers. */
+struct cgroup___ids {
+	int level;
+	__u64 ancestor_ids[];
+} __attribute__((preserve_access_index));
+
+/* Is this cgroup the monitored cgroup or below it? */
+static __always_inline bool cgroup_in_scope(struct cgroup *cg)
+{
+	__u32 level = bh_config.scope_level;
+	if (level == 0)
+		return true;
+	if (!cg || BPF_CORE_READ(cg, level) < (int)level)
+		return false;
+	__u64 ancestor_id = 0;
+	if (bpf_core_field_exists(cg->ancestors)) {
+		struct cgroup *ancestor = NULL;
+		__u64 off = bpf_core_field_offset(cg->ancestors);
+		bpf_probe_read_kernel(&ancestor, sizeof(ancestor), (void *)cg + off + level * sizeof(void *));
+		ancestor_id = BPF_CORE_READ(ancestor, kn, id);
+	} else {
+		struct cgroup___ids *old = (void *)cg;
+		__u64 off = bpf_core_field_offset(old->ancestor_ids);
+		bpf_probe_read_kernel(&ancestor_id, sizeof(ancestor_id), (void *)cg + off + level * sizeof(__u64));
+	}
+	return ancestor_id == bh_config.scope_cgroup_id;
+}
+
+static __always_inline bool task_in_scope(void)
+{
+	__u32 level = bh_config.scope_level;
+	return level == 0 || bpf_get_current_ancestor_cgroup_id(level) == bh_config.scope_cgroup_id;
+}
+
+/* Addresses, ports and family of a socket into an event. */
+static __always_inline void fill_endpoints(struct bh_event *e, struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->family = family;
+	/* inet_sport, not skc_num: the kernel clears skc_num just before the
+	 * transition to CLOSE, and the port is what identifies the connection */
+	e->local_port = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET6) {
+		BPF_CORE_READ_INTO(&e->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&e->remote_addr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->remote_addr, sk, __sk_common.skc_daddr);
+	}
+}
+
+/* ----------------------------------------- outbound: cgroup/connect4, 6 */
+
+static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool ipv6)
+{
+	__u8 protocol = ctx->protocol;
+	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
+		return 1;
+
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	__u64 cgroup_id = bpf_get_current_cgroup_id();
+	__u64 netns = bpf_get_netns_cookie(ctx);
+	struct counter_pair counters = counters_for(cgroup_id, netns);
+	if (protocol == IPPROTO_TCP) {
+		COUNT_BOTH(counters, connect_attempts, 1);
+		/* Remember who connected: the state tracepoint runs in softirq,
+		 * where the current task is unrelated to the socket. */
+		struct bh_conn conn = {
+			.start_ns = bpf_ktime_get_ns(),
+			.cgroup_id = cgroup_id,
+			.netns_cookie = netns,
+			.direction = BH_DIR_OUTBOUND,
+		};
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		conn.pid = pid_tgid >> 32;
+		conn.tid = (__u32)pid_tgid;
+		bpf_get_current_comm(conn.comm, sizeof(conn.comm));
+		bpf_map_update_elem(&connections, &cookie, &conn, BPF_ANY);
+	} else {
+		COUNT_BOTH(counters, udp_connects, 1);
+	}
+
+	struct bh_event *e = event_reserve();
+	if (!e)
+		return 1;
+	e->kind = BH_EVENT_CONNECT;
+	e->socket_cookie = cookie;
+	e->cgroup_id = cgroup_id;
+	e->netns_cookie = netns;
+	e->protocol = protocol;
+	e->direction = BH_DIR_OUTBOUND;
+	fill_task(e);
+	e->remote_port = bpf_ntohs(ctx->user_port);
+	if (ipv6) {
+		e->family = AF_INET6;
+		__u32 *dst = (__u32 *)e->remote_addr;
+		dst[0] = ctx->user_ip6[0];
+		dst[1] = ctx->user_ip6[1];
+		dst[2] = ctx->user_ip6[2];
+		dst[3] = ctx->user_ip6[3];
+	} else {
+		e->family = AF_INET;
+		*(__u32 *)e->remote_addr = ctx->user_ip4;
+	}
+	event_submit(e);
+	return 1; /* never block the connect */
+}
+
+SEC("cgroup/connect4")
+int bh_connect4(struct bpf_sock_addr *ctx)
+{
+	return on_connect(ctx, false);
+}
+
+SEC("cgroup/connect6")
+int bh_connect6(struct bpf_sock_addr *ctx)
+{
+	return on_connect(ctx, true);
+}
+
+/* ------------------------------------------ TCP lifecycle: state tracepoint */
+
+static __always_inline bool is_established_family(int state)
+{
+	/* states a connection can only be in after it was established */
+	return state == BPF_TCP_ESTABLISHED || state == BPF_TCP_FIN_WAIT1 || state == BPF_TCP_FIN_WAIT2 ||
+	       state == BPF_TCP_CLOSE_WAIT || state == BPF_TCP_CLOSING || state == BPF_TCP_LAST_ACK ||
+	       state == BPF_TCP_TIME_WAIT;
+}
+
+static __always_inline void count_failure(struct counter_pair counters, int err)
+{
+	COUNT_BOTH(counters, failed_connects, 1);
+	if (err == ECONNREFUSED)
+		COUNT_BOTH(counters, failed_refused, 1);
+	else if (err == ETIMEDOUT)
+		COUNT_BOTH(counters, failed_timed_out, 1);
+	else if (err == EHOSTUNREACH || err == ENETUNREACH)
+		COUNT_BOTH(counters, failed_unreachable, 1);
+	else if (err == ECONNRESET)
+		COUNT_BOTH(counters, failed_reset, 1);
+}
+
+/*
+ * sockops reports TCP sequence space: the active opener's SYN and each side's
+ * FIN count as one byte. Take them out, so that the numbers are payload bytes.
+ */
+static __always_inline void payload_bytes(struct sock *sk, const struct bh_conn *conn, int oldstate,
+					  __u64 *sent, __u64 *received)
+{
+	__u64 out = conn->bytes_sent, in = conn->bytes_received;
+	if (conn->direction == BH_DIR_OUTBOUND && out > 0)
+		out--; /* our SYN, acknowledged by the SYN-ACK */
+	/* These states are entered only by sending a FIN; it was acknowledged
+	 * when nothing we queued is unacknowledged. */
+	bool fin_sent = oldstate == BPF_TCP_FIN_WAIT2 || oldstate == BPF_TCP_CLOSING || oldstate == BPF_TCP_LAST_ACK;
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	if (fin_sent && out > 0 && BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
+		out--;
+	/* SOCK_DONE: the peer's FIN was processed, and counted as received */
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	if ((flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))) && in > 0)
+		in--;
+	*sent = out;
+	*received = in;
+}
+
+static __always_inline int on_state(struct sock *sk, __u64 cookie, int oldstate, int newstate)
+{
+	/* A listener opening or closing is not a connection; LISTEN -> SYN_RECV,
+	 * the first state of a passive connection's own socket, is. */
+	if (oldstate == newstate || newstate == BPF_TCP_LISTEN ||
+	    (oldstate == BPF_TCP_LISTEN && newstate != BPF_TCP_SYN_RECV))
+		return 0;
+	if (!cgroup_in_scope(sock_cgroup(sk)))
+		return 0;
+
+	struct bh_conn *conn = bpf_map_lookup_elem(&connections, &cookie);
+	if (!conn && (newstate == BPF_TCP_SYN_SENT || newstate == BPF_TCP_SYN_RECV)) {
+		/* A connection we did not see start: a passive open, or a connect
+		 * in a cgroup where our connect hook is not attached. */
+		struct bh_conn fresh = {
+			.start_ns = bpf_ktime_get_ns(),
+			.cgroup_id = BPF_CORE_READ(sock_cgroup(sk), kn, id),
+			.netns_cookie = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie),
+			.direction = newstate == BPF_TCP_SYN_SENT ? BH_DIR_OUTBOUND : BH_DIR_INBOUND,
+		};
+		bpf_map_update_elem(&connections, &cookie, &fresh, BPF_NOEXIST);
+		conn = bpf_map_lookup_elem(&connections, &cookie);
+	}
+
+	__u64 cgroup_id, netns;
+	if (conn) {
+		cgroup_id = conn->cgroup_id;
+		netns = conn->netns_cookie;
+	} else {
+		cgroup_id = BPF_CORE_READ(sock_cgroup(sk), kn, id);
+		netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+	}
+
+	__u16 error = 0;
+	__u64 bytes_sent = 0, bytes_received = 0;
+	bool closing = newstate == BPF_TCP_CLOSE;
+	if (closing && conn && conn->has_stats)
+		payload_bytes(sk, conn, oldstate, &bytes_sent, &bytes_received);
+	if (newstate == BPF_TCP_ESTABLISHED && (oldstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_RECV)) {
+		struct counter_pair counters = counters_for(cgroup_id, netns);
+		if (oldstate == BPF_TCP_SYN_SENT)
+			COUNT_BOTH(counters, outbound_established, 1);
+		else
+			COUNT_BOTH(counters, inbound_accepted, 1);
+		if (conn)
+			conn->established = 1;
+	} else if (closing && oldstate == BPF_TCP_SYN_SENT) {
+		error = BPF_CORE_READ(sk, sk_err);
+		count_failure(counters_for(cgroup_id, netns), error);
+	} else if (closing && conn && conn->established) {
+		struct counter_pair counters = counters_for(cgroup_id, netns);
+		COUNT_BOTH(counters, closed, 1);
+		COUNT_BOTH(counters, bytes_sent, bytes_sent);
+		COUNT_BOTH(counters, bytes_received, bytes_received);
+		COUNT_BOTH(counters, retransmits, conn->retransmits);
+	} else if (closing && !conn && is_established_family(oldstate)) {
+		struct bh_stats *s = stats();
+		if (s)
+			COUNT(s, closed_untracked, 1);
+	}
+
+	bool report = bh_config.all_states || newstate == BPF_TCP_ESTABLISHED || closing;
+	if (report) {
+		struct bh_event *e = event_reserve();
+		if (e) {
+			e->kind = BH_EVENT_STATE;
+			e->socket_cookie = cookie;
+			e->cgroup_id = cgroup_id;
+			e->netns_cookie = netns;
+			e->protocol = IPPROTO_TCP;
+			e->old_state = oldstate;
+			e->new_state = newstate;
+			e->error = error;
+			fill_endpoints(e, sk);
+			if (conn) {
+				fill_from_conn(e, conn);
+				if (closing && conn->has_stats) {
+					e->bytes_sent = bytes_sent;
+					e->bytes_received = bytes_received;
+					e->srtt_us = conn->srtt_us;
+					e->retransmits = conn->retransmits;
+				}
+			} else if (newstate == BPF_TCP_SYN_SENT) {
+				e->direction = BH_DIR_OUTBOUND;
+			}
+			event_submit(e);
+		}
+	}
+	if (closing && conn)
+		bpf_map_delete_elem(&connections, &cookie);
+	return 0;
+}
+
+/* Preferred tier: typed arguments, and the cookie from the socket itself. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(bh_state_btf, struct sock *sk, int oldstate, int newstate)
+{
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	return on_state(sk, bpf_get_socket_cookie(sk), oldstate, newstate);
+}
+
+/* Fallback tier: the classic tracepoint (needs tracefs). The cookie is read from
+ * the socket; it is 0 until a hook asked for it, e.g. for a half-open passive
+ * connection, which then cannot be joined to its later events. */
+SEC("tracepoint/sock/inet_sock_set_state")
+int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	struct sock *sk = (struct sock *)ctx->skaddr;
+	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	return on_state(sk, cookie, ctx->oldstate, ctx->newstate);
+}
+
+/* ---------------------------------------------- inbound: accept attribution */
+
+static __always_inline int on_accept(struct sock *sk)
+{
+	if (!sk || !task_in_scope())
+		return 0;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0; /* accept() on a unix socket */
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+
+	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct bh_conn *conn = cookie ? bpf_map_lookup_elem(&connections, &cookie) : NULL;
+	if (conn) {
+		conn->pid = pid_tgid >> 32;
+		conn->tid = (__u32)pid_tgid;
+		conn->direction = BH_DIR_INBOUND;
+		bpf_get_current_comm(conn->comm, sizeof(conn->comm));
+	}
+
+	struct bh_event *e = event_reserve();
+	if (!e)
+		return 0;
+	e->kind = BH_EVENT_ACCEPT;
+	e->socket_cookie = cookie;
+	e->protocol = IPPROTO_TCP;
+	e->direction = BH_DIR_INBOUND;
+	e->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->cgroup_id = conn ? conn->cgroup_id : BPF_CORE_READ(sock_cgroup(sk), kn, id);
+	e->netns_cookie = conn ? conn->netns_cookie : BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+	fill_task(e);
+	fill_endpoints(e, sk);
+	event_submit(e);
+	return 0;
+}
+
+/* Tier 1: a BPF trampoline on the function that hands out accepted sockets. */
+SEC("fexit/inet_csk_accept")
+int bh_accept_fexit(void *ctx)
+{
+	__u64 ret = 0;
+	bpf_get_func_ret(ctx, &ret); /* the argument list differs between kernels */
+	return on_accept((struct sock *)ret);
+}
+
+/* Tier 2: the same as a kretprobe, where trampolines are missing. */
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(bh_accept_kretprobe, struct sock *sk)
+{
+	return on_accept(sk);
+}
+
+/* Tier 3: the accept syscalls' exit; the new fd leads to the socket. */
+static __always_inline int on_accept_syscall_exit(long fd)
+{
+	if (fd < 0)
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	return on_accept(BPF_CORE_READ(sock, sk));
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int bh_accept4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_syscall_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int bh_accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_syscall_exit(ctx->ret);
+}
+
+/* ------------------------------------ per-connection statistics: sockops */
+
+SEC("sockops")
+int bh_sockops(struct bpf_sock_ops *skops)
+{
+	switch (skops->op) {
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		/* ask for BPF_SOCK_OPS_STATE_CB, to read the totals at close */
+		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		/* runs just before the tracepoint reports the same transition */
+		if (skops->args[1] == BPF_TCP_CLOSE) {
+			__u64 cookie = bpf_get_socket_cookie(skops);
+			struct bh_conn *conn = bpf_map_lookup_elem(&connections, &cookie);
+			if (conn) {
+				/* sequence space; on_state() turns it into payload */
+				conn->bytes_sent = skops->bytes_acked;
+				conn->bytes_received = skops->bytes_received;
+				conn->srtt_us = skops->srtt_us >> 3; /* kernel keeps srtt << 3 */
+				conn->retransmits = skops->total_retrans;
+				conn->has_stats = 1;
+			}
+		}
+		break;
+	}
+	return 1;
+}
