@@ -1,0 +1,66 @@
+package dev.bpfhook.cli;
+
+import java.io.PrintStream;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Prints lines on its own thread, so that a slow terminal or a full pipe never
+ * stalls the ring-buffer thread (which would make the kernel drop events).
+ * When the queue is full, lines are dropped and counted.
+ */
+final class AsyncPrinter implements AutoCloseable {
+    private static final String STOP = new String("stop");
+
+    private final BlockingQueue<String> queue;
+    private final PrintStream out;
+    private final Thread thread;
+    private final AtomicLong dropped = new AtomicLong();
+
+    AsyncPrinter(PrintStream out, int capacity) {
+        this.out = out;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.thread = new Thread(this::run, "bpfhook-printer");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    void print(String line) {
+        if (!queue.offer(line)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    long dropped() {
+        return dropped.get();
+    }
+
+    /** Waits (bounded) until every queued line is printed, then stops the thread. */
+    @Override
+    public void close() {
+        try {
+            if (queue.offer(STOP, 2, TimeUnit.SECONDS)) {
+                thread.join(5_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        out.flush();
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                String line = queue.take();
+                if (line == STOP) {
+                    return;
+                }
+                out.println(line);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.bpfhook.cli;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Checks before loading anything that this process may load and attach BPF programs. */
+final class Privileges {
+    private static final int CAP_NET_ADMIN = 12;
+    private static final int CAP_SYS_ADMIN = 21;
+    private static final int CAP_PERFMON = 38;
+    private static final int CAP_BPF = 39;
+
+    private Privileges() {
+    }
+
+    /** Empty when allowed, else the one-line reason with the fix. */
+    static Optional<String> problem() {
+        return problem(Paths.get("/proc/self/status"));
+    }
+
+    static Optional<String> problem(Path procStatus) {
+        BigInteger effective;
+        try {
+            effective = Files.readAllLines(procStatus).stream()
+                    .filter(line -> line.startsWith("CapEff:"))
+                    .map(line -> new BigInteger(line.substring(7).trim(), 16))
+                    .findFirst().orElse(null);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty(); // cannot tell: let the kernel decide, and explain its answer
+        }
+        if (effective == null || effective.testBit(CAP_SYS_ADMIN)) {
+            return Optional.empty();
+        }
+        List<String> missing = new ArrayList<>();
+        if (!effective.testBit(CAP_BPF)) {
+            missing.add("CAP_BPF");
+        }
+        if (!effective.testBit(CAP_PERFMON)) {
+            missing.add("CAP_PERFMON");
+        }
+        if (!effective.testBit(CAP_NET_ADMIN)) {
+            missing.add("CAP_NET_ADMIN");
+        }
+        if (missing.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("bpfhook needs root to load eBPF programs (missing " + String.join(", ", missing)
+                + "); run it with sudo, e.g. sudo ./scripts/monitor.sh");
+    }
+}

@@ -1,0 +1,98 @@
+package dev.bpfhook.report;
+
+import dev.bpfhook.event.ConnectFailure;
+import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.event.EventKind;
+import dev.bpfhook.event.KernelCounters;
+import dev.bpfhook.event.TcpState;
+import dev.bpfhook.track.MonitorSnapshot;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/** --json output: one object per line, with a "type" of start, event or report. */
+public final class JsonLines {
+    private final Attribution attribution;
+
+    public JsonLines(Attribution attribution) {
+        this.attribution = attribution;
+    }
+
+    /** @param hooks one "hook=tier (not ...)" description per hook */
+    public String start(String scope, long scopeId, List<String> hooks) {
+        StringJoiner list = new StringJoiner(",", "[", "]");
+        for (String hook : hooks) {
+            StringBuilder quoted = new StringBuilder();
+            Json.quote(quoted, hook);
+            list.add(quoted);
+        }
+        return new Json().field("type", "start").field("scope", scope).field("scope_cgroup_id", scopeId)
+                .raw("hooks", list.toString()).toString();
+    }
+
+    public String event(ConnectionEvent e) {
+        Json json = new Json().field("type", "event")
+                .field("kind", e.kind().name())
+                .field("timestamp_ns", e.timestampNs())
+                .field("socket_cookie", e.socketCookie())
+                .field("pid", e.pid())
+                .field("tid", e.tid())
+                .field("comm", e.comm())
+                .field("cgroup_id", e.cgroupId())
+                .field("cgroup", attribution.cgroupName(e.cgroupId()))
+                .field("netns_cookie", e.netnsCookie())
+                .field("container", attribution.isContainer(e.cgroupId(), e.netnsCookie()))
+                .field("protocol", e.protocol().name())
+                .field("direction", e.direction().name())
+                .field("local", Endpoints.format(e.local()))
+                .field("remote", Endpoints.format(e.remote()));
+        if (e.kind() == EventKind.STATE) {
+            json.field("old_state", e.oldState().name()).field("new_state", e.newState().name());
+            if (e.isFailedConnect()) {
+                json.field("error", e.error()).field("failure", ConnectFailure.ofErrno(e.error()).name());
+            }
+            if (e.newState() == TcpState.CLOSE && !e.isFailedConnect()) {
+                json.field("bytes_sent", e.bytesSent()).field("bytes_received", e.bytesReceived())
+                        .field("srtt_us", e.srttUs()).field("retransmits", e.retransmits());
+            }
+        }
+        return json.toString();
+    }
+
+    public String report(MonitorSnapshot s) {
+        StringJoiner cgroups = new StringJoiner(",", "[", "]");
+        for (Map.Entry<Long, KernelCounters> e : s.byCgroup().entrySet()) {
+            cgroups.add(counters(new Json().field("cgroup_id", e.getKey())
+                    .field("cgroup", attribution.cgroupName(e.getKey()))
+                    .field("container", attribution.isContainerCgroup(e.getKey())), e.getValue()).toString());
+        }
+        return counters(new Json().field("type", "report"), s.total())
+                .field("open_in_table", s.open().size())
+                .field("events_received", s.eventsReceived())
+                .field("events_lost", s.eventsLost())
+                .field("events_dropped_in_kernel", s.kernelStats().eventsDropped())
+                .field("events_undecodable", s.decodeErrors())
+                .field("counter_updates_lost", s.kernelStats().countersFull())
+                .field("closed_untracked", s.kernelStats().closedUntracked())
+                .raw("cgroups", cgroups.toString())
+                .toString();
+    }
+
+    private static Json counters(Json json, KernelCounters c) {
+        return json.field("total_connections", c.totalConnections())
+                .field("active_connections", c.activeConnections())
+                .field("connect_attempts", c.connectAttempts())
+                .field("outbound_established", c.outboundEstablished())
+                .field("inbound_accepted", c.inboundAccepted())
+                .field("udp_connects", c.udpConnects())
+                .field("failed_connects", c.failedConnects())
+                .field("failed_refused", c.failed(ConnectFailure.REFUSED))
+                .field("failed_timed_out", c.failed(ConnectFailure.TIMED_OUT))
+                .field("failed_unreachable", c.failed(ConnectFailure.UNREACHABLE))
+                .field("failed_reset", c.failed(ConnectFailure.RESET))
+                .field("closed", c.closed())
+                .field("bytes_sent", c.bytesSent())
+                .field("bytes_received", c.bytesReceived())
+                .field("retransmits", c.retransmits());
+    }
+}
