@@ -362,15 +362,20 @@ static __always_inline int on_state(struct sock *sk, __u64 cookie, int oldstate,
 	if (!cgroup_in_scope(sock_cgroup(sk)))
 		return 0;
 
-	struct bh_conn *conn = bpf_map_lookup_elem(&connections, &cookie);
-	if (!conn && (newstate == BPF_TCP_SYN_SENT || newstate == BPF_TCP_SYN_RECV)) {
+	bool opening = newstate == BPF_TCP_SYN_SENT || newstate == BPF_TCP_SYN_RECV ||
+		       (newstate == BPF_TCP_ESTABLISHED && (oldstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_RECV));
+	/* cookie 0: the classic tracepoint on a socket nobody asked a cookie of
+	 * yet (a passive open before sockops ran): nothing to join by */
+	struct bh_conn *conn = cookie ? bpf_map_lookup_elem(&connections, &cookie) : NULL;
+	if (!conn && cookie && opening) {
 		/* A connection we did not see start: a passive open, or a connect
 		 * in a cgroup where our connect hook is not attached. */
 		struct bh_conn fresh = {
 			.start_ns = bpf_ktime_get_ns(),
 			.cgroup_id = BPF_CORE_READ(sock_cgroup(sk), kn, id),
 			.netns_cookie = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie),
-			.direction = newstate == BPF_TCP_SYN_SENT ? BH_DIR_OUTBOUND : BH_DIR_INBOUND,
+			.direction = newstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_SENT ? BH_DIR_OUTBOUND
+											      : BH_DIR_INBOUND,
 		};
 		bpf_map_update_elem(&connections, &cookie, &fresh, BPF_NOEXIST);
 		conn = bpf_map_lookup_elem(&connections, &cookie);
@@ -436,6 +441,8 @@ static __always_inline int on_state(struct sock *sk, __u64 cookie, int oldstate,
 				}
 			} else if (newstate == BPF_TCP_SYN_SENT) {
 				e->direction = BH_DIR_OUTBOUND;
+			} else if (newstate == BPF_TCP_SYN_RECV) {
+				e->direction = BH_DIR_INBOUND;
 			}
 			event_submit(e);
 		}
@@ -559,6 +566,10 @@ int bh_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		/* ask for BPF_SOCK_OPS_STATE_CB, to read the totals at close */
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
+		/* Give the socket its cookie now: this runs just before the
+		 * transition to ESTABLISHED, and the classic tracepoint can only
+		 * read a cookie that exists, not create one. */
+		bpf_get_socket_cookie(skops);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
 		/* runs just before the tracepoint reports the same transition */

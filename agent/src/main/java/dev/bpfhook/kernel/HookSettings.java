@@ -1,6 +1,9 @@
 package dev.bpfhook.kernel;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /** What the kernel side needs to know before load: the scope and the sizes of its tables. */
 public final class HookSettings {
@@ -11,6 +14,7 @@ public final class HookSettings {
     private final int connectionTableSize;
     private final int wakeupBytes;
     private final boolean allStates;
+    private final Set<String> disabledTiers;
 
     /**
      * @param scopeCgroup         directory of the monitored cgroup v2
@@ -22,6 +26,12 @@ public final class HookSettings {
      */
     public HookSettings(Path scopeCgroup, long scopeCgroupId, int scopeLevel, int ringBytes,
             int connectionTableSize, boolean allStates) {
+        this(scopeCgroup, scopeCgroupId, scopeLevel, ringBytes, connectionTableSize, allStates,
+                Collections.emptySet());
+    }
+
+    private HookSettings(Path scopeCgroup, long scopeCgroupId, int scopeLevel, int ringBytes,
+            int connectionTableSize, boolean allStates, Set<String> disabledTiers) {
         this.scopeCgroup = scopeCgroup;
         this.scopeCgroupId = scopeCgroupId;
         this.scopeLevel = scopeLevel;
@@ -30,6 +40,22 @@ public final class HookSettings {
         // wake the consumer early enough that a burst cannot fill the ring before it runs
         this.wakeupBytes = Math.max(4096, ringBytes / 8);
         this.allStates = allStates;
+        this.disabledTiers = Collections.unmodifiableSet(new LinkedHashSet<>(disabledTiers));
+    }
+
+    /**
+     * The same settings with some tiers (by {@link Hook.Tier#name()}) never used,
+     * to run on a lower tier on purpose: to test it, or to avoid a tier that
+     * misbehaves on some kernel.
+     */
+    public HookSettings withoutTiers(Set<String> tiers) {
+        Set<String> all = new LinkedHashSet<>(disabledTiers);
+        all.addAll(tiers);
+        return new HookSettings(scopeCgroup, scopeCgroupId, scopeLevel, ringBytes, connectionTableSize, allStates, all);
+    }
+
+    public Set<String> disabledTiers() {
+        return disabledTiers;
     }
 
     public Path scopeCgroup() {

@@ -67,6 +67,13 @@ public final class KernelHooks implements AutoCloseable {
         requireBtf();
         byte[] elf = readObject();
         Map<Hook.Tier, String> unloadable = new LinkedHashMap<>();
+        for (Hook hook : Hook.values()) {
+            for (Hook.Tier tier : hook.tiers()) {
+                if (settings.disabledTiers().contains(tier.name())) {
+                    unloadable.put(tier, "disabled by configuration");
+                }
+            }
+        }
         BpfObject object = loadWithTiers(elf, settings, unloadable);
         List<Link> links = new ArrayList<>();
         try {

@@ -1,0 +1,283 @@
+package dev.bpfhook.it;
+
+import static dev.bpfhook.testing.KernelTests.assertCount;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpfhook.event.ConnectFailure;
+import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.event.Direction;
+import dev.bpfhook.event.EventKind;
+import dev.bpfhook.event.KernelCounters;
+import dev.bpfhook.event.Protocol;
+import dev.bpfhook.event.TcpState;
+import dev.bpfhook.kernel.Hook;
+import dev.bpfhook.kernel.HookSettings;
+import dev.bpfhook.kernel.HookStatus;
+import dev.bpfhook.pipeline.Monitor;
+import dev.bpfhook.testing.AttachedPrograms;
+import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.LoopbackTraffic;
+import dev.bpfhook.testing.TestCgroup;
+import dev.bpfhook.track.ConnectionTable;
+import dev.bpfhook.track.MonitorSnapshot;
+import java.net.InetAddress;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real BPF object in the real kernel, scoped to a cgroup this test makes:
+ * known loopback traffic inside it must be reported exactly, traffic outside
+ * it not at all, and nothing may stay attached afterwards.
+ */
+class MonitorKernelTest {
+    private static final int REQUEST = 100;
+    private static final int RESPONSE = 37;
+    private static final int IPV4_EXCHANGES = 5;
+    private static final int IPV6_EXCHANGES = 3;
+    private static final int REFUSED = 2;
+    private static final int UDP = 2;
+    private static final int OUTSIDE = 3;
+    private static final int PID = (int) ProcessHandle.current().pid();
+
+    @BeforeEach
+    void kernel() {
+        KernelTests.requireRoot();
+    }
+
+    @Test
+    void reportsExactlyTheConnectionsMadeInsideTheCgroup() throws Exception {
+        runScenario(Collections.emptySet(), "tp_btf/inet_sock_set_state");
+    }
+
+    @Test
+    void classicTracepointTierReportsTheSameNumbers() throws Exception {
+        runScenario(Set.of("tp_btf/inet_sock_set_state"), "tracepoint/sock/inet_sock_set_state");
+    }
+
+    private void runScenario(Set<String> disabledTiers, String expectedStateTier) throws Exception {
+        Set<Long> programsBefore = AttachedPrograms.ours();
+        List<ConnectionEvent> events = Collections.synchronizedList(new ArrayList<>());
+        Scenario made = new Scenario();
+        long cgroupId;
+        try (TestCgroup cgroup = TestCgroup.create("core")) {
+            cgroupId = cgroup.id();
+            HookSettings settings = new HookSettings(cgroup.directory(), cgroupId, cgroup.level(), 1 << 20, 4096, true)
+                    .withoutTiers(disabledTiers);
+            try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024), List.of(events::add))) {
+                assertHooks(monitor.hooks(), expectedStateTier);
+
+                cgroup.enter();
+                made.inside();
+                cgroup.leave();
+                made.outside();
+
+                MonitorSnapshot snapshot = awaitQuiet(monitor, cgroupId);
+                assertCounters(snapshot, cgroupId);
+                assertEquals(Set.of(cgroupId), snapshot.byCgroup().keySet(), "only the test cgroup has counters");
+                assertCount(snapshot.kernelStats().eventsSubmitted(), snapshot.eventsReceived(),
+                        "events received = events the kernel submitted");
+                assertCount(0, snapshot.eventsLost(), "events lost");
+                assertCount(0, snapshot.open().size(), "connections still open in the table");
+            }
+        }
+        assertEvents(events, made, cgroupId);
+        assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
+    }
+
+    /** What the test made, to compare with what the kernel reported. */
+    private static final class Scenario {
+        final List<Integer> ipv4ClientPorts = new ArrayList<>();
+        final List<Integer> ipv6ClientPorts = new ArrayList<>();
+        int ipv4ServerPort;
+        int ipv6ServerPort;
+        int refusedPort;
+        int udpPort = 9; // discard: nothing needs to listen for a UDP connect
+        int outsideServerPort;
+
+        void inside() throws Exception {
+            byte[] request = LoopbackTraffic.payload(REQUEST);
+            try (LoopbackTraffic.Server v4 = new LoopbackTraffic.Server(LoopbackTraffic.IPV4);
+                 LoopbackTraffic.Server v6 = new LoopbackTraffic.Server(LoopbackTraffic.IPV6);
+                 SocketChannel closed = LoopbackTraffic.closedPort(LoopbackTraffic.IPV4)) {
+                ipv4ServerPort = v4.port();
+                ipv6ServerPort = v6.port();
+                refusedPort = ((java.net.InetSocketAddress) closed.getLocalAddress()).getPort();
+                for (int i = 0; i < IPV4_EXCHANGES; i++) {
+                    ipv4ClientPorts.add(LoopbackTraffic.exchange(v4, LoopbackTraffic.IPV4, request, RESPONSE));
+                }
+                for (int i = 0; i < IPV6_EXCHANGES; i++) {
+                    ipv6ClientPorts.add(LoopbackTraffic.exchange(v6, LoopbackTraffic.IPV6, request, RESPONSE));
+                }
+                for (int i = 0; i < REFUSED; i++) {
+                    LoopbackTraffic.refusedConnect(LoopbackTraffic.IPV4, refusedPort);
+                }
+            }
+            for (int i = 0; i < UDP; i++) {
+                LoopbackTraffic.udpConnect(LoopbackTraffic.IPV4, udpPort);
+            }
+        }
+
+        void outside() throws Exception {
+            byte[] request = LoopbackTraffic.payload(REQUEST);
+            try (LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+                outsideServerPort = server.port();
+                for (int i = 0; i < OUTSIDE; i++) {
+                    LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, request, RESPONSE);
+                }
+            }
+        }
+    }
+
+    private static void assertHooks(List<HookStatus> hooks, String expectedStateTier) {
+        for (HookStatus status : hooks) {
+            assertTrue(status.active(), "hook not attached: " + status);
+            Hook.Tier firstNotSkipped = status.hook().tiers().get(status.skipped().size());
+            assertEquals(firstNotSkipped, status.tier(), "the chosen tier is the best one that worked: " + status);
+            if (status.hook() == Hook.TCP_STATE) {
+                assertEquals(expectedStateTier, status.tier().name());
+            }
+        }
+    }
+
+    /** Waits until the kernel's counters show the whole scenario and every submitted event has arrived. */
+    private static MonitorSnapshot awaitQuiet(Monitor monitor, long cgroupId) throws InterruptedException {
+        MonitorSnapshot snapshot = null;
+        for (int attempt = 0; attempt < 200; attempt++) {
+            monitor.flush();
+            snapshot = monitor.snapshot(10);
+            KernelCounters c = snapshot.byCgroup().getOrDefault(cgroupId, KernelCounters.ZERO);
+            if (c.closed() == 2L * (IPV4_EXCHANGES + IPV6_EXCHANGES)
+                    && snapshot.eventsReceived() == snapshot.kernelStats().eventsSubmitted()) {
+                return snapshot;
+            }
+            Thread.sleep(25);
+        }
+        return snapshot;
+    }
+
+    private static void assertCounters(MonitorSnapshot snapshot, long cgroupId) {
+        KernelCounters c = snapshot.byCgroup().get(cgroupId);
+        int tcp = IPV4_EXCHANGES + IPV6_EXCHANGES;
+        assertCount(tcp + REFUSED, c.connectAttempts(), "TCP connect attempts");
+        assertCount(UDP, c.udpConnects(), "UDP connects");
+        assertCount(tcp, c.outboundEstablished(), "outbound established");
+        assertCount(tcp, c.inboundAccepted(), "inbound accepted");
+        assertCount(REFUSED, c.failedConnects(), "failed connects");
+        assertCount(REFUSED, c.failed(ConnectFailure.REFUSED), "refused connects");
+        assertCount(2L * tcp, c.closed(), "closed (both ends of each connection)");
+        assertCount(0, c.activeConnections(), "active connections");
+        assertCount((long) tcp * (REQUEST + RESPONSE), c.bytesSent(), "payload bytes sent, both ends");
+        assertCount((long) tcp * (REQUEST + RESPONSE), c.bytesReceived(), "payload bytes received, both ends");
+        assertCount(tcp * 2L + UDP, c.totalConnections(), "total connections");
+    }
+
+    private static void assertEvents(List<ConnectionEvent> all, Scenario made, long cgroupId) {
+        List<ConnectionEvent> events = new ArrayList<>(all);
+        for (ConnectionEvent e : events) {
+            assertEquals(cgroupId, e.cgroupId(), "every event belongs to the test cgroup: " + e);
+            assertNotEquals(made.outsideServerPort, e.remote().getPort(), "outside connection reported: " + e);
+            assertNotEquals(made.outsideServerPort, e.local().getPort(), "outside connection reported: " + e);
+        }
+        for (int port : made.ipv4ClientPorts) {
+            assertClientAndServer(events, port, made.ipv4ServerPort, LoopbackTraffic.IPV4);
+        }
+        for (int port : made.ipv6ClientPorts) {
+            assertClientAndServer(events, port, made.ipv6ServerPort, LoopbackTraffic.IPV6);
+        }
+
+        List<ConnectionEvent> refused = select(events, e -> e.isFailedConnect());
+        assertCount(REFUSED, refused.size(), "failed-connect events");
+        for (ConnectionEvent e : refused) {
+            assertEquals(made.refusedPort, e.remote().getPort());
+            assertEquals(ConnectFailure.REFUSED, ConnectFailure.ofErrno(e.error()));
+            assertEquals(PID, e.pid());
+        }
+
+        List<ConnectionEvent> udp = select(events, e -> e.protocol() == Protocol.UDP);
+        assertCount(UDP, udp.size(), "UDP connect events");
+        for (ConnectionEvent e : udp) {
+            assertEquals(EventKind.CONNECT, e.kind());
+            assertEquals(made.udpPort, e.remote().getPort());
+            assertEquals(LoopbackTraffic.IPV4, e.remote().getAddress());
+            assertEquals(PID, e.pid());
+        }
+
+        List<ConnectionEvent> connects = select(events, e -> e.kind() == EventKind.CONNECT && e.protocol() == Protocol.TCP);
+        assertCount(IPV4_EXCHANGES + IPV6_EXCHANGES + REFUSED, connects.size(), "TCP connect events");
+        List<ConnectionEvent> accepts = select(events, e -> e.kind() == EventKind.ACCEPT);
+        assertCount(IPV4_EXCHANGES + IPV6_EXCHANGES, accepts.size(), "accept events");
+    }
+
+    /** One exchange: the client's and the server's socket, each with its full, continuous state history. */
+    private static void assertClientAndServer(List<ConnectionEvent> events, int clientPort, int serverPort,
+            InetAddress address) {
+        List<ConnectionEvent> client = select(events, e -> e.kind() == EventKind.STATE && e.direction() == Direction.OUTBOUND
+                && e.remote().getPort() == serverPort && e.local().getPort() == clientPort);
+        // the CLOSE -> SYN_SENT event comes before the port is bound: join it by cookie
+        long clientCookie = client.get(0).socketCookie();
+        client = select(events, e -> e.socketCookie() == clientCookie);
+        assertEquals(EventKind.CONNECT, client.get(0).kind(), "first client event");
+        assertEquals(new java.net.InetSocketAddress(address, serverPort), client.get(0).remote());
+        List<ConnectionEvent> clientStates = select(client, e -> e.kind() == EventKind.STATE);
+        assertStates(clientStates, TcpState.CLOSE, TcpState.SYN_SENT, TcpState.ESTABLISHED);
+        for (ConnectionEvent e : client) {
+            assertEquals(PID, e.pid(), "client events carry the connecting pid: " + e);
+            assertEquals(address, e.remote().getAddress());
+        }
+        ConnectionEvent clientClose = last(clientStates);
+        assertEquals(REQUEST, clientClose.bytesSent(), "client bytes sent");
+        assertEquals(RESPONSE, clientClose.bytesReceived(), "client bytes received");
+        assertTrue(clientClose.srttUs() > 0, "client RTT measured");
+
+        List<ConnectionEvent> server = select(events, e -> e.direction() == Direction.INBOUND
+                && e.local().getPort() == serverPort && e.remote().getPort() == clientPort);
+        List<ConnectionEvent> serverStates = select(server, e -> e.kind() == EventKind.STATE);
+        assertStates(serverStates, TcpState.LISTEN, TcpState.SYN_RECV, TcpState.ESTABLISHED);
+        ConnectionEvent accept = single(select(server, e -> e.kind() == EventKind.ACCEPT));
+        assertEquals(PID, accept.pid(), "accepting pid");
+        // (the classic tracepoint tier sees the first transition before the socket has a cookie)
+        assertEquals(last(serverStates).socketCookie(), accept.socketCookie(), "accept joins the server socket");
+        ConnectionEvent serverClose = last(serverStates);
+        assertEquals(RESPONSE, serverClose.bytesSent(), "server bytes sent");
+        assertEquals(REQUEST, serverClose.bytesReceived(), "server bytes received");
+        assertEquals(PID, serverClose.pid(), "after accept, server events carry the accepting pid");
+    }
+
+    /** The history starts with the given states, is continuous, and ends in CLOSE. */
+    private static void assertStates(List<ConnectionEvent> states, TcpState... start) {
+        String history = states.stream().map(e -> e.oldState() + "->" + e.newState()).collect(Collectors.joining(", "));
+        assertTrue(states.size() >= start.length, "state history too short: " + history);
+        for (int i = 0; i + 1 < start.length; i++) {
+            assertEquals(start[i], states.get(i).oldState(), history);
+            assertEquals(start[i + 1], states.get(i).newState(), history);
+        }
+        for (int i = 1; i < states.size(); i++) {
+            assertEquals(states.get(i - 1).newState(), states.get(i).oldState(), "continuous history: " + history);
+        }
+        assertEquals(TcpState.CLOSE, last(states).newState(), history);
+        assertFalse(states.stream().limit(states.size() - 1L).anyMatch(e -> e.newState() == TcpState.CLOSE), history);
+    }
+
+    private static List<ConnectionEvent> select(List<ConnectionEvent> events, Predicate<ConnectionEvent> filter) {
+        return events.stream().filter(filter).collect(Collectors.toList());
+    }
+
+    private static ConnectionEvent single(List<ConnectionEvent> list) {
+        assertEquals(1, list.size(), "exactly one: " + list);
+        return list.get(0);
+    }
+
+    private static ConnectionEvent last(List<ConnectionEvent> list) {
+        return list.get(list.size() - 1);
+    }
+}

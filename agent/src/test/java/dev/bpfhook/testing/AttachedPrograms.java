@@ -1,0 +1,49 @@
+package dev.bpfhook.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which bpfhook programs (names start with "bh_") the kernel holds, by id, as
+ * bpftool lists them. A test takes the set before and checks after that
+ * nothing it loaded is left: a program stays only while a link or fd holds it.
+ */
+public final class AttachedPrograms {
+    private static final Pattern PROGRAM = Pattern.compile("\"id\":(\\d+),\"type\":\"[^\"]*\",\"name\":\"(bh_[a-z0-9_]*)\"");
+
+    private AttachedPrograms() {
+    }
+
+    public static Set<Long> ours() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("bpftool", "-j", "prog", "show").redirectErrorStream(true).start();
+        String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("bpftool prog show failed: " + json);
+        }
+        Set<Long> ids = new TreeSet<>();
+        Matcher m = PROGRAM.matcher(json);
+        while (m.find()) {
+            ids.add(Long.parseLong(m.group(1)));
+        }
+        return ids;
+    }
+
+    /** Programs are freed asynchronously after their last fd closes (RCU): wait for it, bounded. */
+    public static Set<Long> leftOver(Set<Long> before) throws IOException, InterruptedException {
+        Set<Long> extra = new TreeSet<>();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            extra = new TreeSet<>(ours());
+            extra.removeAll(before);
+            if (extra.isEmpty()) {
+                return extra;
+            }
+            Thread.sleep(50);
+        }
+        return extra;
+    }
+}

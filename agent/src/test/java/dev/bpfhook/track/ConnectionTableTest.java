@@ -1,0 +1,212 @@
+package dev.bpfhook.track;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.event.Direction;
+import dev.bpfhook.event.EventKind;
+import dev.bpfhook.event.Protocol;
+import dev.bpfhook.event.TcpState;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConnectionTableTest {
+    private static final InetSocketAddress LOCAL = at("10.0.2.15", 45678);
+    private static final InetSocketAddress REMOTE = at("142.251.46.142", 443);
+    private static final InetSocketAddress UNBOUND = at("0.0.0.0", 0);
+
+    private final ConnectionTable table = new ConnectionTable(100, 100);
+
+    @Test
+    void connectThenStatesMergeIntoOneOpenConnection() {
+        table.onEvent(connect(7, 100).process(1234, 1235, "java").cgroupId(55).netnsCookie(66).build());
+        table.onEvent(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build()); // pid unknown here
+
+        List<Connection> open = table.open();
+        assertEquals(1, open.size());
+        Connection c = open.get(0);
+        assertEquals(7, c.socketCookie());
+        assertEquals(1234, c.pid());
+        assertEquals(1235, c.tid());
+        assertEquals("java", c.comm());
+        assertEquals(55, c.cgroupId());
+        assertEquals(66, c.netnsCookie());
+        assertEquals(LOCAL, c.local());
+        assertEquals(REMOTE, c.remote());
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(Direction.OUTBOUND, c.direction());
+        assertEquals(100, c.startNs());
+        assertEquals(200, c.lastEventNs());
+        assertEquals(1, table.openCount());
+    }
+
+    @Test
+    void tcpConnectAloneIsOpenInSynSent() {
+        table.onEvent(connect(7, 100).build());
+
+        assertEquals(TcpState.SYN_SENT, table.open().get(0).state());
+    }
+
+    @Test
+    void closeMovesConnectionToRecentWithFinalStateAndBytes() {
+        table.onEvent(connect(7, 100).process(1234, 1234, "java").build());
+        table.onEvent(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+        table.onEvent(state(7, 300, TcpState.FIN_WAIT1, TcpState.CLOSE).closeStats(5000, 7000, 250, 3).build());
+
+        assertTrue(table.open().isEmpty());
+        assertEquals(0, table.openCount());
+        List<Connection> recent = table.recent(10);
+        assertEquals(1, recent.size());
+        Connection c = recent.get(0);
+        assertEquals(TcpState.CLOSE, c.state());
+        assertEquals(1234, c.pid());
+        assertEquals(5000, c.bytesSent());
+        assertEquals(7000, c.bytesReceived());
+        assertEquals(250, c.srttUs());
+        assertEquals(3, c.retransmits());
+        assertEquals(300, c.lastEventNs());
+    }
+
+    @Test
+    void closeWithLocalPortZeroKeepsTheEarlierKnownPort() {
+        table.onEvent(connect(7, 100).build());
+        table.onEvent(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+        table.onEvent(state(7, 300, TcpState.ESTABLISHED, TcpState.CLOSE).local(UNBOUND).build());
+
+        Connection c = table.recent(1).get(0);
+        assertEquals(LOCAL, c.local());
+        assertEquals(45678, c.local().getPort());
+        assertEquals(REMOTE, c.remote());
+    }
+
+    @Test
+    void failedConnectKeepsErrno() {
+        table.onEvent(connect(7, 100).build());
+        table.onEvent(state(7, 200, TcpState.SYN_SENT, TcpState.CLOSE).error(111).build());
+
+        Connection c = table.recent(1).get(0);
+        assertEquals(TcpState.CLOSE, c.state());
+        assertEquals(111, c.error());
+        assertTrue(table.open().isEmpty());
+    }
+
+    @Test
+    void udpConnectsGoToRecentOnlyNeverToOpen() {
+        table.onEvent(connect(8, 100).protocol(Protocol.UDP).remote(at("8.8.8.8", 53)).build());
+        table.onEvent(connect(8, 110).protocol(Protocol.UDP).remote(at("8.8.4.4", 53)).build()); // same socket again
+
+        assertTrue(table.open().isEmpty());
+        assertEquals(0, table.openCount());
+        List<Connection> recent = table.recent(10);
+        assertEquals(2, recent.size());
+        assertEquals(at("8.8.4.4", 53), recent.get(0).remote());
+        assertEquals(Protocol.UDP, recent.get(0).protocol());
+        assertEquals(TcpState.UNKNOWN, recent.get(0).state());
+        assertEquals(at("8.8.8.8", 53), recent.get(1).remote());
+    }
+
+    @Test
+    void evictionBeyondMaxOpenCountsExactlyAndKeepsTheNewest() {
+        ConnectionTable small = new ConnectionTable(3, 10);
+        for (int i = 1; i <= 5; i++) {
+            small.onEvent(connect(i, i * 10L).build());
+        }
+
+        assertEquals(2, small.evicted());
+        assertEquals(3, small.openCount());
+        assertEquals(List.of(5L, 4L, 3L), cookies(small.open()));
+    }
+
+    @Test
+    void activityRefreshesAConnectionSoTheIdleOneIsEvicted() {
+        ConnectionTable small = new ConnectionTable(2, 10);
+        small.onEvent(connect(1, 10).build());
+        small.onEvent(connect(2, 20).build());
+        small.onEvent(state(1, 30, TcpState.SYN_SENT, TcpState.ESTABLISHED).build()); // 1 is active again
+        small.onEvent(connect(3, 40).build());
+
+        assertEquals(1, small.evicted());
+        assertEquals(List.of(3L, 1L), cookies(small.open()));
+    }
+
+    @Test
+    void recentReturnsMostRecentFirstUpToTheLimit() {
+        table.onEvent(connect(1, 10).build());
+        table.onEvent(connect(2, 20).protocol(Protocol.UDP).build());
+        table.onEvent(connect(3, 30).build());
+        table.onEvent(state(3, 35, TcpState.SYN_SENT, TcpState.CLOSE).error(110).build());
+        table.onEvent(connect(4, 40).build());
+
+        assertEquals(List.of(4L, 3L, 2L, 1L), cookies(table.recent(10)));
+        assertEquals(List.of(4L, 3L), cookies(table.recent(2)));
+        assertTrue(table.recent(0).isEmpty());
+    }
+
+    @Test
+    void endedListIsBounded() {
+        ConnectionTable small = new ConnectionTable(10, 2);
+        for (int i = 1; i <= 4; i++) {
+            small.onEvent(connect(i, i).protocol(Protocol.UDP).build());
+        }
+
+        assertEquals(List.of(4L, 3L), cookies(small.recent(10)));
+    }
+
+    @Test
+    void acceptFillsInPidOfInboundConnectionFirstSeenViaState() {
+        InetSocketAddress server = at("10.0.2.15", 8080);
+        InetSocketAddress client = at("10.0.2.2", 51000);
+        table.onEvent(state(9, 100, TcpState.LISTEN, TcpState.SYN_RECV).direction(Direction.INBOUND)
+                .local(server).remote(client).build());
+        table.onEvent(state(9, 110, TcpState.SYN_RECV, TcpState.ESTABLISHED).direction(Direction.INBOUND)
+                .local(server).remote(client).build());
+        assertEquals(0, table.open().get(0).pid(), "not known before accept()");
+
+        table.onEvent(ConnectionEvent.builder(EventKind.ACCEPT).socketCookie(9).timestampNs(120)
+                .process(777, 778, "nginx").direction(Direction.INBOUND).local(server).remote(client)
+                .states(TcpState.UNKNOWN, TcpState.ESTABLISHED).build());
+
+        assertEquals(1, table.openCount());
+        Connection c = table.open().get(0);
+        assertEquals(777, c.pid());
+        assertEquals(778, c.tid());
+        assertEquals("nginx", c.comm());
+        assertEquals(Direction.INBOUND, c.direction());
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(server, c.local());
+        assertEquals(client, c.remote());
+        assertEquals(100, c.startNs());
+    }
+
+    @Test
+    void rejectsNonPositiveSizes() {
+        assertThrows(IllegalArgumentException.class, () -> new ConnectionTable(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new ConnectionTable(1, 0));
+    }
+
+    private static ConnectionEvent.Builder connect(long cookie, long ts) {
+        return ConnectionEvent.builder(EventKind.CONNECT).socketCookie(cookie).timestampNs(ts)
+                .direction(Direction.OUTBOUND).local(UNBOUND).remote(REMOTE);
+    }
+
+    private static ConnectionEvent.Builder state(long cookie, long ts, TcpState from, TcpState to) {
+        return ConnectionEvent.builder(EventKind.STATE).socketCookie(cookie).timestampNs(ts)
+                .direction(Direction.OUTBOUND).local(LOCAL).remote(REMOTE).states(from, to);
+    }
+
+    private static List<Long> cookies(List<Connection> connections) {
+        List<Long> list = new ArrayList<>();
+        for (Connection c : connections) {
+            list.add(c.socketCookie());
+        }
+        return list;
+    }
+
+    private static InetSocketAddress at(String literal, int port) {
+        return new InetSocketAddress(literal, port); // IP literals: no lookup
+    }
+}
