@@ -78,6 +78,10 @@ struct {
 	__type(value, struct bh_stats);
 } global_stats SEC(".maps");
 
+/* Ring-buffer records have no map type to carry them into BTF: name the
+ * struct once so that its layout is in the object (AbiLayoutTest reads it). */
+const struct bh_event *unused_event __attribute__((unused));
+
 /* ------------------------------------------------------------- helpers */
 
 /*

@@ -51,6 +51,10 @@ interface LibBpf extends Library {
 
     Pointer bpf_map__initial_value(Pointer map, LongByReference size);
 
+    Pointer btf__parse_elf(String path, Pointer btfExt);
+
+    void btf__free(Pointer btf);
+
     int btf__find_by_name_kind(Pointer btf, String name, int kind);
 
     Pointer btf__type_by_id(Pointer btf, int id);

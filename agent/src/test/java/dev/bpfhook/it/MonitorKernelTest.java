@@ -75,6 +75,9 @@ class MonitorKernelTest {
                     .withoutTiers(disabledTiers);
             try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024), List.of(events::add))) {
                 assertHooks(monitor.hooks(), expectedStateTier);
+                Set<Long> loaded = AttachedPrograms.ours();
+                loaded.removeAll(programsBefore);
+                assertFalse(loaded.isEmpty(), "the leftover check must see our programs while they run");
 
                 cgroup.enter();
                 made.inside();
