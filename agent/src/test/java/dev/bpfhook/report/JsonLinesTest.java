@@ -153,7 +153,7 @@ class JsonLinesTest {
         Map<String, Object> o = parseLine(line);
 
         assertEquals("report", o.get("type"));
-        assertEquals(13L, o.get("total_connections")); // 6+4+2 + 4+0+1
+        assertEquals(17L, o.get("total_connections")); // 6+4+2 + 4+0+1
         assertEquals(6L, o.get("active_connections")); // 10-5 + 4-3
         assertEquals(15L, o.get("connect_attempts"));
         assertEquals(10L, o.get("outbound_established"));
@@ -183,7 +183,7 @@ class JsonLinesTest {
         assertEquals("/user.slice", host.get("cgroup"));
         assertEquals(false, host.get("container"));
         assertEquals(12L, host.get("total_connections"));
-        assertEquals(1L, host.get("failed_connects"));
+        assertEquals(3L, host.get("failed_connects"));
         Map<?, ?> container = (Map<?, ?>) cgroups.get(1);
         assertEquals(200L, container.get("cgroup_id"));
         assertEquals(NASTY_NAME, container.get("cgroup"));

@@ -1,0 +1,92 @@
+package dev.bpfhook.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PrivilegesTest {
+    /** Capability bits (include/uapi/linux/capability.h). */
+    private static final long CAP_NET_ADMIN = 1L << 12;
+    private static final long CAP_SYS_ADMIN = 1L << 21;
+    private static final long CAP_PERFMON = 1L << 38;
+    private static final long CAP_BPF = 1L << 39;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void fullRootIsAllowed() throws IOException {
+        assertEquals(Optional.empty(), Privileges.problem(status("000001ffffffffff")));
+    }
+
+    @Test
+    void rootOnKernelWithoutCapBpfIsAllowedThroughSysAdmin() throws IOException {
+        assertEquals(Optional.empty(), Privileges.problem(status("0000003fffffffff"))); // before 5.8: 38 caps
+    }
+
+    @Test
+    void bpfPerfmonAndNetAdminWithoutSysAdminIsAllowed() throws IOException {
+        String caps = String.format("%016x", CAP_BPF | CAP_PERFMON | CAP_NET_ADMIN);
+        assertEquals("000000c000001000", caps);
+
+        assertEquals(Optional.empty(), Privileges.problem(status(caps)));
+    }
+
+    @Test
+    void sysAdminAloneIsAllowed() throws IOException {
+        assertEquals(Optional.empty(), Privileges.problem(status(String.format("%016x", CAP_SYS_ADMIN))));
+    }
+
+    @Test
+    void noCapabilitiesNamesAllMissingAndSudo() throws IOException {
+        assertEquals(Optional.of("bpfhook needs root to load eBPF programs (missing CAP_BPF, CAP_PERFMON, "
+                + "CAP_NET_ADMIN); run it with sudo, e.g. sudo ./scripts/monitor.sh"),
+                Privileges.problem(status("0000000000000000")));
+    }
+
+    @Test
+    void namesOnlyTheMissingCapability() throws IOException {
+        Optional<String> problem = Privileges.problem(status(String.format("%016x", CAP_BPF | CAP_PERFMON)));
+
+        assertEquals(Optional.of("bpfhook needs root to load eBPF programs (missing CAP_NET_ADMIN); run it with "
+                + "sudo, e.g. sudo ./scripts/monitor.sh"), problem);
+    }
+
+    @Test
+    void unreadableStatusIsAllowed() throws IOException {
+        assertEquals(Optional.empty(), Privileges.problem(tmp.resolve("absent")));
+        assertEquals(Optional.empty(), Privileges.problem(Files.createDirectory(tmp.resolve("a-directory"))));
+    }
+
+    @Test
+    void statusWithoutOrWithGarbledCapEffIsAllowed() throws IOException {
+        Path noCapEff = Files.write(tmp.resolve("no-capeff"), Arrays.asList("Name:\tjava", "CapPrm:\t0"));
+        Path garbled = Files.write(tmp.resolve("garbled"), Arrays.asList("CapEff:\tnot-hex"));
+
+        assertEquals(Optional.empty(), Privileges.problem(noCapEff));
+        assertEquals(Optional.empty(), Privileges.problem(garbled));
+    }
+
+    /** A /proc/self/status as the kernel writes it, with this CapEff; the other sets are full, to be ignored. */
+    private Path status(String capEff) throws IOException {
+        return Files.write(tmp.resolve("status"), Arrays.asList(
+                "Name:\tjava",
+                "Umask:\t0022",
+                "State:\tS (sleeping)",
+                "Tgid:\t4242",
+                "Pid:\t4242",
+                "Uid:\t1000\t1000\t1000\t1000",
+                "CapInh:\t0000000000000000",
+                "CapPrm:\t000001ffffffffff",
+                "CapEff:\t" + capEff,
+                "CapBnd:\t000001ffffffffff",
+                "CapAmb:\t0000000000000000",
+                "NoNewPrivs:\t0"));
+    }
+}
