@@ -67,6 +67,12 @@ final class StandaloneMonitor {
             Runtime.getRuntime().addShutdownHook(shutdownHook);
             try {
                 List<String> hooks = describe(monitor.hooks());
+                for (HookStatus h : monitor.hooks()) {
+                    if (!h.active()) {
+                        err.println("bpfhook: warning: no " + h.hook().label() + " hook on this kernel, so "
+                                + h.hook().withoutIt() + ": " + String.join("; ", h.skipped()));
+                    }
+                }
                 printer.print(config.json() ? json.start(scope.name, scope.id, hooks)
                         : "bpfhook: watching cgroup " + scope.describe() + "; hooks: " + String.join(", ", hooks));
                 loop(monitor, printer, textReport, json, interrupted);

@@ -237,12 +237,11 @@ public final class KernelHooks implements AutoCloseable {
                         chosen = tier;
                         break;
                     } catch (BpfException e) {
-                        skipped.add(tier.name() + ": " + e.getMessage());
+                        skipped.add(tier.name() + ": " + e.getMessage() + tracefsHint(tier));
                     }
                 }
                 if (chosen == null && hook.required()) {
-                    throw new BpfException("cannot attach the " + hook.label() + " hook: " + String.join("; ", skipped)
-                            + fixFor(skipped));
+                    throw new BpfException("cannot attach the " + hook.label() + " hook: " + String.join("; ", skipped));
                 }
                 statuses.put(hook, new HookStatus(hook, chosen, skipped));
             }
@@ -252,12 +251,12 @@ public final class KernelHooks implements AutoCloseable {
         return new ArrayList<>(statuses.values());
     }
 
-    private static String fixFor(List<String> reasons) {
-        String all = String.join(" ", reasons);
-        if (all.contains("tracepoint") && !Files.isDirectory(Paths.get("/sys/kernel/tracing/events"))) {
-            return "; mount tracefs: mount -t tracefs nodev /sys/kernel/tracing";
-        }
-        return "";
+    /** libbpf finds a classic tracepoint's id in tracefs, which some machines do not mount at boot. */
+    private static String tracefsHint(Hook.Tier tier) {
+        boolean classicTracepoint = tier.name().startsWith("tracepoint/");
+        boolean tracefs = Files.isDirectory(Paths.get("/sys/kernel/tracing/events"))
+                || Files.isDirectory(Paths.get("/sys/kernel/debug/tracing/events"));
+        return classicTracepoint && !tracefs ? " (tracefs is not mounted: mount -t tracefs nodev /sys/kernel/tracing)" : "";
     }
 
     /** Attaches all programs of a tier, or none of them. */

@@ -56,23 +56,32 @@ class MonitorKernelTest {
 
     @Test
     void reportsExactlyTheConnectionsMadeInsideTheCgroup() throws Exception {
-        runScenario(Collections.emptySet(), "tp_btf/inet_sock_set_state");
+        runScenario(TestCgroup.create("core"), Collections.emptySet(), "tp_btf/inet_sock_set_state");
     }
 
     @Test
     void classicTracepointTierReportsTheSameNumbers() throws Exception {
-        runScenario(Set.of("tp_btf/inet_sock_set_state"), "tracepoint/sock/inet_sock_set_state");
+        runScenario(TestCgroup.create("classic"), Set.of("tp_btf/inet_sock_set_state"),
+                "tracepoint/sock/inet_sock_set_state");
     }
 
-    private void runScenario(Set<String> disabledTiers, String expectedStateTier) throws Exception {
+    @Test
+    void watchingACgroupIncludesItsSubtree() throws Exception {
+        // the JVM sits one level below the watched cgroup: the kernel's scope check walks up to it
+        runScenario(TestCgroup.nested("subtree"), Collections.emptySet(), "tp_btf/inet_sock_set_state");
+    }
+
+    private void runScenario(TestCgroup testCgroup, Set<String> disabledTiers, String expectedStateTier)
+            throws Exception {
         Set<Long> programsBefore = AttachedPrograms.ours();
         List<ConnectionEvent> events = Collections.synchronizedList(new ArrayList<>());
         Scenario made = new Scenario();
         long cgroupId;
-        try (TestCgroup cgroup = TestCgroup.create("core")) {
+        try (TestCgroup cgroup = testCgroup) {
             cgroupId = cgroup.id();
-            HookSettings settings = new HookSettings(cgroup.directory(), cgroupId, cgroup.level(), 1 << 20, 4096, true)
-                    .withoutTiers(disabledTiers);
+            long scopeId = dev.bpfhook.container.CgroupV2.id(cgroup.top());
+            HookSettings settings = new HookSettings(cgroup.top(), scopeId, cgroup.hierarchy().level(cgroup.top()),
+                    1 << 20, 4096, true).withoutTiers(disabledTiers);
             try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024), List.of(events::add))) {
                 assertHooks(monitor.hooks(), expectedStateTier);
                 Set<Long> loaded = AttachedPrograms.ours();
@@ -82,7 +91,11 @@ class MonitorKernelTest {
                 cgroup.enter();
                 made.inside();
                 cgroup.leave();
-                made.outside();
+                // outside: a sibling cgroup at the same depth, so the kernel's ancestor check must tell them apart
+                try (TestCgroup sibling = TestCgroup.create("outside")) {
+                    sibling.enter();
+                    made.outside();
+                }
 
                 MonitorSnapshot snapshot = awaitQuiet(monitor, cgroupId);
                 assertCounters(snapshot, cgroupId);

@@ -8,30 +8,49 @@ import java.nio.file.Path;
 /**
  * A child cgroup made for one test. {@link #enter()} moves this whole JVM into
  * it, so connections the test makes belong to it; {@link #close()} moves the
- * JVM back where it was and removes the cgroup.
+ * JVM back where it was and removes the cgroup. A nested one is a cgroup
+ * inside another made for the test, to watch a subtree from its top.
  */
 public final class TestCgroup implements AutoCloseable {
     private final CgroupV2 hierarchy;
     private final Path original;
+    private final Path top;
     private final Path directory;
     private boolean inside;
 
-    private TestCgroup(CgroupV2 hierarchy, Path original, Path directory) {
+    private TestCgroup(CgroupV2 hierarchy, Path original, Path top, Path directory) {
         this.hierarchy = hierarchy;
         this.original = original;
+        this.top = top;
         this.directory = directory;
     }
 
     public static TestCgroup create(String label) throws IOException {
-        CgroupV2 hierarchy = CgroupV2.find().orElseThrow(() -> new IOException("no cgroup v2 hierarchy mounted"));
-        Path original = hierarchy.ownCgroup();
-        Path dir = hierarchy.mount().resolve("bpfhook-test-" + label + "-" + ProcessHandle.current().pid());
-        Files.createDirectories(dir);
-        return new TestCgroup(hierarchy, original, dir);
+        return make(label, false);
     }
 
+    /** bpfhook-test-LABEL-PID/inner: the JVM enters the inner one; {@link #top()} is the outer one. */
+    public static TestCgroup nested(String label) throws IOException {
+        return make(label, true);
+    }
+
+    private static TestCgroup make(String label, boolean nested) throws IOException {
+        CgroupV2 hierarchy = CgroupV2.find().orElseThrow(() -> new IOException("no cgroup v2 hierarchy mounted"));
+        Path original = hierarchy.ownCgroup();
+        Path top = hierarchy.mount().resolve("bpfhook-test-" + label + "-" + ProcessHandle.current().pid());
+        Path dir = nested ? top.resolve("inner") : top;
+        Files.createDirectories(dir);
+        return new TestCgroup(hierarchy, original, top, dir);
+    }
+
+    /** Where the JVM goes on {@link #enter()}. */
     public Path directory() {
         return directory;
+    }
+
+    /** The outermost cgroup made for the test: the one to watch. */
+    public Path top() {
+        return top;
     }
 
     public long id() throws IOException {
@@ -61,10 +80,17 @@ public final class TestCgroup implements AutoCloseable {
     @Override
     public void close() throws IOException {
         leave();
+        removeWhenEmpty(directory);
+        if (!top.equals(directory)) {
+            removeWhenEmpty(top);
+        }
+    }
+
+    private static void removeWhenEmpty(Path cgroup) throws IOException {
         // a cgroup can be removed once empty; processes leave it asynchronously, so retry briefly
         for (int attempt = 0; ; attempt++) {
             try {
-                Files.deleteIfExists(directory);
+                Files.deleteIfExists(cgroup);
                 return;
             } catch (IOException busy) {
                 if (attempt >= 50) {
