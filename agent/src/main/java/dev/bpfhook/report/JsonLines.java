@@ -66,6 +66,11 @@ public final class JsonLines {
                     .field("cgroup", attribution.cgroupName(e.getKey()))
                     .field("container", attribution.isContainerCgroup(e.getKey())), e.getValue()).toString());
         }
+        StringJoiner namespaces = new StringJoiner(",", "[", "]");
+        for (Map.Entry<Long, KernelCounters> e : s.byNetns().entrySet()) {
+            namespaces.add(counters(new Json().field("netns_cookie", e.getKey())
+                    .field("container", attribution.isContainer(0, e.getKey())), e.getValue()).toString());
+        }
         return counters(new Json().field("type", "report"), s.total())
                 .field("open_in_table", s.open().size())
                 .field("events_received", s.eventsReceived())
@@ -75,6 +80,7 @@ public final class JsonLines {
                 .field("counter_updates_lost", s.kernelStats().countersFull())
                 .field("closed_untracked", s.kernelStats().closedUntracked())
                 .raw("cgroups", cgroups.toString())
+                .raw("network_namespaces", namespaces.toString())
                 .toString();
     }
 
