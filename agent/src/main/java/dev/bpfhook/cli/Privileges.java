@@ -50,7 +50,7 @@ final class Privileges {
         if (missing.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of("bpfhook needs root to load eBPF programs (missing " + String.join(", ", missing)
+        return Optional.of("needs root to load eBPF programs (missing " + String.join(", ", missing)
                 + "); run it with sudo, e.g. sudo ./scripts/monitor.sh");
     }
 }

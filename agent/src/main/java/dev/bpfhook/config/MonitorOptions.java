@@ -51,17 +51,17 @@ public final class MonitorOptions {
             switch (arg) {
                 case "-c":
                 case "--cgroup":
-                    cgroup = path(arg, inline != null ? inline : value(args, i++, arg));
+                    cgroup = path(arg, inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
                     break;
                 case "-m":
                 case "--metrics-interval":
-                    interval = seconds(arg, inline != null ? inline : value(args, i++, arg));
+                    interval = seconds(arg, inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
                     break;
                 case "--duration":
-                    duration = seconds(arg, inline != null ? inline : value(args, i++, arg));
+                    duration = seconds(arg, inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
                     break;
                 case "--ring-size":
-                    ring = ringSize(inline != null ? inline : value(args, i++, arg));
+                    ring = ringSize(inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
                     break;
                 case "-s":
                 case "--show-containers":
@@ -95,6 +95,13 @@ public final class MonitorOptions {
             throw new ConfigException("option " + option + " needs a value; see --help");
         }
         return args[i + 1];
+    }
+
+    private static String inlineValue(String option, String inline) throws ConfigException {
+        if (inline.isEmpty()) {
+            throw new ConfigException("option " + option + " needs a value; see --help");
+        }
+        return inline;
     }
 
     private static boolean flag(String option, String inline) throws ConfigException {
@@ -137,7 +144,9 @@ public final class MonitorOptions {
         }
         long bytes;
         try {
-            bytes = Long.parseLong(v) * unit;
+            bytes = Math.multiplyExact(Long.parseLong(v), unit);
+        } catch (ArithmeticException e) {
+            bytes = Long.MAX_VALUE; // out of range below
         } catch (NumberFormatException e) {
             throw new ConfigException("option --ring-size: '" + value + "' is not a size; write e.g. 4M or 512K");
         }

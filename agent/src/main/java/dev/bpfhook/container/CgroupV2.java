@@ -20,6 +20,11 @@ public final class CgroupV2 {
         this.mount = mount;
     }
 
+    /** A hierarchy mounted at {@code mount}; for tests and for callers that already know it. */
+    static CgroupV2 at(Path mount) {
+        return new CgroupV2(mount);
+    }
+
     /** The hierarchy mounted on this machine, or empty when only cgroup v1 is mounted. */
     public static Optional<CgroupV2> find() {
         return findMount(Paths.get("/proc/self/mountinfo")).map(CgroupV2::new);

@@ -122,12 +122,16 @@ public final class Monitor implements AutoCloseable {
             counters.decodeError();
             return;
         }
+        boolean failed = false;
         for (EventListener listener : listeners) {
             try {
                 listener.onEvent(event);
             } catch (RuntimeException e) {
-                counters.listenerError();
+                failed = true;
             }
+        }
+        if (failed) {
+            counters.listenerError(); // once per event: it counts events not fully delivered
         }
     }
 

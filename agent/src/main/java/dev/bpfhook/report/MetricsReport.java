@@ -90,7 +90,9 @@ public final class MetricsReport {
                                 .append(e.getKey()).append(')').append(tag).append('\n');
                         counters(out, e.getValue(), "      ");
                     });
-            out.append("\n  Per Network Namespace:\n");
+            if (!s.byNetns().isEmpty()) {
+                out.append("\n  Per Network Namespace:\n");
+            }
             s.byNetns().forEach((cookie, c) -> {
                 String tag = attribution.isContainer(0, cookie) ? " [CTR]" : "";
                 out.append(String.format("    netns cookie %d%s: Total Connections: %d, Active Connections: %d%n",

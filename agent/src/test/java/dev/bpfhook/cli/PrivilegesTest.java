@@ -45,7 +45,7 @@ class PrivilegesTest {
 
     @Test
     void noCapabilitiesNamesAllMissingAndSudo() throws IOException {
-        assertEquals(Optional.of("bpfhook needs root to load eBPF programs (missing CAP_BPF, CAP_PERFMON, "
+        assertEquals(Optional.of("needs root to load eBPF programs (missing CAP_BPF, CAP_PERFMON, "
                 + "CAP_NET_ADMIN); run it with sudo, e.g. sudo ./scripts/monitor.sh"),
                 Privileges.problem(status("0000000000000000")));
     }
@@ -54,7 +54,7 @@ class PrivilegesTest {
     void namesOnlyTheMissingCapability() throws IOException {
         Optional<String> problem = Privileges.problem(status(String.format("%016x", CAP_BPF | CAP_PERFMON)));
 
-        assertEquals(Optional.of("bpfhook needs root to load eBPF programs (missing CAP_NET_ADMIN); run it with "
+        assertEquals(Optional.of("needs root to load eBPF programs (missing CAP_NET_ADMIN); run it with "
                 + "sudo, e.g. sudo ./scripts/monitor.sh"), problem);
     }
 

@@ -115,8 +115,7 @@ class MonitorOptionsTest {
         assertMessage("option --metrics-interval: 'abc' is not a number of seconds; write e.g. --metrics-interval 5",
                 "--metrics-interval", "abc");
         assertMessage("option -m: '5s' is not a number of seconds; write e.g. -m 5", "-m", "5s");
-        assertMessage("option --metrics-interval: '' is not a number of seconds; write e.g. --metrics-interval 5",
-                "--metrics-interval=");
+        assertMessage("option --metrics-interval needs a value; see --help", "--metrics-interval=");
     }
 
     @Test
@@ -142,6 +141,15 @@ class MonitorOptionsTest {
                 "--ring-size", "1024M");
         assertMessage("option --ring-size: 0 must be a power of two from 64K to 512M, e.g. 4M", "--ring-size", "0");
         assertMessage("option --ring-size: -4M must be a power of two from 64K to 512M, e.g. 4M", "--ring-size", "-4M");
+        // 2^44 + 4 MiB would wrap to exactly 4M if multiplied unchecked
+        assertMessage("option --ring-size: 17592186044420M must be a power of two from 64K to 512M, e.g. 4M",
+                "--ring-size", "17592186044420M");
+    }
+
+    @Test
+    void anEmptyInlineValueIsMissing() {
+        assertMessage("option --cgroup needs a value; see --help", "--cgroup=");
+        assertMessage("option --duration needs a value; see --help", "--duration=");
     }
 
     @ParameterizedTest

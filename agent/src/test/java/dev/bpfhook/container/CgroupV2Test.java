@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.reflect.Constructor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -163,17 +162,12 @@ class CgroupV2Test {
         return dir;
     }
 
-    /**
-     * A hierarchy mounted at {@code root}. CgroupV2 can only be made by find() from this machine's mountinfo,
-     * so the test reaches its private constructor.
-     */
+    /** A hierarchy mounted at {@code root}, a directory the test made. */
     private static CgroupV2 fakeHierarchy(Path root) throws Exception {
         Files.createDirectories(root);
         if (!Files.exists(root.resolve("cgroup.procs"))) {
             Files.createFile(root.resolve("cgroup.procs"));
         }
-        Constructor<CgroupV2> c = CgroupV2.class.getDeclaredConstructor(Path.class);
-        c.setAccessible(true);
-        return c.newInstance(root);
+        return CgroupV2.at(root);
     }
 }

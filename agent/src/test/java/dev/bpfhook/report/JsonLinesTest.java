@@ -31,7 +31,7 @@ class JsonLinesTest {
     /** Names with every character JSON needs escaped. */
     private static final String NASTY_NAME = "/sys\"tem\\slice/a\nb\tc\rd\u0001e\u001f";
 
-    private final JsonLines json = new JsonLines(new Attribution(new HostIdentity(HOST_CGROUP, 0),
+    private final JsonLines json = new JsonLines(new Attribution(new HostIdentity(HOST_CGROUP, 4026531840L),
             id -> id == HOST_CGROUP ? "/user.slice" : id == CTR_CGROUP ? NASTY_NAME : "cgroup:" + id));
 
     @Test
@@ -149,7 +149,11 @@ class JsonLinesTest {
         events.decodeError();
         KernelStats stats = new KernelStats(new long[] {50, 4, 2, 3});
 
-        String line = json.report(new MonitorSnapshot(byCgroup, Collections.emptyMap(), stats, events, table, 5));
+        Map<Long, KernelCounters> byNetns = new LinkedHashMap<>();
+        byNetns.put(4026531840L, byCgroup.get(HOST_CGROUP));
+        byNetns.put(4026532000L, byCgroup.get(CTR_CGROUP));
+
+        String line = json.report(new MonitorSnapshot(byCgroup, byNetns, stats, events, table, 5));
         Map<String, Object> o = parseLine(line);
 
         assertEquals("report", o.get("type"));
@@ -189,6 +193,19 @@ class JsonLinesTest {
         assertEquals(NASTY_NAME, container.get("cgroup"));
         assertEquals(true, container.get("container"));
         assertEquals(1L, container.get("failed_timed_out"));
+
+        List<?> namespaces = (List<?>) o.get("network_namespaces");
+        assertEquals(2, namespaces.size());
+        Map<?, ?> hostNetns = (Map<?, ?>) namespaces.get(0);
+        assertEquals(4026531840L, hostNetns.get("netns_cookie"));
+        assertEquals(false, hostNetns.get("container"));
+        assertEquals(12L, hostNetns.get("total_connections"));
+        assertEquals(5L, hostNetns.get("active_connections"));
+        Map<?, ?> otherNetns = (Map<?, ?>) namespaces.get(1);
+        assertEquals(4026532000L, otherNetns.get("netns_cookie"));
+        assertEquals(true, otherNetns.get("container"));
+        assertEquals(5L, otherNetns.get("total_connections"));
+        assertEquals(1L, otherNetns.get("active_connections"));
     }
 
     @Test
@@ -199,6 +216,7 @@ class JsonLinesTest {
         Map<String, Object> o = parseLine(json.report(s));
 
         assertEquals(Collections.emptyList(), o.get("cgroups"));
+        assertEquals(Collections.emptyList(), o.get("network_namespaces"));
         assertEquals(0L, o.get("total_connections"));
     }
 

@@ -107,11 +107,38 @@ class MetricsReportTest {
     }
 
     @Test
+    void perCgroupSectionEndsWithNetworkNamespacesInTheirOrder() {
+        Map<Long, KernelCounters> byNetns = new LinkedHashMap<>();
+        byNetns.put(HOST_NETNS, counters().get(HOST_CGROUP));
+        byNetns.put(CTR_NETNS, counters().get(CTR_CGROUP));
+        MonitorSnapshot s = new MonitorSnapshot(counters(), byNetns, KernelStats.ZERO, events, table, 5);
+
+        List<String> lines = lines(new MetricsReport(ATTRIBUTION, true).render(s));
+
+        int start = lines.indexOf("  Per Network Namespace:");
+        assertEquals("      Closed: 5, Bytes sent: 1000, received: 2000, Retransmits: 1", lines.get(start - 2));
+        assertEquals("", lines.get(start - 1));
+        assertEquals(Arrays.asList(
+                "  Per Network Namespace:",
+                "    netns cookie 4026531840: Total Connections: 12, Active Connections: 5",
+                "    netns cookie 4026532000 [CTR]: Total Connections: 511, Active Connections: 10",
+                ""), lines.subList(start, start + 4));
+    }
+
+    @Test
+    void noNetworkNamespaceHeaderWithoutNamespaces() {
+        String report = new MetricsReport(ATTRIBUTION, true).render(snapshot(counters(), KernelStats.ZERO));
+
+        assertFalse(report.contains("Per Network Namespace"));
+    }
+
+    @Test
     void withoutPerCgroupThereIsNoPerCgroupSection() {
         String report = new MetricsReport(ATTRIBUTION, false).render(snapshot(counters(), KernelStats.ZERO));
 
         assertFalse(report.contains("Per Cgroup"));
         assertFalse(report.contains("/user.slice"));
+        assertFalse(report.contains("Per Network Namespace"));
     }
 
     @Test
