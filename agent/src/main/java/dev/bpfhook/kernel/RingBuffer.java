@@ -71,7 +71,13 @@ public final class RingBuffer implements AutoCloseable {
                 .order(ByteOrder.nativeOrder());
         dataStart = (int) pageSize;
         consumerPos = (long) LONGS.getAcquire(consumerPage, 0);
-        epollFd = createEpoll(mapFd);
+        try {
+            epollFd = createEpoll(mapFd);
+        } catch (BpfException e) {
+            libc.munmap(producerMapping, producerMappingLength);
+            libc.munmap(consumerMapping, pageSize);
+            throw e;
+        }
     }
 
     /**
