@@ -10,6 +10,7 @@
  *   fexit, kretprobe or        inbound: which process accepted the connection
  *   sys_exit_accept(4)
  *   sockops                    bytes, RTT and retransmits of each connection
+ *   iter/tcp                   once at start: connections that were already open
  *
  * Each hook family has tiers; the agent loads and attaches the first tier the
  * running kernel offers and reports which one it chose.
@@ -592,4 +593,62 @@ int bh_sockops(struct bpf_sock_ops *skops)
 		break;
 	}
 	return 1;
+}
+
+/* ------------------------------ at start: connections that already exist */
+
+/*
+ * Run once, after every other hook is attached: lists the scope's TCP
+ * connections that were open before, and enters them in the connection table
+ * and the counters, so that their close is counted like any other. A socket
+ * already in the table was opened after the hooks attached: the other hooks
+ * report it.
+ */
+SEC("iter/tcp")
+int bh_iter_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	if (!skc)
+		return 0;
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0; /* request and time-wait sockets: no connection to track */
+	struct sock *sk = (struct sock *)tp;
+	int state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	bool established = is_established_family(state);
+	if (!established && state != BPF_TCP_SYN_SENT)
+		return 0;
+	if (!cgroup_in_scope(sock_cgroup(sk)))
+		return 0;
+
+	__u64 cookie = bpf_get_socket_cookie(sk);
+	__u64 cgroup_id = BPF_CORE_READ(sock_cgroup(sk), kn, id);
+	__u64 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+	struct bh_conn conn = {
+		.start_ns = bpf_ktime_get_ns(),
+		.cgroup_id = cgroup_id,
+		.netns_cookie = netns,
+		.direction = state == BPF_TCP_SYN_SENT ? BH_DIR_OUTBOUND : BH_DIR_UNKNOWN,
+		.established = established,
+	};
+	if (bpf_map_update_elem(&connections, &cookie, &conn, BPF_NOEXIST))
+		return 0; /* known already, or the table is full */
+	if (established) {
+		struct counter_pair counters = counters_for(cgroup_id, netns);
+		COUNT_BOTH(counters, preexisting, 1);
+	}
+
+	struct bh_event *e = event_reserve();
+	if (!e)
+		return 0;
+	e->kind = BH_EVENT_EXISTING;
+	e->socket_cookie = cookie;
+	e->cgroup_id = cgroup_id;
+	e->netns_cookie = netns;
+	e->protocol = IPPROTO_TCP;
+	e->direction = conn.direction;
+	e->new_state = state;
+	fill_endpoints(e, sk);
+	event_submit(e);
+	return 0;
 }

@@ -22,6 +22,7 @@ enum bh_event_kind {
 	BH_EVENT_CONNECT = 1, /* connect() on a TCP or UDP socket (cgroup/connect4, connect6) */
 	BH_EVENT_ACCEPT = 2,  /* accept() returned an inbound TCP connection (accept tier) */
 	BH_EVENT_STATE = 3,   /* a TCP state transition (sock:inet_sock_set_state) */
+	BH_EVENT_EXISTING = 4, /* open before the monitor started; listed once at start (iter/tcp) */
 };
 
 /* Which side opened the connection (bh_event.direction, bh_conn.direction). */
@@ -66,7 +67,7 @@ struct bh_event {
  * network-namespace cookie (map netns_counters). Per-CPU values: user space
  * sums them. They are counted in the kernel whether or not the matching event
  * reached user space, so they stay exact when the ring buffer overflows.
- * Active connections = outbound_established + inbound_accepted - closed.
+ * Active connections = outbound_established + inbound_accepted + preexisting - closed.
  */
 struct bh_counters {
 	__u64 connect_attempts;     /*   0: TCP connect() calls */
@@ -82,7 +83,8 @@ struct bh_counters {
 	__u64 bytes_sent;           /*  80: bytes acknowledged by peers, summed at close */
 	__u64 bytes_received;       /*  88: bytes received, summed at close */
 	__u64 retransmits;          /*  96: retransmitted segments, summed at close */
-};                                  /* 104 bytes */
+	__u64 preexisting;          /* 104: established before the monitor started, found at start */
+};                                  /* 112 bytes */
 
 /* Health of the kernel side: map global_stats, one per-CPU entry at index 0. */
 struct bh_stats {
@@ -105,7 +107,7 @@ struct bh_conn {
 	__u32 srtt_us;        /* 48: from sockops at close */
 	__u32 retransmits;    /* 52: from sockops at close */
 	__u8 direction;       /* 56: enum bh_direction */
-	__u8 established;     /* 57: 1 once counted in outbound_established or inbound_accepted */
+	__u8 established;     /* 57: 1 once counted in outbound_established, inbound_accepted or preexisting */
 	__u8 has_stats;       /* 58: 1 once sockops stored the close statistics */
 	__u8 reserved[5];     /* 59: zero */
 	char comm[BH_COMM_LEN]; /* 64: task name of pid */

@@ -3,7 +3,9 @@ package dev.bpfhook.cli;
 import dev.bpfhook.config.ConfigException;
 import dev.bpfhook.config.MonitorConfig;
 import dev.bpfhook.config.MonitorOptions;
+import dev.bpfhook.container.CgroupScope;
 import dev.bpfhook.kernel.BpfException;
+import dev.bpfhook.kernel.Capabilities;
 import java.io.PrintStream;
 import java.util.Optional;
 
@@ -36,13 +38,13 @@ public final class Main {
             out.println(MonitorOptions.USAGE);
             return OK;
         }
-        Optional<String> privileges = Privileges.problem();
+        Optional<String> privileges = Capabilities.problem();
         if (privileges.isPresent()) {
             err.println("bpfhook: " + privileges.get());
             return USER_ERROR;
         }
         try {
-            Scope scope = Scope.resolve(config.cgroup());
+            CgroupScope scope = CgroupScope.resolve(config.cgroup());
             return new StandaloneMonitor(config, scope, out, err).run();
         } catch (ConfigException e) {
             err.println("bpfhook: " + e.getMessage());

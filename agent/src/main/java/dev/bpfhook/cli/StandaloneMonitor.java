@@ -2,6 +2,7 @@ package dev.bpfhook.cli;
 
 import dev.bpfhook.config.MonitorConfig;
 import dev.bpfhook.container.CgroupNames;
+import dev.bpfhook.container.CgroupScope;
 import dev.bpfhook.container.CgroupV2;
 import dev.bpfhook.container.HostIdentity;
 import dev.bpfhook.event.EventListener;
@@ -13,6 +14,7 @@ import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.report.Attribution;
 import dev.bpfhook.report.EventLine;
 import dev.bpfhook.report.JsonLines;
+import dev.bpfhook.report.LineWriter;
 import dev.bpfhook.report.MetricsReport;
 import dev.bpfhook.track.ConnectionTable;
 import dev.bpfhook.track.MonitorSnapshot;
@@ -30,11 +32,11 @@ final class StandaloneMonitor {
     private static final int ENDED_CONNECTIONS_KEPT = 256;
 
     private final MonitorConfig config;
-    private final Scope scope;
+    private final CgroupScope scope;
     private final PrintStream out;
     private final PrintStream err;
 
-    StandaloneMonitor(MonitorConfig config, Scope scope, PrintStream out, PrintStream err) {
+    StandaloneMonitor(MonitorConfig config, CgroupScope scope, PrintStream out, PrintStream err) {
         this.config = config;
         this.scope = scope;
         this.out = out;
@@ -47,10 +49,10 @@ final class StandaloneMonitor {
         JsonLines json = new JsonLines(attribution);
         EventLine eventLine = new EventLine(attribution);
         ConnectionTable table = new ConnectionTable(MonitorConfig.DEFAULT_CONNECTION_TABLE, ENDED_CONNECTIONS_KEPT);
-        HookSettings settings = new HookSettings(scope.directory, scope.id, scope.level, config.ringBytes(),
+        HookSettings settings = new HookSettings(scope.directory(), scope.id(), scope.level(), config.ringBytes(),
                 MonitorConfig.DEFAULT_CONNECTION_TABLE, true);
 
-        try (AsyncPrinter printer = new AsyncPrinter(out, PRINT_QUEUE)) {
+        try (LineWriter printer = new LineWriter(out, PRINT_QUEUE)) {
             List<EventListener> listeners = new ArrayList<>();
             if (config.showEvents() && config.json()) {
                 listeners.add(e -> printer.print(json.event(e)));
@@ -73,7 +75,7 @@ final class StandaloneMonitor {
                                 + h.hook().withoutIt() + ": " + String.join("; ", h.skipped()));
                     }
                 }
-                printer.print(config.json() ? json.start(scope.name, scope.id, hooks)
+                printer.print(config.json() ? json.start(scope.name(), scope.id(), hooks)
                         : "bpfhook: watching cgroup " + scope.describe() + "; hooks: " + String.join(", ", hooks));
                 loop(monitor, printer, textReport, json, interrupted);
                 monitor.flush();
@@ -91,7 +93,7 @@ final class StandaloneMonitor {
         return Main.OK;
     }
 
-    private void loop(Monitor monitor, AsyncPrinter printer, MetricsReport textReport, JsonLines json,
+    private void loop(Monitor monitor, LineWriter printer, MetricsReport textReport, JsonLines json,
             CountDownLatch interrupted) {
         long intervalNs = TimeUnit.SECONDS.toNanos(config.metricsIntervalSec());
         long now = System.nanoTime();
@@ -111,7 +113,7 @@ final class StandaloneMonitor {
         }
     }
 
-    private String render(MonitorSnapshot snapshot, MetricsReport textReport, JsonLines json, AsyncPrinter printer) {
+    private String render(MonitorSnapshot snapshot, MetricsReport textReport, JsonLines json, LineWriter printer) {
         if (config.json()) {
             return json.report(snapshot);
         }
@@ -124,12 +126,12 @@ final class StandaloneMonitor {
     private Attribution attribution() {
         long ownCgroup;
         try {
-            ownCgroup = CgroupV2.id(scope.hierarchy.ownCgroup());
+            ownCgroup = CgroupV2.id(scope.hierarchy().ownCgroup());
         } catch (IOException e) {
             ownCgroup = 0;
         }
         long ownNetns = NetnsCookie.ofThisProcess().orElse(0);
-        CgroupNames names = new CgroupNames(scope.hierarchy);
+        CgroupNames names = new CgroupNames(scope.hierarchy());
         return new Attribution(new HostIdentity(ownCgroup, ownNetns), names::nameOf);
     }
 

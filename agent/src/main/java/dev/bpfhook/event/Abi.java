@@ -44,7 +44,7 @@ public final class Abi {
 
     /** struct bh_counters: u64 words, in this order (index = offset / 8). */
     public static final class Counters {
-        public static final int SIZE = 104;
+        public static final int SIZE = 112;
         public static final int CONNECT_ATTEMPTS = 0;
         public static final int UDP_CONNECTS = 1;
         public static final int OUTBOUND_ESTABLISHED = 2;
@@ -58,7 +58,8 @@ public final class Abi {
         public static final int BYTES_SENT = 10;
         public static final int BYTES_RECEIVED = 11;
         public static final int RETRANSMITS = 12;
-        public static final int WORDS = 13;
+        public static final int PREEXISTING = 13;
+        public static final int WORDS = 14;
 
         private Counters() {
         }

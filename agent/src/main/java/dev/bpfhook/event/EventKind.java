@@ -7,7 +7,9 @@ public enum EventKind {
     /** accept() returned an inbound TCP connection. */
     ACCEPT(2),
     /** A TCP state transition. */
-    STATE(3);
+    STATE(3),
+    /** A connection that was open before the monitor started, listed once at start. */
+    EXISTING(4);
 
     private final int code;
 

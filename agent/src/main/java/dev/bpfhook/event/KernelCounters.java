@@ -69,6 +69,11 @@ public final class KernelCounters {
         return words[Abi.Counters.RETRANSMITS];
     }
 
+    /** Connections already established when the monitor started (found at start, then tracked). */
+    public long preexisting() {
+        return words[Abi.Counters.PREEXISTING];
+    }
+
     /** TCP connections whose handshake completed, both directions. */
     public long tcpConnections() {
         return outboundEstablished() + inboundAccepted();
@@ -79,9 +84,9 @@ public final class KernelCounters {
         return tcpConnections() + udpConnects();
     }
 
-    /** TCP connections established and not yet closed. */
+    /** TCP connections established (or found open at start) and not yet closed. */
     public long activeConnections() {
-        return tcpConnections() - closed();
+        return tcpConnections() + preexisting() - closed();
     }
 
     public KernelCounters plus(KernelCounters other) {

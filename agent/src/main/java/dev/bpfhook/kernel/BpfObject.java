@@ -130,6 +130,44 @@ final class BpfObject implements AutoCloseable {
         return new Link(programName, link);
     }
 
+    /**
+     * Runs an iterator program over everything it iterates, once: attach,
+     * read the iterator to its end (the program reports through maps and the
+     * ring buffer, so the text read is empty), detach.
+     */
+    void runIterator(String programName) throws BpfException {
+        LibbpfLog.drain();
+        Pointer link = bpf.bpf_program__attach_iter(program(programName), null);
+        if (link == null) {
+            int errno = Native.getLastError();
+            throw new BpfException("attaching iterator " + programName + " failed: " + Libs.errnoText(errno), errno,
+                    LibbpfLog.drain());
+        }
+        try {
+            int fd = bpf.bpf_iter_create(bpf.bpf_link__fd(link));
+            if (fd < 0) {
+                throw new BpfException("starting iterator " + programName + " failed: " + Libs.errnoText(-fd), -fd, "");
+            }
+            LibC libc = Libs.c();
+            try {
+                Memory buffer = new Memory(4096);
+                long n;
+                while ((n = libc.read(fd, buffer, buffer.size())) > 0) {
+                    // the program writes nothing here; reading drives the iteration
+                }
+                if (n < 0) {
+                    int errno = Native.getLastError();
+                    throw new BpfException("running iterator " + programName + " failed: " + Libs.errnoText(errno),
+                            errno, "");
+                }
+            } finally {
+                libc.close(fd);
+            }
+        } finally {
+            bpf.bpf_link__destroy(link);
+        }
+    }
+
     int mapFd(String mapName) throws BpfException {
         int fd = bpf.bpf_map__fd(map(mapName));
         if (fd < 0) {

@@ -10,16 +10,19 @@ import java.util.List;
  */
 public enum Hook {
     OUTBOUND_CONNECT("outbound", true, "",
-            new Tier("cgroup/connect4+connect6", true, "bh_connect4", "bh_connect6")),
+            new Tier("cgroup/connect4+connect6", Attach.CGROUP, "bh_connect4", "bh_connect6")),
     TCP_STATE("tcp-state", true, "",
-            new Tier("tp_btf/inet_sock_set_state", false, "bh_state_btf"),
-            new Tier("tracepoint/sock/inet_sock_set_state", false, "bh_state_tp")),
+            new Tier("tp_btf/inet_sock_set_state", Attach.GLOBAL, "bh_state_btf"),
+            new Tier("tracepoint/sock/inet_sock_set_state", Attach.GLOBAL, "bh_state_tp")),
     INBOUND_ACCEPT("accept", false, "inbound connections are counted but carry no process",
-            new Tier("fexit/inet_csk_accept", false, "bh_accept_fexit"),
-            new Tier("kretprobe/inet_csk_accept", false, "bh_accept_kretprobe"),
-            new Tier("tracepoint/syscalls/sys_exit_accept+accept4", false, "bh_accept_exit", "bh_accept4_exit")),
+            new Tier("fexit/inet_csk_accept", Attach.GLOBAL, "bh_accept_fexit"),
+            new Tier("kretprobe/inet_csk_accept", Attach.GLOBAL, "bh_accept_kretprobe"),
+            new Tier("tracepoint/syscalls/sys_exit_accept+accept4", Attach.GLOBAL, "bh_accept_exit", "bh_accept4_exit")),
     SOCKET_STATS("stats", false, "connections carry no bytes, RTT or retransmits",
-            new Tier("sockops", true, "bh_sockops"));
+            new Tier("sockops", Attach.CGROUP, "bh_sockops")),
+    EXISTING_CONNECTIONS("existing", false, "connections open before the start are neither listed nor tracked, "
+            + "and their close is counted as untracked",
+            new Tier("iter/tcp", Attach.RUN_ONCE, "bh_iter_tcp"));
 
     private final String label;
     private final boolean required;
@@ -52,15 +55,25 @@ public enum Hook {
         return tiers;
     }
 
+    /** How a tier's programs are attached. */
+    enum Attach {
+        /** to the monitored cgroup: sees only its subtree */
+        CGROUP,
+        /** where the program's section says (tracepoint, probe): sees the whole host */
+        GLOBAL,
+        /** an iterator, run once right after every other hook is attached, then detached */
+        RUN_ONCE
+    }
+
     /** One way of doing a hook's job: programs that load and attach together. */
     public static final class Tier {
         private final String name;
-        private final boolean onCgroup;
+        private final Attach attach;
         private final List<String> programs;
 
-        Tier(String name, boolean onCgroup, String... programs) {
+        Tier(String name, Attach attach, String... programs) {
             this.name = name;
-            this.onCgroup = onCgroup;
+            this.attach = attach;
             this.programs = Collections.unmodifiableList(Arrays.asList(programs));
         }
 
@@ -68,9 +81,8 @@ public enum Hook {
             return name;
         }
 
-        /** Attached to the monitored cgroup rather than system-wide. */
-        boolean onCgroup() {
-            return onCgroup;
+        Attach attach() {
+            return attach;
         }
 
         List<String> programs() {

@@ -32,7 +32,7 @@ public final class KernelHooks implements AutoCloseable {
     static final int CONFIG_ALL_STATES = 16;
 
     /** Value sizes of the per-CPU maps: struct bh_counters and struct bh_stats. */
-    private static final int COUNTERS_SIZE = 104;
+    private static final int COUNTERS_SIZE = 112;
     private static final int STATS_SIZE = 32;
 
     private static final Pattern FAILED_PROGRAM = Pattern.compile("prog '([A-Za-z0-9_]+)': (?:failed to load|BPF program load failed)");
@@ -259,12 +259,21 @@ public final class KernelHooks implements AutoCloseable {
         return classicTracepoint && !tracefs ? " (tracefs is not mounted: mount -t tracefs nodev /sys/kernel/tracing)" : "";
     }
 
-    /** Attaches all programs of a tier, or none of them. */
+    /** Attaches all programs of a tier, or none of them; a run-once tier runs now and keeps no link. */
     private static List<Link> attachTier(BpfObject object, Hook.Tier tier, int cgroupFd) throws BpfException {
         List<Link> attached = new ArrayList<>();
         try {
             for (String program : tier.programs()) {
-                attached.add(tier.onCgroup() ? object.attachCgroup(program, cgroupFd) : object.attach(program));
+                switch (tier.attach()) {
+                    case CGROUP:
+                        attached.add(object.attachCgroup(program, cgroupFd));
+                        break;
+                    case GLOBAL:
+                        attached.add(object.attach(program));
+                        break;
+                    default:
+                        object.runIterator(program);
+                }
             }
             return attached;
         } catch (BpfException e) {

@@ -43,6 +43,12 @@ interface LibBpf extends Library {
 
     int bpf_link__destroy(Pointer link);
 
+    int bpf_link__fd(Pointer link);
+
+    Pointer bpf_program__attach_iter(Pointer program, Pointer opts);
+
+    int bpf_iter_create(int linkFd);
+
     int bpf_map__fd(Pointer map);
 
     int bpf_map__set_max_entries(Pointer map, int maxEntries);

@@ -32,6 +32,8 @@ interface LibC extends Library {
 
     int close(int fd);
 
+    long read(int fd, Pointer buffer, long count);
+
     int epoll_create1(int flags);
 
     /** {@code struct epoll_event} is packed: 4 bytes of events, 8 of data, 12 in all on x86_64. */

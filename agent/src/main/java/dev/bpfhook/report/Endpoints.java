@@ -22,9 +22,13 @@ public final class Endpoints {
         return "[" + ipv6(bytes) + "]:" + endpoint.getPort();
     }
 
-    /** "local -> remote" when we opened the connection, "local <- remote" when the peer did. */
+    /**
+     * "local -> remote" when we opened the connection, "local <- remote" when the
+     * peer did, "local <-> remote" when that is not known (open before the monitor).
+     */
     public static String pair(InetSocketAddress local, InetSocketAddress remote, Direction direction) {
-        return format(local) + (direction == Direction.INBOUND ? " <- " : " -> ") + format(remote);
+        String arrow = direction == Direction.INBOUND ? " <- " : direction == Direction.OUTBOUND ? " -> " : " <-> ";
+        return format(local) + arrow + format(remote);
     }
 
     static String ipv6(byte[] bytes) {

@@ -22,6 +22,9 @@ public final class EventLine {
         StringBuilder line = new StringBuilder(160);
         line.append(String.format("%-7s PID:%-8s %-15s %s %s", e.kind(), e.pid() == 0 ? "-" : Integer.toString(e.pid()),
                 e.comm().isEmpty() ? "-" : e.comm(), e.protocol(), endpoints(e)));
+        if (e.kind() == EventKind.EXISTING) {
+            line.append(' ').append(e.newState()).append(" (open before the monitor started)");
+        }
         if (e.kind() == EventKind.STATE) {
             line.append(' ').append(e.oldState()).append(" -> ").append(e.newState());
             if (e.isFailedConnect()) {

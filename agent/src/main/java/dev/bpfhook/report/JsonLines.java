@@ -46,6 +46,9 @@ public final class JsonLines {
                 .field("direction", e.direction().name())
                 .field("local", Endpoints.format(e.local()))
                 .field("remote", Endpoints.format(e.remote()));
+        if (e.kind() == EventKind.EXISTING) {
+            json.field("state", e.newState().name());
+        }
         if (e.kind() == EventKind.STATE) {
             json.field("old_state", e.oldState().name()).field("new_state", e.newState().name());
             if (e.isFailedConnect()) {
@@ -96,6 +99,7 @@ public final class JsonLines {
                 .field("failed_timed_out", c.failed(ConnectFailure.TIMED_OUT))
                 .field("failed_unreachable", c.failed(ConnectFailure.UNREACHABLE))
                 .field("failed_reset", c.failed(ConnectFailure.RESET))
+                .field("preexisting", c.preexisting())
                 .field("closed", c.closed())
                 .field("bytes_sent", c.bytesSent())
                 .field("bytes_received", c.bytesReceived())

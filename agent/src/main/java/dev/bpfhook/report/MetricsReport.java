@@ -72,7 +72,8 @@ public final class MetricsReport {
         String state = c.protocol() == Protocol.UDP ? "UDP"
                 : c.error() != 0 && c.state() == TcpState.CLOSE ? "CLOSE, " + EventLine.failure(c.error())
                 : c.state().name();
-        String tag = attribution.isContainer(c.cgroupId(), c.netnsCookie()) ? " [CTR]" : "";
+        String tag = (attribution.isContainer(c.cgroupId(), c.netnsCookie()) ? " [CTR]" : "")
+                + (c.preexisting() ? " [PRE]" : "");
         return String.format("PID:%-8s %s (%s)%s", pid, endpoints, state, tag);
     }
 

@@ -30,10 +30,12 @@ public final class Connection {
     private final long bytesReceived;
     private final int srttUs;
     private final int retransmits;
+    private final boolean preexisting;
 
     private Connection(long socketCookie, int pid, int tid, String comm, long cgroupId, long netnsCookie,
             Protocol protocol, Direction direction, InetSocketAddress local, InetSocketAddress remote, TcpState state,
-            long startNs, long lastNs, int error, long bytesSent, long bytesReceived, int srttUs, int retransmits) {
+            long startNs, long lastNs, int error, long bytesSent, long bytesReceived, int srttUs, int retransmits,
+            boolean preexisting) {
         this.socketCookie = socketCookie;
         this.pid = pid;
         this.tid = tid;
@@ -52,6 +54,7 @@ public final class Connection {
         this.bytesReceived = bytesReceived;
         this.srttUs = srttUs;
         this.retransmits = retransmits;
+        this.preexisting = preexisting;
     }
 
     /** The connection as its first event shows it. */
@@ -60,7 +63,8 @@ public final class Connection {
                 : e.newState();
         return new Connection(e.socketCookie(), e.pid(), e.tid(), e.comm(), e.cgroupId(), e.netnsCookie(),
                 e.protocol(), e.direction(), e.local(), e.remote(), state, e.timestampNs(), e.timestampNs(),
-                e.error(), e.bytesSent(), e.bytesReceived(), e.srttUs(), e.retransmits());
+                e.error(), e.bytesSent(), e.bytesReceived(), e.srttUs(), e.retransmits(),
+                e.kind() == EventKind.EXISTING);
     }
 
     /** This connection updated by a later event of the same socket. */
@@ -82,7 +86,8 @@ public final class Connection {
                 e.error() != 0 ? e.error() : error,
                 Math.max(bytesSent, e.bytesSent()), Math.max(bytesReceived, e.bytesReceived()),
                 e.srttUs() != 0 ? e.srttUs() : srttUs,
-                Math.max(retransmits, e.retransmits()));
+                Math.max(retransmits, e.retransmits()),
+                preexisting);
     }
 
     public long socketCookie() {
@@ -158,5 +163,10 @@ public final class Connection {
 
     public int retransmits() {
         return retransmits;
+    }
+
+    /** Open before the monitor started: found at start, tracked from then on. */
+    public boolean preexisting() {
+        return preexisting;
     }
 }

@@ -235,7 +235,7 @@ class EventDecoderTest {
     @Test
     void rejectsUnknownKind() {
         assertNull(decoder.decode(new Record(0).u8(68, 0).u8(69, AF_INET).buf, 0, SIZE));
-        assertNull(decoder.decode(new Record(0).u8(68, 4).u8(69, AF_INET).buf, 0, SIZE));
+        assertNull(decoder.decode(new Record(0).u8(68, 5).u8(69, AF_INET).buf, 0, SIZE));
         assertNull(decoder.decode(new Record(0).u8(68, 255).u8(69, AF_INET).buf, 0, SIZE));
     }
 

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /** struct bh_counters words, in the header's order: index = offset / 8. */
 class KernelCountersTest {
-    private static final int WORDS = 13; // 104 bytes / 8
+    private static final int WORDS = 14; // 112 bytes / 8
 
     /** Every field set to a distinct value, in the order of struct bh_counters. */
     private static KernelCounters sample() {
@@ -25,6 +25,7 @@ class KernelCountersTest {
             5000, // 80 bytes_sent
             7000, // 88 bytes_received
             12, // 96 retransmits
+            6, // 104 preexisting
         });
     }
 
@@ -45,11 +46,12 @@ class KernelCountersTest {
         assertEquals(5000, c.bytesSent());
         assertEquals(7000, c.bytesReceived());
         assertEquals(12, c.retransmits());
+        assertEquals(6, c.preexisting());
     }
 
     @Test
-    void activeIsEstablishedPlusAcceptedMinusClosed() {
-        assertEquals(80 + 30 - 95, sample().activeConnections());
+    void activeIsEstablishedPlusAcceptedPlusPreexistingMinusClosed() {
+        assertEquals(80 + 30 + 6 - 95, sample().activeConnections());
     }
 
     @Test

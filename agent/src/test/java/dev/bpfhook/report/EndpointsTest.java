@@ -71,7 +71,7 @@ class EndpointsTest {
 
         assertEquals("10.0.2.15:45678 -> 142.251.46.142:443", Endpoints.pair(local, remote, Direction.OUTBOUND));
         assertEquals("10.0.2.15:45678 <- 142.251.46.142:443", Endpoints.pair(local, remote, Direction.INBOUND));
-        assertEquals("10.0.2.15:45678 -> 142.251.46.142:443", Endpoints.pair(local, remote, Direction.UNKNOWN));
+        assertEquals("10.0.2.15:45678 <-> 142.251.46.142:443", Endpoints.pair(local, remote, Direction.UNKNOWN));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.bpfhook.cli;
+package dev.bpfhook.kernel;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -10,17 +10,17 @@ import java.util.List;
 import java.util.Optional;
 
 /** Checks before loading anything that this process may load and attach BPF programs. */
-final class Privileges {
+public final class Capabilities {
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_SYS_ADMIN = 21;
     private static final int CAP_PERFMON = 38;
     private static final int CAP_BPF = 39;
 
-    private Privileges() {
+    private Capabilities() {
     }
 
     /** Empty when allowed, else the one-line reason with the fix. */
-    static Optional<String> problem() {
+    public static Optional<String> problem() {
         return problem(Paths.get("/proc/self/status"));
     }
 

@@ -1,4 +1,4 @@
-package dev.bpfhook.cli;
+package dev.bpfhook.report;
 
 import java.io.PrintStream;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * stalls the ring-buffer thread (which would make the kernel drop events).
  * When the queue is full, lines are dropped and counted.
  */
-final class AsyncPrinter implements AutoCloseable {
+public final class LineWriter implements AutoCloseable {
     private static final String STOP = new String("stop");
 
     private final BlockingQueue<String> queue;
@@ -19,21 +19,21 @@ final class AsyncPrinter implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong dropped = new AtomicLong();
 
-    AsyncPrinter(PrintStream out, int capacity) {
+    public LineWriter(PrintStream out, int capacity) {
         this.out = out;
         this.queue = new ArrayBlockingQueue<>(capacity);
-        this.thread = new Thread(this::run, "bpfhook-printer");
+        this.thread = new Thread(this::run, "bpfhook-writer");
         this.thread.setDaemon(true);
         this.thread.start();
     }
 
-    void print(String line) {
+    public void print(String line) {
         if (!queue.offer(line)) {
             dropped.incrementAndGet();
         }
     }
 
-    long dropped() {
+    public long dropped() {
         return dropped.get();
     }
 

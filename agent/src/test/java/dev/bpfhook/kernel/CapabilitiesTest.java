@@ -1,4 +1,4 @@
-package dev.bpfhook.cli;
+package dev.bpfhook.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -10,7 +10,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PrivilegesTest {
+class CapabilitiesTest {
     /** Capability bits (include/uapi/linux/capability.h). */
     private static final long CAP_NET_ADMIN = 1L << 12;
     private static final long CAP_SYS_ADMIN = 1L << 21;
@@ -22,12 +22,12 @@ class PrivilegesTest {
 
     @Test
     void fullRootIsAllowed() throws IOException {
-        assertEquals(Optional.empty(), Privileges.problem(status("000001ffffffffff")));
+        assertEquals(Optional.empty(), Capabilities.problem(status("000001ffffffffff")));
     }
 
     @Test
     void rootOnKernelWithoutCapBpfIsAllowedThroughSysAdmin() throws IOException {
-        assertEquals(Optional.empty(), Privileges.problem(status("0000003fffffffff"))); // before 5.8: 38 caps
+        assertEquals(Optional.empty(), Capabilities.problem(status("0000003fffffffff"))); // before 5.8: 38 caps
     }
 
     @Test
@@ -35,24 +35,24 @@ class PrivilegesTest {
         String caps = String.format("%016x", CAP_BPF | CAP_PERFMON | CAP_NET_ADMIN);
         assertEquals("000000c000001000", caps);
 
-        assertEquals(Optional.empty(), Privileges.problem(status(caps)));
+        assertEquals(Optional.empty(), Capabilities.problem(status(caps)));
     }
 
     @Test
     void sysAdminAloneIsAllowed() throws IOException {
-        assertEquals(Optional.empty(), Privileges.problem(status(String.format("%016x", CAP_SYS_ADMIN))));
+        assertEquals(Optional.empty(), Capabilities.problem(status(String.format("%016x", CAP_SYS_ADMIN))));
     }
 
     @Test
     void noCapabilitiesNamesAllMissingAndSudo() throws IOException {
         assertEquals(Optional.of("needs root to load eBPF programs (missing CAP_BPF, CAP_PERFMON, "
                 + "CAP_NET_ADMIN); run it with sudo, e.g. sudo ./scripts/monitor.sh"),
-                Privileges.problem(status("0000000000000000")));
+                Capabilities.problem(status("0000000000000000")));
     }
 
     @Test
     void namesOnlyTheMissingCapability() throws IOException {
-        Optional<String> problem = Privileges.problem(status(String.format("%016x", CAP_BPF | CAP_PERFMON)));
+        Optional<String> problem = Capabilities.problem(status(String.format("%016x", CAP_BPF | CAP_PERFMON)));
 
         assertEquals(Optional.of("needs root to load eBPF programs (missing CAP_NET_ADMIN); run it with "
                 + "sudo, e.g. sudo ./scripts/monitor.sh"), problem);
@@ -60,8 +60,8 @@ class PrivilegesTest {
 
     @Test
     void unreadableStatusIsAllowed() throws IOException {
-        assertEquals(Optional.empty(), Privileges.problem(tmp.resolve("absent")));
-        assertEquals(Optional.empty(), Privileges.problem(Files.createDirectory(tmp.resolve("a-directory"))));
+        assertEquals(Optional.empty(), Capabilities.problem(tmp.resolve("absent")));
+        assertEquals(Optional.empty(), Capabilities.problem(Files.createDirectory(tmp.resolve("a-directory"))));
     }
 
     @Test
@@ -69,8 +69,8 @@ class PrivilegesTest {
         Path noCapEff = Files.write(tmp.resolve("no-capeff"), Arrays.asList("Name:\tjava", "CapPrm:\t0"));
         Path garbled = Files.write(tmp.resolve("garbled"), Arrays.asList("CapEff:\tnot-hex"));
 
-        assertEquals(Optional.empty(), Privileges.problem(noCapEff));
-        assertEquals(Optional.empty(), Privileges.problem(garbled));
+        assertEquals(Optional.empty(), Capabilities.problem(noCapEff));
+        assertEquals(Optional.empty(), Capabilities.problem(garbled));
     }
 
     /** A /proc/self/status as the kernel writes it, with this CapEff; the other sets are full, to be ignored. */

@@ -1,21 +1,20 @@
-package dev.bpfhook.cli;
+package dev.bpfhook.container;
 
 import dev.bpfhook.config.ConfigException;
-import dev.bpfhook.container.CgroupV2;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /** The cgroup to watch, resolved and checked: its directory, id, depth and name. */
-final class Scope {
-    final CgroupV2 hierarchy;
-    final Path directory;
-    final long id;
-    final int level;
-    final String name;
+public final class CgroupScope {
+    private final CgroupV2 hierarchy;
+    private final Path directory;
+    private final long id;
+    private final int level;
+    private final String name;
 
-    private Scope(CgroupV2 hierarchy, Path directory, long id) {
+    private CgroupScope(CgroupV2 hierarchy, Path directory, long id) {
         this.hierarchy = hierarchy;
         this.directory = directory;
         this.id = id;
@@ -24,7 +23,7 @@ final class Scope {
     }
 
     /** @param requested a cgroup directory, or empty for the root of the cgroup v2 hierarchy */
-    static Scope resolve(Optional<Path> requested) throws ConfigException {
+    public static CgroupScope resolve(Optional<Path> requested) throws ConfigException {
         CgroupV2 hierarchy = CgroupV2.find().orElseThrow(() -> new ConfigException(
                 "no cgroup v2 hierarchy is mounted (cgroup v1 only); mount one, e.g. "
                         + "mount -t cgroup2 none /sys/fs/cgroup/unified, or boot with systemd.unified_cgroup_hierarchy=1"));
@@ -38,13 +37,36 @@ final class Scope {
                     + hierarchy.mount() + ": pass it or a directory below it");
         }
         try {
-            return new Scope(hierarchy, dir, CgroupV2.id(dir));
+            return new CgroupScope(hierarchy, dir, CgroupV2.id(dir));
         } catch (IOException e) {
             throw new ConfigException("cannot read cgroup " + dir + ": " + e.getMessage());
         }
     }
 
-    String describe() {
+    public CgroupV2 hierarchy() {
+        return hierarchy;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** The id BPF sees: the inode of the directory. */
+    public long id() {
+        return id;
+    }
+
+    /** Depth below the root; 0 is the whole host. */
+    public int level() {
+        return level;
+    }
+
+    /** Path below the root, as /proc/PID/cgroup writes it. */
+    public String name() {
+        return name;
+    }
+
+    public String describe() {
         return name + " (id " + id + (level == 0 ? ", whole host)" : ")");
     }
 }
