@@ -12,4 +12,4 @@ if [[ ! -f "$JAR" ]]; then
     "$ROOT/scripts/build.sh" >&2
 fi
 
-exec "${JAVA:-java}" -cp "$JAR" dev.bpfhook.tools.TrafficGenerator "$@"
+exec "${JAVA:-java}" -jar "$JAR" traffic-gen "$@"

@@ -7,6 +7,8 @@ import java.util.Set;
 
 /** What the kernel side needs to know before load: the scope and the sizes of its tables. */
 public final class HookSettings {
+    public static final int DEFAULT_CGROUP_LIMIT = 4096;
+
     private final Path scopeCgroup;
     private final long scopeCgroupId;
     private final int scopeLevel;
@@ -15,6 +17,7 @@ public final class HookSettings {
     private final int wakeupBytes;
     private final boolean allStates;
     private final Set<String> disabledTiers;
+    private final int cgroupLimit;
 
     /**
      * @param scopeCgroup         directory of the monitored cgroup v2
@@ -27,11 +30,11 @@ public final class HookSettings {
     public HookSettings(Path scopeCgroup, long scopeCgroupId, int scopeLevel, int ringBytes,
             int connectionTableSize, boolean allStates) {
         this(scopeCgroup, scopeCgroupId, scopeLevel, ringBytes, connectionTableSize, allStates,
-                Collections.emptySet());
+                Collections.emptySet(), DEFAULT_CGROUP_LIMIT);
     }
 
     private HookSettings(Path scopeCgroup, long scopeCgroupId, int scopeLevel, int ringBytes,
-            int connectionTableSize, boolean allStates, Set<String> disabledTiers) {
+            int connectionTableSize, boolean allStates, Set<String> disabledTiers, int cgroupLimit) {
         this.scopeCgroup = scopeCgroup;
         this.scopeCgroupId = scopeCgroupId;
         this.scopeLevel = scopeLevel;
@@ -41,6 +44,7 @@ public final class HookSettings {
         this.wakeupBytes = Math.max(4096, ringBytes / 8);
         this.allStates = allStates;
         this.disabledTiers = Collections.unmodifiableSet(new LinkedHashSet<>(disabledTiers));
+        this.cgroupLimit = cgroupLimit;
     }
 
     /**
@@ -51,7 +55,19 @@ public final class HookSettings {
     public HookSettings withoutTiers(Set<String> tiers) {
         Set<String> all = new LinkedHashSet<>(disabledTiers);
         all.addAll(tiers);
-        return new HookSettings(scopeCgroup, scopeCgroupId, scopeLevel, ringBytes, connectionTableSize, allStates, all);
+        return new HookSettings(scopeCgroup, scopeCgroupId, scopeLevel, ringBytes, connectionTableSize, allStates, all,
+                cgroupLimit);
+    }
+
+    /** The same settings with room for counters of {@code cgroups} cgroups (and as many namespaces). */
+    public HookSettings withCgroupLimit(int cgroups) {
+        return new HookSettings(scopeCgroup, scopeCgroupId, scopeLevel, ringBytes, connectionTableSize, allStates,
+                disabledTiers, cgroups);
+    }
+
+    /** Cgroups (and network namespaces) with counters of their own; past it, updates are counted as lost. */
+    public int cgroupLimit() {
+        return cgroupLimit;
     }
 
     public Set<String> disabledTiers() {

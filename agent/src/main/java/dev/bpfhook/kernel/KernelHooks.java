@@ -179,6 +179,8 @@ public final class KernelHooks implements AutoCloseable {
         config.putInt(CONFIG_ALL_STATES, settings.allStates() ? 1 : 0);
         object.setMaxEntries("events", settings.ringBytes());
         object.setMaxEntries("connections", settings.connectionTableSize());
+        object.setMaxEntries("cgroup_counters", settings.cgroupLimit());
+        object.setMaxEntries("netns_counters", settings.cgroupLimit());
     }
 
     private static Hook.Tier tierOfFailedProgram(String log) {

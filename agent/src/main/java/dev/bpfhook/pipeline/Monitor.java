@@ -62,6 +62,11 @@ public final class Monitor implements AutoCloseable {
         return monitor;
     }
 
+    /** Adds a listener, called on the ring thread from the next event on. */
+    public void addListener(EventListener listener) {
+        listeners.add(listener);
+    }
+
     public List<HookStatus> hooks() {
         return hooks.hooks();
     }

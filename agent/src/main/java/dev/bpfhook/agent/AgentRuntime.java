@@ -1,0 +1,205 @@
+package dev.bpfhook.agent;
+
+import dev.bpfhook.config.AgentConfig;
+import dev.bpfhook.config.AgentOptions;
+import dev.bpfhook.config.ConfigException;
+import dev.bpfhook.container.CgroupNames;
+import dev.bpfhook.container.CgroupScope;
+import dev.bpfhook.container.CgroupV2;
+import dev.bpfhook.container.HostIdentity;
+import dev.bpfhook.kernel.BpfException;
+import dev.bpfhook.kernel.Capabilities;
+import dev.bpfhook.kernel.HookSettings;
+import dev.bpfhook.kernel.HookStatus;
+import dev.bpfhook.kernel.NetnsCookie;
+import dev.bpfhook.pipeline.Monitor;
+import dev.bpfhook.report.Attribution;
+import dev.bpfhook.track.ConnectionTable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The agent inside a JVM: parses the options, loads the kernel side for the
+ * JVM's cgroup (or the scope asked for), starts the outputs, and detaches
+ * everything at JVM exit. Runs on the bpfhook-loader thread, never the
+ * application's; never throws, never exits the JVM: every failure is one line
+ * on stderr and an application that runs as if the agent were not there.
+ */
+public final class AgentRuntime {
+    private static final int ENDED_CONNECTIONS_KEPT = 256;
+
+    private static volatile AgentRuntime current;
+
+    private final AgentLog log = new AgentLog(System.err, AgentConfig.LogLevel.WARN);
+    private final List<AgentOutput> outputs = new ArrayList<>();
+    private volatile AgentStatus status = AgentStatus.starting();
+    private Monitor monitor;
+
+    private AgentRuntime() {
+    }
+
+    /** Called reflectively by dev.bpfhook.boot.AgentEntry on its loader thread. */
+    public static void start(String options) {
+        AgentRuntime runtime = new AgentRuntime();
+        current = runtime;
+        try {
+            runtime.run(options);
+        } catch (Throwable t) {
+            runtime.disable("internal error " + t + " (please report this line)");
+        }
+    }
+
+    /** The agent of this JVM (its class loader's), or empty before start. */
+    public static Optional<AgentRuntime> current() {
+        return Optional.ofNullable(current);
+    }
+
+    public AgentStatus status() {
+        return status;
+    }
+
+    private void run(String options) {
+        long startNs = System.nanoTime();
+        AgentConfig config;
+        try {
+            config = AgentOptions.parse(options);
+        } catch (ConfigException e) {
+            disable(e.getMessage());
+            return;
+        }
+        log.level(config.log());
+        Optional<String> privileges = Capabilities.problem();
+        if (privileges.isPresent()) {
+            disable(privileges.get());
+            return;
+        }
+        CgroupScope scope;
+        try {
+            scope = CgroupScope.resolve(scopeDirectory(config));
+        } catch (ConfigException | IOException e) {
+            disable(e.getMessage());
+            return;
+        }
+        if (config.scope() == AgentConfig.Scope.SELF && scope.level() == 0) {
+            log.warn("this JVM runs in the root cgroup, so scope=self watches every process of the host; start the "
+                    + "service in a cgroup of its own (e.g. a systemd service, or systemd-run --scope) to see only its "
+                    + "connections, or say scope=host to silence this");
+        }
+        HookSettings settings = new HookSettings(scope.directory(), scope.id(), scope.level(), config.ringBytes(),
+                config.connections(), config.allStates()).withCgroupLimit(config.cgroups());
+        try {
+            monitor = Monitor.start(settings, new ConnectionTable(config.connections(), ENDED_CONNECTIONS_KEPT),
+                    Collections.emptyList());
+        } catch (BpfException e) {
+            disable(e.getMessage());
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "bpfhook-shutdown"));
+
+        List<String> missing = new ArrayList<>();
+        for (HookStatus hook : monitor.hooks()) {
+            if (!hook.active()) {
+                missing.add(hook.hook().label());
+                log.warn("no " + hook.hook().label() + " hook on this kernel, so " + hook.hook().withoutIt() + ": "
+                        + String.join("; ", hook.skipped()));
+            }
+        }
+        status = missing.isEmpty() ? AgentStatus.running()
+                : AgentStatus.degraded("hooks unavailable: " + String.join(", ", missing));
+        log.info("watching cgroup " + scope.describe() + " in " + (System.nanoTime() - startNs) / 1_000_000
+                + " ms; hooks: " + describe(monitor.hooks()));
+
+        AgentContext context = new AgentContext(config, scope, monitor, attribution(scope));
+        startOutputs(config, context);
+    }
+
+    private static Optional<Path> scopeDirectory(AgentConfig config) throws IOException, ConfigException {
+        switch (config.scope()) {
+            case HOST:
+                return Optional.empty();
+            case CGROUP:
+                return config.scopeCgroup();
+            default:
+                CgroupV2 hierarchy = CgroupV2.find().orElseThrow(() -> new ConfigException(
+                        "no cgroup v2 hierarchy is mounted (cgroup v1 only), so this JVM's cgroup cannot be watched; "
+                                + "mount cgroup2 or boot with systemd.unified_cgroup_hierarchy=1"));
+                return Optional.of(hierarchy.ownCgroup());
+        }
+    }
+
+    private void startOutputs(AgentConfig config, AgentContext context) {
+        if (config.report() != AgentConfig.Report.OFF) {
+            outputs.add(new ReportOutput());
+        }
+        if (config.jfr()) {
+            log.warn("jfr=on: Flight Recorder events are not in this version of the agent yet; ignored");
+        }
+        config.jolokia().ifPresent(e -> log.warn("jolokia=" + e + ": the Jolokia endpoint is not in this version "
+                + "of the agent yet; ignored"));
+        config.prometheus().ifPresent(e -> log.warn("prometheus=" + e + ": the Prometheus endpoint is not in this "
+                + "version of the agent yet; ignored"));
+        List<AgentOutput> started = new ArrayList<>();
+        for (AgentOutput output : outputs) {
+            try {
+                output.start(context);
+                started.add(output);
+            } catch (Exception | LinkageError e) {
+                log.warn(output.name() + " output disabled: " + e.getMessage());
+                output.close();
+            }
+        }
+        synchronized (this) {
+            outputs.clear();
+            outputs.addAll(started);
+        }
+    }
+
+    /** JVM shutdown: last events, last reports, then every hook detached. */
+    private void stop() {
+        try {
+            monitor.flush();
+            List<AgentOutput> toClose;
+            synchronized (this) {
+                toClose = new ArrayList<>(outputs);
+                outputs.clear();
+            }
+            for (AgentOutput output : toClose) {
+                try {
+                    output.close();
+                } catch (RuntimeException e) {
+                    // closing one output must not keep the others, or the hooks, open
+                }
+            }
+        } finally {
+            monitor.close();
+            status = AgentStatus.disabled("the JVM is shutting down");
+        }
+    }
+
+    private void disable(String reason) {
+        status = AgentStatus.disabled(reason);
+        // the one line an operator sees when the agent cannot run: always printed, unless log=off
+        log.error("agent disabled: " + reason + "; the application runs without it");
+    }
+
+    private static Attribution attribution(CgroupScope scope) {
+        long ownCgroup;
+        try {
+            ownCgroup = CgroupV2.id(scope.hierarchy().ownCgroup());
+        } catch (IOException e) {
+            ownCgroup = 0;
+        }
+        HostIdentity host = new HostIdentity(ownCgroup, NetnsCookie.ofThisProcess().orElse(0));
+        return new Attribution(host, new CgroupNames(scope.hierarchy())::nameOf);
+    }
+
+    private static String describe(List<HookStatus> hooks) {
+        List<String> list = new ArrayList<>();
+        hooks.forEach(h -> list.add(h.toString()));
+        return String.join(", ", list);
+    }
+}

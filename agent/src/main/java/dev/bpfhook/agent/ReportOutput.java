@@ -1,0 +1,89 @@
+package dev.bpfhook.agent;
+
+import dev.bpfhook.config.AgentConfig;
+import dev.bpfhook.kernel.HookStatus;
+import dev.bpfhook.report.JsonLines;
+import dev.bpfhook.report.LineWriter;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * report=stderr|FILE: JSON lines, a "start" line, a "report" line every
+ * report.interval seconds and a last one at shutdown, and with events=on one
+ * line per event. Lines go through a bounded queue on their own thread, so a
+ * slow disk never stalls the ring-buffer thread; what the queue cannot take is
+ * counted in the next report.
+ */
+final class ReportOutput implements AgentOutput {
+    private static final int QUEUE = 1 << 16;
+    private static final int RECENT = 10;
+
+    private LineWriter writer;
+    private PrintStream file;
+    private ScheduledExecutorService timer;
+    private AgentContext context;
+    private JsonLines json;
+
+    @Override
+    public String name() {
+        return "report";
+    }
+
+    @Override
+    public void start(AgentContext context) throws IOException {
+        this.context = context;
+        AgentConfig config = context.config();
+        PrintStream out = System.err;
+        if (config.report() == AgentConfig.Report.FILE) {
+            file = new PrintStream(new FileOutputStream(config.reportFile().get().toFile(), true), true,
+                    StandardCharsets.UTF_8.name());
+            out = file;
+        }
+        writer = new LineWriter(out, QUEUE);
+        json = new JsonLines(context.attribution());
+        List<String> hooks = new ArrayList<>();
+        for (HookStatus h : context.monitor().hooks()) {
+            hooks.add(h.toString());
+        }
+        writer.print(json.start(context.scope().name(), context.scope().id(), hooks));
+        if (config.events()) {
+            context.monitor().addListener(e -> writer.print(json.event(e)));
+        }
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bpfhook-report");
+            t.setDaemon(true);
+            return t;
+        });
+        long interval = config.reportIntervalSec();
+        timer.scheduleAtFixedRate(this::report, interval, interval, TimeUnit.SECONDS);
+    }
+
+    private void report() {
+        try {
+            writer.print(json.report(context.monitor().snapshot(RECENT)));
+        } catch (RuntimeException e) {
+            // a report that cannot be made now is made at the next interval
+        }
+    }
+
+    @Override
+    public void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        if (writer != null) {
+            report();
+            writer.close();
+        }
+        if (file != null) {
+            file.close();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.bpfhook.boot;
+
+import java.lang.instrument.Instrumentation;
+
+/**
+ * The -javaagent and attach entry points. Kept tiny on purpose: it runs on the
+ * application's main thread before main(), so it only claims "loaded once",
+ * starts one daemon thread and returns. Nothing here may throw: every failure
+ * ends in one line on stderr and an application that runs as if we were not
+ * there.
+ */
+public final class AgentEntry {
+    /** Set once per JVM; a second -javaagent or attach sees it and does nothing. */
+    static final String LOADED_PROPERTY = "dev.bpfhook.agent";
+    private static final String RUNTIME = "dev.bpfhook.agent.AgentRuntime";
+
+    private AgentEntry() {
+    }
+
+    public static void premain(String options, Instrumentation instrumentation) {
+        begin(options, "premain");
+    }
+
+    public static void agentmain(String options, Instrumentation instrumentation) {
+        begin(options, "attach");
+    }
+
+    private static void begin(String options, String how) {
+        try {
+            if (System.getProperties().putIfAbsent(LOADED_PROPERTY, how) != null) {
+                System.err.println("bpfhook: already loaded in this JVM (" + System.getProperty(LOADED_PROPERTY)
+                        + "); ignoring this " + how + "; load the agent once");
+                return;
+            }
+            Thread loader = new Thread(() -> run(options), "bpfhook-loader");
+            loader.setDaemon(true);
+            loader.start();
+        } catch (Throwable t) {
+            warn(t);
+        }
+    }
+
+    /** On the loader thread: everything slow (class loading, BPF load and attach) happens here. */
+    private static void run(String options) {
+        try {
+            ClassLoader loader = new AgentClassLoader(AgentClassLoader.agentJar(), ClassLoader.getPlatformClassLoader());
+            Class.forName(RUNTIME, true, loader).getMethod("start", String.class).invoke(null, options);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            warn(e.getCause());
+        } catch (Throwable t) {
+            warn(t);
+        }
+    }
+
+    private static void warn(Throwable t) {
+        try {
+            System.err.println("bpfhook: agent disabled: internal error " + t
+                    + "; the application runs without it (please report this line)");
+        } catch (Throwable ignored) {
+            // stderr itself is broken: stay silent rather than disturb the application
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.bpfhook.cli;
+
+import com.sun.tools.attach.AgentInitializationException;
+import com.sun.tools.attach.AgentLoadException;
+import com.sun.tools.attach.AttachNotSupportedException;
+import com.sun.tools.attach.VirtualMachine;
+import dev.bpfhook.config.AgentOptions;
+import dev.bpfhook.config.ConfigException;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.security.CodeSource;
+
+/**
+ * {@code java -jar bpfhook-agent.jar attach PID [OPTIONS]}: loads this jar as
+ * an agent into a running JVM through the Attach API. The options are checked
+ * here first, so a typo is reported to the operator, not to the target's stderr.
+ */
+public final class AttachCommand {
+    static final String USAGE = "usage: java -jar bpfhook-agent.jar attach PID [OPTIONS]  "
+            + "(OPTIONS: key=value,... as for -javaagent; see README.md)";
+
+    private AttachCommand() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length < 2 || args.length > 3 || !args[0].equals("attach")) {
+            err.println("bpfhook: " + USAGE);
+            return Main.USER_ERROR;
+        }
+        String pid = args[1];
+        if (!pid.matches("[1-9][0-9]{0,9}")) {
+            err.println("bpfhook: '" + pid + "' is not a process id; " + USAGE);
+            return Main.USER_ERROR;
+        }
+        String options = args.length == 3 ? args[2] : "";
+        try {
+            AgentOptions.parse(options);
+        } catch (ConfigException e) {
+            err.println("bpfhook: " + e.getMessage());
+            return Main.USER_ERROR;
+        }
+        String jar;
+        try {
+            jar = agentJar();
+        } catch (IOException e) {
+            err.println("bpfhook: " + e.getMessage());
+            return Main.INTERNAL_ERROR;
+        }
+        try {
+            VirtualMachine vm = VirtualMachine.attach(pid);
+            try {
+                vm.loadAgent(jar, options);
+            } finally {
+                vm.detach();
+            }
+        } catch (AttachNotSupportedException e) {
+            err.println("bpfhook: cannot attach to process " + pid + ": " + e.getMessage()
+                    + "; it must be a running JVM (11 or later) of the same user, or run this as root");
+            return Main.USER_ERROR;
+        } catch (AgentLoadException | AgentInitializationException e) {
+            err.println("bpfhook: process " + pid + " refused the agent: " + e.getMessage());
+            return Main.USER_ERROR;
+        } catch (IOException e) {
+            err.println("bpfhook: attaching to process " + pid + " failed: " + e.getMessage());
+            return Main.USER_ERROR;
+        }
+        out.println("bpfhook: agent loaded into process " + pid + "; its stderr shows what the agent says");
+        return Main.OK;
+    }
+
+    /** This class is loaded from inside the agent jar: that jar is what the target loads. */
+    private static String agentJar() throws IOException {
+        CodeSource source = AttachCommand.class.getProtectionDomain().getCodeSource();
+        try {
+            File file = new File(source.getLocation().toURI());
+            if (!file.isFile()) {
+                throw new IOException("attach works from the agent jar; run java -jar bpfhook-agent.jar attach ...");
+            }
+            return file.getAbsolutePath();
+        } catch (URISyntaxException | NullPointerException | IllegalArgumentException e) {
+            throw new IOException("cannot locate the agent jar to load");
+        }
+    }
+}
