@@ -1,0 +1,547 @@
+package dev.bpfhook.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Parses the Java agent's options, {@code -javaagent:bpfhook-agent.jar=key=value,key=value}, and the properties
+ * file that {@code config=FILE} names, into an {@link AgentConfig}. Precedence: defaults, then the file, then the
+ * agent arguments.
+ */
+public final class AgentOptions {
+    /** The option keys, in the order of {@link #TABLE}. */
+    public static final List<String> KEYS = Collections.unmodifiableList(Arrays.asList("scope", "ring",
+            "connections", "cgroups", "states", "jfr", "jolokia", "prometheus", "report", "report.interval", "events",
+            "log", "config"));
+
+    /** The options as a markdown table, for the README. */
+    public static final String TABLE = String.join("\n",
+            "| Option | Values | Default | Meaning |",
+            "|---|---|---|---|",
+            "| `scope` | `self`, `host`, or the absolute path of a cgroup v2 directory, e.g. "
+                    + "`/sys/fs/cgroup/my.slice` | `self` | which connections to watch: `self` = this JVM's cgroup, "
+                    + "`host` = the cgroup v2 root (the whole host), a path = that cgroup and the cgroups below it |",
+            "| `ring` | bytes with an optional `K` or `M` suffix; a power of two from `64K` to `512M` | `2M` "
+                    + "| ring-buffer size between the kernel and the agent |",
+            "| `connections` | `1024` to `16777216` | `65536` | connections tracked at once (kernel table and Java "
+                    + "table) |",
+            "| `cgroups` | `16` to `1048576` | `4096` | cgroups with their own counters |",
+            "| `states` | `all` or `lifecycle` | `all` | `all`: an event per TCP state transition; `lifecycle`: only "
+                    + "transitions to ESTABLISHED and CLOSE |",
+            "| `jfr` | `on` or `off` | `off` | Java Flight Recorder events (output comes in a later version) |",
+            "| `jolokia` | `off` or `[host:]port`, e.g. `8778`, `0.0.0.0:8778`, `[::1]:8778` | `off` | Jolokia HTTP "
+                    + "endpoint (later version); the host defaults to `127.0.0.1` |",
+            "| `prometheus` | `off` or `[host:]port`, e.g. `9404` | `off` | Prometheus `/metrics` endpoint (later "
+                    + "version); the host defaults to `127.0.0.1` |",
+            "| `report` | `off`, `stderr`, or a file path | `off` | where to write JSON-lines reports; a relative "
+                    + "path is relative to the JVM's working directory |",
+            "| `report.interval` | seconds, `1` to `86400` | `60` | seconds between reports |",
+            "| `events` | `on` or `off` | `off` | also write one JSON line per connection event to the report |",
+            "| `log` | `off`, `error`, `warn`, `info` or `debug` | `warn` | what the agent says on stderr |",
+            "| `config` | path of a properties file | (none) | more options from a UTF-8 `java.util.Properties` "
+                    + "file with the same keys (except `config`); the agent arguments override it |");
+
+    /** How the options are written, as markdown bullets for the README. */
+    public static final String SYNTAX = String.join("\n",
+            "- Options are `key=value` pairs separated by commas, e.g. "
+                    + "`-javaagent:bpfhook-agent.jar=scope=self,ring=4M,report=/var/log/bpfhook.jsonl,report.interval=10`.",
+            "- Spaces around keys and values are ignored, and so are empty entries (`a=1,,b=2`, a trailing comma). "
+                    + "Every key needs `=value`, and each key may be given once.",
+            "- A value cannot contain a comma: put a path with a comma in the `config` file.",
+            "- `on`/`off` options also take `true`/`false` and `yes`/`no`. Words like `on`, `self`, `stderr` or "
+                    + "`warn` may be in any case; keys are lowercase. A report file named like a word: `./off`.",
+            "- Precedence: defaults, then the `config` file, then the agent arguments. A relative path is relative "
+                    + "to the JVM's working directory.",
+            "- A wrong option is reported in one line naming the option, the value and the fix.");
+
+    static final long NOT_A_NUMBER = Long.MIN_VALUE;
+
+    private static final int MIN_RING = 64 << 10;
+    private static final int MAX_RING = 512 << 20;
+    private static final int MAX_CONFIG_BYTES = 1 << 20;
+    private static final int MAX_SHOWN = 80;
+    private static final String KNOWN = String.join(", ", KEYS);
+    private static final String PROPERTIES_FILE_HINT = "give the path of a properties file with the same keys";
+
+    private AgentOptions() {
+    }
+
+    /**
+     * @param agentArgs what follows {@code =} in {@code -javaagent:bpfhook-agent.jar=...}; null or blank for the
+     *                  defaults
+     * @throws ConfigException with a one-line message naming the option, the value and the fix
+     */
+    public static AgentConfig parse(String agentArgs) throws ConfigException {
+        Map<String, String> args = split(agentArgs);
+        Values values = new Values();
+        Path configFile = null;
+        String config = args.get("config");
+        if (config != null) {
+            if (config.isEmpty()) {
+                throw new ConfigException(needsValue("config", ""));
+            }
+            configFile = path("config", "", config);
+            String where = " in config file " + shown(config);
+            Map<String, String> file = load(configFile, config, where);
+            for (Map.Entry<String, String> e : file.entrySet()) {
+                values.set(e.getKey(), trim(e.getValue()), where);
+            }
+        }
+        for (Map.Entry<String, String> e : args.entrySet()) {
+            if (!e.getKey().equals("config")) {
+                values.set(e.getKey(), e.getValue(), "");
+            }
+        }
+        return values.build(configFile);
+    }
+
+    /** The agent arguments as key to trimmed value, in order; keys are known and given once. */
+    private static Map<String, String> split(String agentArgs) throws ConfigException {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (agentArgs == null) {
+            return out;
+        }
+        for (String segment : agentArgs.split(",", -1)) {
+            String s = trim(segment);
+            if (s.isEmpty()) {
+                continue;
+            }
+            int eq = s.indexOf('=');
+            if (eq < 0) {
+                throw new ConfigException(KEYS.contains(s) ? needsValue(s, "") : unknown(s));
+            }
+            String key = trim(s.substring(0, eq));
+            String value = trim(s.substring(eq + 1));
+            if (key.isEmpty()) {
+                throw new ConfigException("agent option " + quoted(s) + " has no name before '='; options are "
+                        + "key=value separated by commas");
+            }
+            if (!KEYS.contains(key)) {
+                throw new ConfigException(unknown(key));
+            }
+            String before = out.put(key, value);
+            if (before != null) {
+                throw new ConfigException("agent option " + key + " given twice (" + quoted(before) + " and "
+                        + quoted(value) + "); give each option once");
+            }
+        }
+        return out;
+    }
+
+    private static String unknown(String key) {
+        return "unknown agent option " + quoted(key) + " (known: " + KNOWN + "); options are key=value separated by "
+                + "commas";
+    }
+
+    /** The properties in {@code file}, in file order; keys are known, not {@code config}, and given once. */
+    private static Map<String, String> load(Path file, String shownPath, String where) throws ConfigException {
+        String name = shown(shownPath);
+        if (!Files.exists(file)) {
+            throw new ConfigException("agent option config: file " + name + " not found; " + PROPERTIES_FILE_HINT);
+        }
+        if (Files.isDirectory(file)) {
+            throw new ConfigException("agent option config: " + name + " is a directory; " + PROPERTIES_FILE_HINT);
+        }
+        if (!Files.isRegularFile(file)) { // a FIFO or a device would block or never end
+            throw new ConfigException("agent option config: " + name + " is not a regular file; "
+                    + PROPERTIES_FILE_HINT);
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_CONFIG_BYTES + 1);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("agent option config: file " + name + " not found; " + PROPERTIES_FILE_HINT);
+        } catch (AccessDeniedException e) {
+            throw new ConfigException("agent option config: cannot read file " + name + " (permission denied); "
+                    + "make it readable by the JVM's user");
+        } catch (IOException e) {
+            String reason = e instanceof FileSystemException ? ((FileSystemException) e).getReason() : e.getMessage();
+            throw new ConfigException("agent option config: cannot read file " + name
+                    + (reason == null ? "" : " (" + shown(reason) + ")") + "; " + PROPERTIES_FILE_HINT);
+        }
+        if (bytes.length > MAX_CONFIG_BYTES) {
+            throw new ConfigException("agent option config: file " + name + " is larger than 1M; "
+                    + PROPERTIES_FILE_HINT);
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ConfigException("agent option config: file " + name + " is not UTF-8 text; save it as UTF-8");
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        OrderedProperties properties = new OrderedProperties();
+        try {
+            properties.load(new StringReader(text));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("agent option config: file " + name + " has a malformed \\uXXXX escape; "
+                    + "write a backslash as \\\\");
+        }
+        for (String key : properties.entries.keySet()) {
+            if (key.equals("config")) {
+                throw new ConfigException("agent option config is not allowed" + where + "; give config=FILE only "
+                        + "in the agent arguments");
+            }
+            if (!KEYS.contains(key)) {
+                throw new ConfigException("unknown key " + quoted(key) + where + " (known: "
+                        + KNOWN.replace(", config", "") + ")");
+            }
+        }
+        if (properties.duplicate != null) {
+            throw new ConfigException("agent option " + properties.duplicate + " given twice" + where
+                    + "; give each option once");
+        }
+        return properties.entries;
+    }
+
+    /** Properties that keep the file's order and notice a key given twice. */
+    private static final class OrderedProperties extends Properties {
+        private static final long serialVersionUID = 1L;
+
+        final transient Map<String, String> entries = new LinkedHashMap<>();
+        transient String duplicate;
+
+        @Override
+        public synchronized Object put(Object key, Object value) {
+            String k = String.valueOf(key);
+            if (entries.put(k, String.valueOf(value)) != null && duplicate == null) {
+                duplicate = k;
+            }
+            return super.put(key, value);
+        }
+    }
+
+    /** The options being assembled: the defaults, overwritten by the file, then by the arguments. */
+    private static final class Values {
+        private AgentConfig.Scope scope = AgentConfig.Scope.SELF;
+        private Path scopeCgroup;
+        private int ringBytes = AgentConfig.DEFAULT_RING_BYTES;
+        private int connections = AgentConfig.DEFAULT_CONNECTIONS;
+        private int cgroups = AgentConfig.DEFAULT_CGROUPS;
+        private boolean allStates = true;
+        private boolean jfr;
+        private Endpoint jolokia;
+        private Endpoint prometheus;
+        private AgentConfig.Report report = AgentConfig.Report.OFF;
+        private Path reportFile;
+        private int reportIntervalSec = AgentConfig.DEFAULT_REPORT_INTERVAL_SEC;
+        private boolean events;
+        private AgentConfig.LogLevel log = AgentConfig.LogLevel.WARN;
+
+        /** @param where "" for an agent argument, or " in config file F" */
+        void set(String key, String value, String where) throws ConfigException {
+            if (value.isEmpty()) {
+                throw new ConfigException(needsValue(key, where));
+            }
+            String word = asciiLower(value);
+            String prefix = "agent option " + key + where + ": ";
+            switch (key) {
+                case "scope":
+                    if (word.equals("self") || word.equals("host")) {
+                        scope = word.equals("self") ? AgentConfig.Scope.SELF : AgentConfig.Scope.HOST;
+                        scopeCgroup = null;
+                    } else if (value.startsWith("/")) {
+                        scope = AgentConfig.Scope.CGROUP;
+                        scopeCgroup = path(key, where, value);
+                    } else {
+                        throw new ConfigException(prefix + quoted(value) + " must be self, host or an absolute "
+                                + "cgroup path like /sys/fs/cgroup/my.slice");
+                    }
+                    break;
+                case "ring":
+                    ringBytes = ringSize(prefix, value);
+                    break;
+                case "connections":
+                    connections = integer(prefix, key, value, 1024, 16777216, "65536");
+                    break;
+                case "cgroups":
+                    cgroups = integer(prefix, key, value, 16, 1048576, "4096");
+                    break;
+                case "states":
+                    if (!word.equals("all") && !word.equals("lifecycle")) {
+                        throw new ConfigException(prefix + quoted(value) + " must be all (an event per TCP state "
+                                + "transition) or lifecycle (only to ESTABLISHED and CLOSE)");
+                    }
+                    allStates = word.equals("all");
+                    break;
+                case "jfr":
+                    jfr = bool(prefix, value);
+                    break;
+                case "jolokia":
+                    jolokia = endpoint(prefix, value, "8778");
+                    break;
+                case "prometheus":
+                    prometheus = endpoint(prefix, value, "9404");
+                    break;
+                case "report":
+                    if (word.equals("off") || word.equals("stderr")) {
+                        report = word.equals("off") ? AgentConfig.Report.OFF : AgentConfig.Report.STDERR;
+                        reportFile = null;
+                    } else if (word.equals("stdout")) {
+                        throw new ConfigException(prefix + quoted(value) + " is not offered: stdout belongs to the "
+                                + "application; write stderr, or ./stdout for a file of that name");
+                    } else if (value.endsWith("/")) {
+                        throw new ConfigException(prefix + quoted(value) + " is a directory; give a file path, "
+                                + "e.g. /var/log/bpfhook.jsonl");
+                    } else {
+                        report = AgentConfig.Report.FILE;
+                        reportFile = path(key, where, value);
+                    }
+                    break;
+                case "report.interval":
+                    reportIntervalSec = integer(prefix, key, value, 1, 86400, "60");
+                    break;
+                case "events":
+                    events = bool(prefix, value);
+                    break;
+                case "log":
+                    log = logLevel(prefix, word, value);
+                    break;
+                default:
+                    throw new ConfigException(unknown(key)); // the callers check keys first
+            }
+        }
+
+        AgentConfig build(Path configFile) {
+            return new AgentConfig(scope, scopeCgroup, ringBytes, connections, cgroups, allStates, jfr, jolokia,
+                    prometheus, report, reportFile, reportIntervalSec, events, log, configFile);
+        }
+    }
+
+    private static String needsValue(String key, String where) {
+        return "agent option " + key + where + " needs a value; write e.g. " + key + "=" + example(key);
+    }
+
+    private static String example(String key) {
+        switch (key) {
+            case "scope":
+                return "self";
+            case "ring":
+                return "2M";
+            case "connections":
+                return "65536";
+            case "cgroups":
+                return "4096";
+            case "states":
+                return "lifecycle";
+            case "jolokia":
+                return "8778";
+            case "prometheus":
+                return "9404";
+            case "report":
+                return "stderr";
+            case "report.interval":
+                return "60";
+            case "log":
+                return "info";
+            case "config":
+                return "bpfhook.properties";
+            default:
+                return "on";
+        }
+    }
+
+    private static AgentConfig.LogLevel logLevel(String prefix, String word, String value) throws ConfigException {
+        for (AgentConfig.LogLevel level : AgentConfig.LogLevel.values()) {
+            if (word.equals(asciiLower(level.name()))) {
+                return level;
+            }
+        }
+        throw new ConfigException(prefix + quoted(value) + " must be off, error, warn, info or debug");
+    }
+
+    private static boolean bool(String prefix, String value) throws ConfigException {
+        switch (asciiLower(value)) {
+            case "on":
+            case "true":
+            case "yes":
+                return true;
+            case "off":
+            case "false":
+            case "no":
+                return false;
+            default:
+                throw new ConfigException(prefix + quoted(value) + " must be on or off (or true/false, yes/no)");
+        }
+    }
+
+    private static int integer(String prefix, String key, String value, int min, int max, String example)
+            throws ConfigException {
+        long n = asciiLong(value);
+        if (n == NOT_A_NUMBER) {
+            throw new ConfigException(prefix + quoted(value) + " is not a whole number; write e.g. " + key + "="
+                    + example);
+        }
+        if (n < min || n > max) {
+            throw new ConfigException(prefix + shown(value) + " out of range " + min + "-" + max);
+        }
+        return (int) n;
+    }
+
+    /** "2M", "65536", "512k": bytes, a power of two within the kernel's and our mapping's limits. */
+    private static int ringSize(String prefix, String value) throws ConfigException {
+        String digits = value;
+        long unit = 1;
+        char last = value.charAt(value.length() - 1);
+        if (last == 'K' || last == 'k' || last == 'M' || last == 'm') {
+            unit = last == 'K' || last == 'k' ? 1L << 10 : 1L << 20;
+            digits = value.substring(0, value.length() - 1);
+        }
+        long n = asciiLong(digits);
+        if (n == NOT_A_NUMBER) {
+            throw new ConfigException(prefix + quoted(value) + " is not a size; write e.g. ring=2M or ring=512K");
+        }
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(n, unit);
+        } catch (ArithmeticException e) {
+            bytes = Long.MAX_VALUE; // out of range below
+        }
+        if (bytes < MIN_RING || bytes > MAX_RING || Long.bitCount(bytes) != 1) {
+            throw new ConfigException(prefix + quoted(value) + " must be a power of two from 64K to 512M, e.g. 2M");
+        }
+        return (int) bytes;
+    }
+
+    private static Endpoint endpoint(String prefix, String value, String examplePort) throws ConfigException {
+        if (asciiLower(value).equals("off")) {
+            return null;
+        }
+        if (value.indexOf(':') < 0 && value.indexOf('[') < 0 && asciiLong(value) == NOT_A_NUMBER) {
+            throw new ConfigException(prefix + quoted(value) + " must be off or [host:]port, e.g. " + examplePort
+                    + " or 127.0.0.1:" + examplePort);
+        }
+        try {
+            return Endpoint.parse(value);
+        } catch (ConfigException e) {
+            throw new ConfigException(prefix + e.getMessage());
+        }
+    }
+
+    private static Path path(String key, String where, String value) throws ConfigException {
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw new ConfigException("agent option " + key + where + ": " + quoted(value) + " contains a "
+                        + "control character; give a plain path");
+            }
+        }
+        try {
+            return Paths.get(value);
+        } catch (InvalidPathException e) {
+            throw new ConfigException("agent option " + key + where + ": " + quoted(value) + " is not a valid path");
+        }
+    }
+
+    /**
+     * An optional '-' and ASCII digits (no '+', no other scripts' digits), saturated at the long range;
+     * {@link #NOT_A_NUMBER} for anything else.
+     */
+    static long asciiLong(String s) {
+        boolean negative = s.startsWith("-");
+        int start = negative ? 1 : 0;
+        if (s.length() == start) {
+            return NOT_A_NUMBER;
+        }
+        long n = 0;
+        for (int i = start; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return NOT_A_NUMBER;
+            }
+            if (n <= (Long.MAX_VALUE - 9) / 10) {
+                n = n * 10 + (c - '0');
+            } else {
+                n = Long.MAX_VALUE; // too big for anything here; keep checking the digits
+            }
+        }
+        return negative ? -n : n;
+    }
+
+    private static boolean unpairedSurrogate(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        return Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+    }
+
+    /** A-Z to a-z and nothing else: no other script's letter may turn into a keyword. */
+    private static String asciiLower(String s) {
+        char[] chars = s.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            if (chars[i] >= 'A' && chars[i] <= 'Z') {
+                chars[i] = (char) (chars[i] + ('a' - 'A'));
+            }
+        }
+        return new String(chars);
+    }
+
+    /** Space, tab, CR, LF and form feed off both ends; other characters are the user's and stay. */
+    private static String trim(String s) {
+        int start = 0;
+        int end = s.length();
+        while (start < end && isSpace(s.charAt(start))) {
+            start++;
+        }
+        while (end > start && isSpace(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(start, end);
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
+    }
+
+    private static String quoted(String value) {
+        return "'" + shown(value) + "'";
+    }
+
+    /**
+     * A user's text fit for a one-line message: control characters, line separators and unpaired surrogates
+     * written as Java escapes, text longer than 80 characters cut to 77 and "...".
+     */
+    static String shown(String value) {
+        StringBuilder out = new StringBuilder();
+        int cut = value.length() > MAX_SHOWN ? MAX_SHOWN - 3 : value.length();
+        if (cut < value.length() && Character.isHighSurrogate(value.charAt(cut - 1))) {
+            cut--;
+        }
+        for (int i = 0; i < cut; i++) {
+            char c = value.charAt(i);
+            if (c == '\n') {
+                out.append("\\n");
+            } else if (c == '\r') {
+                out.append("\\r");
+            } else if (c == '\t') {
+                out.append("\\t");
+            } else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || unpairedSurrogate(value, i)) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return cut < value.length() ? out.append("...").toString() : out.toString();
+    }
+}
