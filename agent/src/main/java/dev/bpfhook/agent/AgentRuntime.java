@@ -25,9 +25,11 @@ import java.util.Optional;
 /**
  * The agent inside a JVM: parses the options, loads the kernel side for the
  * JVM's cgroup (or the scope asked for), starts the outputs, and detaches
- * everything at JVM exit. Runs on the bpfhook-loader thread, never the
- * application's; never throws, never exits the JVM: every failure is one line
- * on stderr and an application that runs as if the agent were not there.
+ * everything at JVM exit. The quick checks (options, privileges, cgroup) run
+ * in premain, so that even an application that exits at once gets its one
+ * warning line; loading and attaching run on the bpfhook-loader daemon thread.
+ * Never throws, never exits the JVM: every failure is one line on stderr and
+ * an application that runs as if the agent were not there.
  */
 public final class AgentRuntime {
     private static final int ENDED_CONNECTIONS_KEPT = 256;
@@ -42,14 +44,37 @@ public final class AgentRuntime {
     private AgentRuntime() {
     }
 
-    /** Called reflectively by dev.bpfhook.boot.AgentEntry on its loader thread. */
+    /** Called reflectively by dev.bpfhook.boot.AgentEntry, on the thread that runs premain or agentmain. */
     public static void start(String options) {
         AgentRuntime runtime = new AgentRuntime();
         current = runtime;
         try {
-            runtime.run(options);
+            Prepared prepared = runtime.prepare(options);
+            if (prepared == null) {
+                return;
+            }
+            Thread loader = new Thread(() -> {
+                try {
+                    runtime.load(prepared);
+                } catch (Throwable t) {
+                    runtime.disable("internal error " + t + " (please report this line)");
+                }
+            }, "bpfhook-loader");
+            loader.setDaemon(true);
+            loader.start();
         } catch (Throwable t) {
             runtime.disable("internal error " + t + " (please report this line)");
+        }
+    }
+
+    /** What the quick checks found: the configuration and the cgroup to watch. */
+    private static final class Prepared {
+        final AgentConfig config;
+        final CgroupScope scope;
+
+        Prepared(AgentConfig config, CgroupScope scope) {
+            this.config = config;
+            this.scope = scope;
         }
     }
 
@@ -62,28 +87,33 @@ public final class AgentRuntime {
         return status;
     }
 
-    private void run(String options) {
-        long startNs = System.nanoTime();
+    /** The checks that need no kernel: fast enough for premain; null when the agent cannot run. */
+    private Prepared prepare(String options) {
         AgentConfig config;
         try {
             config = AgentOptions.parse(options);
         } catch (ConfigException e) {
             disable(e.getMessage());
-            return;
+            return null;
         }
         log.level(config.log());
         Optional<String> privileges = Capabilities.problem();
         if (privileges.isPresent()) {
             disable(privileges.get());
-            return;
+            return null;
         }
-        CgroupScope scope;
         try {
-            scope = CgroupScope.resolve(scopeDirectory(config));
+            return new Prepared(config, CgroupScope.resolve(scopeDirectory(config)));
         } catch (ConfigException | IOException e) {
             disable(e.getMessage());
-            return;
+            return null;
         }
+    }
+
+    private void load(Prepared prepared) {
+        long startNs = System.nanoTime();
+        AgentConfig config = prepared.config;
+        CgroupScope scope = prepared.scope;
         if (config.scope() == AgentConfig.Scope.SELF && scope.level() == 0) {
             log.warn("this JVM runs in the root cgroup, so scope=self watches every process of the host; start the "
                     + "service in a cgroup of its own (e.g. a systemd service, or systemd-run --scope) to see only its "

@@ -3,11 +3,12 @@ package dev.bpfhook.boot;
 import java.lang.instrument.Instrumentation;
 
 /**
- * The -javaagent and attach entry points. Kept tiny on purpose: it runs on the
- * application's main thread before main(), so it only claims "loaded once",
- * starts one daemon thread and returns. Nothing here may throw: every failure
- * ends in one line on stderr and an application that runs as if we were not
- * there.
+ * The -javaagent and attach entry points. Kept small on purpose: it runs on
+ * the application's main thread before main(), so it claims "loaded once",
+ * makes the agent's class loader and hands over to AgentRuntime, which checks
+ * the options and privileges here and does everything slow on a daemon thread.
+ * Nothing here may throw: every failure ends in one line on stderr and an
+ * application that runs as if we were not there.
  */
 public final class AgentEntry {
     /** Set once per JVM; a second -javaagent or attach sees it and does nothing. */
@@ -32,15 +33,12 @@ public final class AgentEntry {
                         + "); ignoring this " + how + "; load the agent once");
                 return;
             }
-            Thread loader = new Thread(() -> run(options), "bpfhook-loader");
-            loader.setDaemon(true);
-            loader.start();
+            run(options);
         } catch (Throwable t) {
             warn(t);
         }
     }
 
-    /** On the loader thread: everything slow (class loading, BPF load and attach) happens here. */
     private static void run(String options) {
         try {
             ClassLoader loader = new AgentClassLoader(AgentClassLoader.agentJar(), ClassLoader.getPlatformClassLoader());

@@ -1,0 +1,54 @@
+package dev.bpfhook.apps;
+
+import dev.bpfhook.testing.LoopbackTraffic;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The application the agent tests run in a child JVM. It does what stdin tells
+ * it, one command per line, and answers each on stdout:
+ * {@code tcp N} makes N loopback exchanges (N outbound, N inbound connections);
+ * {@code exit CODE} exits. With {@code --once} it prints one line and exits 7,
+ * for comparing runs with and without the agent.
+ */
+public final class AgentTestApp {
+    public static final int ONCE_EXIT_CODE = 7;
+
+    private AgentTestApp() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--once")) {
+            System.out.println("the application ran, pid " + ProcessHandle.current().pid());
+            System.exit(ONCE_EXIT_CODE);
+        }
+        commands();
+    }
+
+    static void commands() throws Exception {
+        System.out.println("ready " + ProcessHandle.current().pid());
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] words = line.trim().split(" ");
+            switch (words[0]) {
+                case "tcp":
+                    int n = Integer.parseInt(words[1]);
+                    try (LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+                        for (int i = 0; i < n; i++) {
+                            LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(50), 25);
+                        }
+                    }
+                    System.out.println("done tcp " + n);
+                    break;
+                case "exit":
+                    System.out.println("exit " + words[1]);
+                    System.exit(Integer.parseInt(words[1]));
+                    break;
+                default:
+                    System.out.println("unknown command " + line);
+            }
+        }
+    }
+}

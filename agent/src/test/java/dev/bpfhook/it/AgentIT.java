@@ -1,0 +1,243 @@
+package dev.bpfhook.it;
+
+import static dev.bpfhook.testing.ReportFile.number;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpfhook.apps.AgentTestApp;
+import dev.bpfhook.apps.JnaTestApp;
+import dev.bpfhook.testing.AttachedPrograms;
+import dev.bpfhook.testing.ChildJvm;
+import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.LoopbackTraffic;
+import dev.bpfhook.testing.ReportFile;
+import dev.bpfhook.testing.TestCgroup;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent in a real JVM: started with -javaagent inside a cgroup this test
+ * made, it must report exactly that JVM's connections and none of a process
+ * next to it; and whatever goes wrong, the application must run as if the
+ * agent were not there.
+ */
+class AgentIT {
+    private static final long TIMEOUT_MS = 30_000;
+    private static final String APP = AgentTestApp.class.getName();
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void kernel() {
+        KernelTests.requireRoot();
+    }
+
+    @Test
+    void reportsExactlyTheConnectionsOfItsOwnCgroup() throws Exception {
+        Set<Long> before = AttachedPrograms.ours();
+        ReportFile report = new ReportFile(dir.resolve("report.jsonl"));
+        long childCgroup;
+        try (TestCgroup cgroup = TestCgroup.create("agent");
+             TestCgroup neighbour = TestCgroup.create("neighbour");
+             ChildJvm child = ChildJvm.builder(APP)
+                     .agent(ChildJvm.agentJar(), "report=" + report.path() + ",report.interval=3600")
+                     .inCgroup(cgroup.directory()).start()) {
+            childCgroup = cgroup.id();
+            child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+            String start = report.awaitStart(TIMEOUT_MS, child);
+            assertTrue(start.contains("\"scope_cgroup_id\":" + childCgroup), start);
+
+            // a process in another cgroup makes connections at the same time
+            neighbour.enter();
+            CompletableFuture<Void> noise = CompletableFuture.runAsync(() -> exchanges(7));
+            child.send("tcp 5");
+            child.awaitStdout(l -> l.equals("done tcp 5"), TIMEOUT_MS);
+            noise.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            neighbour.leave();
+
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            assertEquals("", child.stderr(), "the agent is silent when all is well");
+        }
+        String last = report.lastReport();
+        assertEquals(10, number(last, "total_connections"), last);
+        assertEquals(5, number(last, "outbound_established"), last);
+        assertEquals(5, number(last, "inbound_accepted"), last);
+        assertEquals(10, number(last, "closed"), last);
+        assertEquals(0, number(last, "active_connections"), last);
+        assertEquals(5 * (50 + 25), number(last, "bytes_sent"), "payload, both ends: " + last);
+        assertEquals(0, number(last, "events_lost"), last);
+        assertTrue(last.contains("\"cgroups\":[{\"cgroup_id\":" + childCgroup + ","), "only the child's cgroup: " + last);
+        assertFalse(last.contains("},{\"cgroup_id\""), "no other cgroup: " + last);
+        assertEquals(Set.of(), AttachedPrograms.leftOver(before), "programs left after the JVM exited");
+    }
+
+    @Test
+    void withoutPrivilegesTheApplicationRunsUnchangedWithOneWarning() throws Exception {
+        Path jar = readableCopy(ChildJvm.agentJar());
+        Path classes = readableCopy(ChildJvm.testClasses());
+        ChildJvm plain = ChildJvm.builder(APP, "--once").classPath(classes.toString()).asUser(65534).start();
+        int plainExit = plain.waitFor(TIMEOUT_MS);
+        ChildJvm withAgent = ChildJvm.builder(APP, "--once").classPath(classes.toString()).asUser(65534)
+                .agent(jar, "").start();
+        int agentExit = withAgent.waitFor(TIMEOUT_MS);
+
+        assertEquals(AgentTestApp.ONCE_EXIT_CODE, plainExit, plain.describe());
+        assertEquals(plainExit, agentExit, withAgent.describe());
+        assertEquals(withoutPid(plain.stdout()), withoutPid(withAgent.stdout()), "same output");
+        assertEquals("", plain.stderr());
+        String[] warning = withAgent.stderr().split("\n");
+        assertEquals(1, warning.length, withAgent.stderr());
+        assertTrue(warning[0].startsWith("bpfhook: agent disabled: needs root to load eBPF programs (missing "),
+                warning[0]);
+        assertTrue(warning[0].endsWith("; the application runs without it"), warning[0]);
+    }
+
+    @Test
+    void badOptionsAreOneLineAndTheApplicationRuns() throws Exception {
+        ChildJvm child = ChildJvm.builder(APP, "--once").agent(ChildJvm.agentJar(), "ring=3M,scope=self").start();
+        assertEquals(AgentTestApp.ONCE_EXIT_CODE, child.waitFor(TIMEOUT_MS), child.describe());
+        assertEquals("bpfhook: agent disabled: agent option ring: '3M' must be a power of two from 64K to 512M, "
+                + "e.g. 2M; the application runs without it\n", child.stderr());
+        assertTrue(child.stdout().startsWith("the application ran"), child.describe());
+    }
+
+    @Test
+    void anApplicationWithItsOwnJnaKeepsItAndTheAgentStillWorks() throws Exception {
+        Path otherJna = itDependency("jna-");
+        ReportFile report = new ReportFile(dir.resolve("jna.jsonl"));
+        try (TestCgroup cgroup = TestCgroup.create("jna");
+             ChildJvm child = ChildJvm.builder(JnaTestApp.class.getName())
+                     .classPath(ChildJvm.testClasses() + File.pathSeparator + otherJna)
+                     .agent(ChildJvm.agentJar(), "report=" + report.path() + ",report.interval=3600")
+                     .inCgroup(cgroup.directory()).start()) {
+            String jnaLine = child.awaitStdout(l -> l.startsWith("app jna "), TIMEOUT_MS);
+            assertTrue(jnaLine.startsWith("app jna getpid " + child.pid()), jnaLine);
+            assertTrue(jnaLine.endsWith(otherJna.getFileName().toString()), "the app's JNA class is its own: " + jnaLine);
+            report.awaitStart(TIMEOUT_MS, child);
+            child.send("tcp 3");
+            child.awaitStdout(l -> l.equals("done tcp 3"), TIMEOUT_MS);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+        }
+        assertEquals(6, number(report.lastReport(), "total_connections"), report.lastReport());
+    }
+
+    @Test
+    void killMinus9LeavesNothingAttached() throws Exception {
+        Set<Long> before = AttachedPrograms.ours();
+        ReportFile report = new ReportFile(dir.resolve("kill.jsonl"));
+        try (TestCgroup cgroup = TestCgroup.create("kill9");
+             ChildJvm child = ChildJvm.builder(APP)
+                     .agent(ChildJvm.agentJar(), "report=" + report.path())
+                     .inCgroup(cgroup.directory()).start()) {
+            report.awaitStart(TIMEOUT_MS, child);
+            Set<Long> running = AttachedPrograms.ours();
+            running.removeAll(before);
+            assertFalse(running.isEmpty(), "the agent's programs are loaded while it runs");
+            child.kill9();
+        }
+        assertEquals(Set.of(), AttachedPrograms.leftOver(before), "programs left after kill -9");
+    }
+
+    @Test
+    void loadedTwiceTheSecondIsANoOpWithAWarning() throws Exception {
+        ReportFile report = new ReportFile(dir.resolve("twice.jsonl"));
+        try (TestCgroup cgroup = TestCgroup.create("twice");
+             ChildJvm child = ChildJvm.builder(APP)
+                     .agent(ChildJvm.agentJar(), "report=" + report.path() + ",report.interval=3600")
+                     .agent(ChildJvm.agentJar(), "log=info")
+                     .inCgroup(cgroup.directory()).start()) {
+            report.awaitStart(TIMEOUT_MS, child);
+            child.send("tcp 2");
+            child.awaitStdout(l -> l.equals("done tcp 2"), TIMEOUT_MS);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            assertEquals("bpfhook: already loaded in this JVM (premain); ignoring this premain; load the agent once\n",
+                    child.stderr());
+        }
+        assertEquals(4, number(report.lastReport(), "total_connections"), "counted once, not twice");
+        assertEquals(1, report.lines("start").size());
+    }
+
+    @Test
+    void attachLoadsTheAgentIntoARunningJvm() throws Exception {
+        ReportFile report = new ReportFile(dir.resolve("attach.jsonl"));
+        try (TestCgroup cgroup = TestCgroup.create("attach");
+             ChildJvm child = ChildJvm.builder(APP).inCgroup(cgroup.directory()).start()) {
+            child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+            child.send("tcp 1"); // before the agent: not counted
+            child.awaitStdout(l -> l.equals("done tcp 1"), TIMEOUT_MS);
+
+            ChildJvm attach = ChildJvm.command(List.of(ChildJvm.java().toString(), "-jar",
+                    ChildJvm.agentJar().toString(), "attach", Long.toString(child.pid()),
+                    "report=" + report.path() + ",report.interval=3600"));
+            assertEquals(0, attach.waitFor(TIMEOUT_MS), attach.describe());
+            assertTrue(attach.stdout().startsWith("bpfhook: agent loaded into process " + child.pid()), attach.describe());
+
+            report.awaitStart(TIMEOUT_MS, child);
+            child.send("tcp 4");
+            child.awaitStdout(l -> l.equals("done tcp 4"), TIMEOUT_MS);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+        }
+        assertEquals(8, number(report.lastReport(), "total_connections"), report.lastReport());
+    }
+
+    private static void exchanges(int n) {
+        try (LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+            for (int i = 0; i < n; i++) {
+                LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(10), 10);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String withoutPid(String out) {
+        return out.replaceAll("pid \\d+", "pid N");
+    }
+
+    /** A jar Maven copied for these tests (another JNA version). */
+    private static Path itDependency(String prefix) throws Exception {
+        try (Stream<Path> files = Files.list(Paths.get("target", "it-deps"))) {
+            return files.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + prefix + "* in target/it-deps")).toAbsolutePath();
+        }
+    }
+
+    /** A copy an unprivileged user can read, whatever the checkout's permissions. */
+    private Path readableCopy(Path source) throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path target = shared.resolve(source.getFileName());
+        try (Stream<Path> tree = Files.walk(source)) {
+            for (Path p : (Iterable<Path>) tree::iterator) {
+                Path to = target.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.setPosixFilePermissions(to, PosixFilePermissions.fromString(
+                        Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        return target;
+    }
+}

@@ -1,0 +1,203 @@
+package dev.bpfhook.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A JVM started by a test: optionally with the agent, inside a cgroup (it
+ * joins before exec, so not one connection escapes), or as another user. Its
+ * stdout and stderr are collected; its stdin carries commands to
+ * {@code AgentTestApp}.
+ */
+public final class ChildJvm implements AutoCloseable {
+    private final Process process;
+    private final StringBuffer stdout = new StringBuffer();
+    private final StringBuffer stderr = new StringBuffer();
+    private final Writer stdin;
+
+    private ChildJvm(Process process) {
+        this.process = process;
+        this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        pump(process.getInputStream(), stdout, "child-stdout");
+        pump(process.getErrorStream(), stderr, "child-stderr");
+    }
+
+    /** The java binary running these tests. */
+    public static Path java() {
+        return Paths.get(System.getProperty("java.home"), "bin", "java");
+    }
+
+    /** The agent jar Maven built in the package phase (integration tests run after it). */
+    public static Path agentJar() {
+        Path jar = Paths.get("target", "bpfhook-agent.jar").toAbsolutePath();
+        if (!jar.toFile().isFile()) {
+            throw new IllegalStateException("no " + jar + ": run the integration tests with mvn verify");
+        }
+        return jar;
+    }
+
+    /** Compiled test classes: the child's class path (never target/classes: the agent comes from the jar). */
+    public static Path testClasses() {
+        return Paths.get("target", "test-classes").toAbsolutePath();
+    }
+
+    /** Any command, e.g. {@code java -jar bpfhook-agent.jar attach PID}. */
+    public static ChildJvm command(List<String> command) throws IOException {
+        return new ChildJvm(new ProcessBuilder(command).start());
+    }
+
+    public static Builder builder(String mainClass, String... args) {
+        return new Builder(mainClass, args);
+    }
+
+    /** How to start a child. */
+    public static final class Builder {
+        private final String mainClass;
+        private final List<String> args;
+        private final List<String> jvmArgs = new ArrayList<>();
+        private String classPath = testClasses().toString();
+        private Path cgroup;
+        private String user;
+
+        private Builder(String mainClass, String[] args) {
+            this.mainClass = mainClass;
+            this.args = Arrays.asList(args);
+        }
+
+        public Builder agent(Path jar, String options) {
+            jvmArgs.add("-javaagent:" + jar + (options == null || options.isEmpty() ? "" : "=" + options));
+            return this;
+        }
+
+        public Builder jvmArg(String arg) {
+            jvmArgs.add(arg);
+            return this;
+        }
+
+        public Builder classPath(String path) {
+            classPath = path;
+            return this;
+        }
+
+        /** The child writes its own pid into this cgroup before it execs java. */
+        public Builder inCgroup(Path cgroupDirectory) {
+            cgroup = cgroupDirectory;
+            return this;
+        }
+
+        /** Run as this uid (and gid), without supplementary groups or capabilities. */
+        public Builder asUser(int uid) {
+            user = Integer.toString(uid);
+            return this;
+        }
+
+        public ChildJvm start() throws IOException {
+            List<String> command = new ArrayList<>();
+            if (cgroup != null) {
+                command.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                        cgroup.resolve("cgroup.procs").toString()));
+            }
+            if (user != null) {
+                command.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups",
+                        "--inh-caps=-all", "--bounding-set=-all"));
+            }
+            command.add(java().toString());
+            command.addAll(jvmArgs);
+            command.addAll(List.of("-cp", classPath, mainClass));
+            command.addAll(args);
+            return new ChildJvm(new ProcessBuilder(command).start());
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Sends one line to the child's stdin. */
+    public void send(String line) throws IOException {
+        stdin.write(line + "\n");
+        stdin.flush();
+    }
+
+    /** Waits until stdout has a line matching, bounded; fails with both streams shown. */
+    public String awaitStdout(Predicate<String> line, long timeoutMs) throws InterruptedException {
+        return await(stdout, line, timeoutMs, "stdout");
+    }
+
+    public int waitFor(long timeoutMs) throws InterruptedException {
+        if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("child did not exit in " + timeoutMs + " ms\n" + describe());
+        }
+        return process.exitValue();
+    }
+
+    /** SIGKILL, and wait until it is gone. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    public String stdout() {
+        return stdout.toString();
+    }
+
+    public String stderr() {
+        return stderr.toString();
+    }
+
+    public String describe() {
+        return "--- stdout ---\n" + stdout + "--- stderr ---\n" + stderr;
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+
+    private String await(StringBuffer buffer, Predicate<String> match, long timeoutMs, String name)
+            throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < end) {
+            for (String line : buffer.toString().split("\n")) {
+                if (match.test(line)) {
+                    return line;
+                }
+            }
+            if (!process.isAlive()) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no matching line on " + name + " within " + timeoutMs + " ms\n" + describe());
+    }
+
+    private static void pump(InputStream in, StringBuffer into, String name) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    into.append(line).append('\n');
+                }
+            } catch (IOException closed) {
+                // the child is gone
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+    }
+}
