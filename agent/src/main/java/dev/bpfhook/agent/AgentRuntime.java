@@ -53,11 +53,10 @@ public final class AgentRuntime {
             if (prepared == null) {
                 return;
             }
-            Thread loader = new Thread(() -> {
-                try {
-                    runtime.load(prepared);
-                } catch (Throwable t) {
-                    runtime.disable("internal error " + t + " (please report this line)");
+            Thread loader = new Thread(new Runnable() { // not a lambda: its first use costs premain time
+                @Override
+                public void run() {
+                    runtime.loadQuietlyAtExit(prepared);
                 }
             }, "bpfhook-loader");
             loader.setDaemon(true);
@@ -107,6 +106,17 @@ public final class AgentRuntime {
         } catch (ConfigException | IOException e) {
             disable(e.getMessage());
             return null;
+        }
+    }
+
+    /** A JVM that exits while we load (a short-lived program) is not an error worth a line. */
+    private void loadQuietlyAtExit(Prepared prepared) {
+        try {
+            load(prepared);
+        } catch (Throwable t) {
+            if (!ShutdownState.inProgress()) {
+                disable("internal error " + t + " (please report this line)");
+            }
         }
     }
 

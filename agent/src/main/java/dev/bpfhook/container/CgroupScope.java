@@ -24,9 +24,12 @@ public final class CgroupScope {
 
     /** @param requested a cgroup directory, or empty for the root of the cgroup v2 hierarchy */
     public static CgroupScope resolve(Optional<Path> requested) throws ConfigException {
-        CgroupV2 hierarchy = CgroupV2.find().orElseThrow(() -> new ConfigException(
-                "no cgroup v2 hierarchy is mounted (cgroup v1 only); mount one, e.g. "
-                        + "mount -t cgroup2 none /sys/fs/cgroup/unified, or boot with systemd.unified_cgroup_hierarchy=1"));
+        Optional<CgroupV2> found = CgroupV2.find();
+        if (!found.isPresent()) { // no lambda: this runs in premain, where each first use of one costs time
+            throw new ConfigException("no cgroup v2 hierarchy is mounted (cgroup v1 only); mount one, e.g. "
+                    + "mount -t cgroup2 none /sys/fs/cgroup/unified, or boot with systemd.unified_cgroup_hierarchy=1");
+        }
+        CgroupV2 hierarchy = found.get();
         Path dir = requested.orElse(hierarchy.mount()).toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
             throw new ConfigException("cgroup " + dir + " does not exist; pass a directory under " + hierarchy.mount()

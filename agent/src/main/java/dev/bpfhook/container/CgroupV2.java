@@ -27,7 +27,8 @@ public final class CgroupV2 {
 
     /** The hierarchy mounted on this machine, or empty when only cgroup v1 is mounted. */
     public static Optional<CgroupV2> find() {
-        return findMount(Paths.get("/proc/self/mountinfo")).map(CgroupV2::new);
+        Optional<Path> mount = findMount(Paths.get("/proc/self/mountinfo"));
+        return mount.isPresent() ? Optional.of(new CgroupV2(mount.get())) : Optional.empty();
     }
 
     /** The first cgroup2 mount point listed in a mountinfo file. */

@@ -1,7 +1,6 @@
 package dev.bpfhook.kernel;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -25,26 +24,28 @@ public final class Capabilities {
     }
 
     static Optional<String> problem(Path procStatus) {
-        BigInteger effective;
+        // plain loops and a long, no streams or BigInteger: this runs in premain
+        long effective = -1;
         try {
-            effective = Files.readAllLines(procStatus).stream()
-                    .filter(line -> line.startsWith("CapEff:"))
-                    .map(line -> new BigInteger(line.substring(7).trim(), 16))
-                    .findFirst().orElse(null);
+            for (String line : Files.readAllLines(procStatus)) {
+                if (line.startsWith("CapEff:")) {
+                    effective = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                }
+            }
         } catch (IOException | NumberFormatException e) {
             return Optional.empty(); // cannot tell: let the kernel decide, and explain its answer
         }
-        if (effective == null || effective.testBit(CAP_SYS_ADMIN)) {
+        if (effective == -1 || has(effective, CAP_SYS_ADMIN)) {
             return Optional.empty();
         }
         List<String> missing = new ArrayList<>();
-        if (!effective.testBit(CAP_BPF)) {
+        if (!has(effective, CAP_BPF)) {
             missing.add("CAP_BPF");
         }
-        if (!effective.testBit(CAP_PERFMON)) {
+        if (!has(effective, CAP_PERFMON)) {
             missing.add("CAP_PERFMON");
         }
-        if (!effective.testBit(CAP_NET_ADMIN)) {
+        if (!has(effective, CAP_NET_ADMIN)) {
             missing.add("CAP_NET_ADMIN");
         }
         if (missing.isEmpty()) {
@@ -52,5 +53,9 @@ public final class Capabilities {
         }
         return Optional.of("needs root to load eBPF programs (missing " + String.join(", ", missing)
                 + "); run it with sudo, e.g. sudo ./scripts/monitor.sh");
+    }
+
+    private static boolean has(long capabilities, int capability) {
+        return (capabilities & (1L << capability)) != 0;
     }
 }
