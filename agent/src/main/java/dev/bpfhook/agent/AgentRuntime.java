@@ -174,6 +174,8 @@ public final class AgentRuntime {
     private void startOutputs(AgentConfig config, AgentContext context) {
         if (config.report() != AgentConfig.Report.OFF) {
             outputs.add(new ReportOutput());
+        } else if (config.events()) {
+            log.warn("events=on writes event lines into the report, but report=off; set report=FILE or report=stderr");
         }
         if (config.jfr()) {
             log.warn("jfr=on: Flight Recorder events are not in this version of the agent yet; ignored");
