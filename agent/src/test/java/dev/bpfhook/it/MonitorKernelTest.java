@@ -71,6 +71,64 @@ class MonitorKernelTest {
         runScenario(TestCgroup.nested("subtree"), Collections.emptySet(), "tp_btf/inet_sock_set_state");
     }
 
+    @Test
+    void connectionsOpenBeforeTheStartAreListedCountedAndTracked() throws Exception {
+        Set<Long> programsBefore = AttachedPrograms.ours();
+        List<ConnectionEvent> events = Collections.synchronizedList(new ArrayList<>());
+        try (TestCgroup cgroup = TestCgroup.create("existing")) {
+            long cgroupId = cgroup.id();
+            cgroup.enter();
+            try (java.nio.channels.ServerSocketChannel listener = java.nio.channels.ServerSocketChannel.open(
+                         java.net.StandardProtocolFamily.INET)) {
+                listener.bind(new java.net.InetSocketAddress(LoopbackTraffic.IPV4, 0));
+                SocketChannel client = SocketChannel.open(new java.net.InetSocketAddress(LoopbackTraffic.IPV4,
+                        ((java.net.InetSocketAddress) listener.getLocalAddress()).getPort()));
+                SocketChannel server = listener.accept();
+                int clientPort = ((java.net.InetSocketAddress) client.getLocalAddress()).getPort();
+                HookSettings settings = new HookSettings(cgroup.directory(), cgroupId, cgroup.level(), 1 << 20, 4096,
+                        true);
+                try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024), List.of(events::add))) {
+                    MonitorSnapshot atStart = awaitCounters(monitor, cgroupId, c -> c.preexisting() == 2);
+                    KernelCounters c = atStart.byCgroup().get(cgroupId);
+                    assertCount(2, c.preexisting(), "both ends of the open connection");
+                    assertCount(2, c.activeConnections(), "active right from the start");
+                    assertCount(2, atStart.open().size(), "listed in the table");
+                    assertTrue(atStart.open().stream().allMatch(x -> x.preexisting()), "marked pre-existing");
+                    List<ConnectionEvent> existing = select(events, e -> e.kind() == EventKind.EXISTING);
+                    assertCount(2, existing.size(), "EXISTING events");
+                    assertTrue(existing.stream().anyMatch(e -> e.local().getPort() == clientPort
+                            && e.newState() == TcpState.ESTABLISHED), "the client end: " + existing);
+
+                    client.close();
+                    server.close();
+                    MonitorSnapshot after = awaitCounters(monitor, cgroupId, x -> x.closed() == 2);
+                    KernelCounters end = after.byCgroup().get(cgroupId);
+                    assertCount(2, end.closed(), "their close is counted");
+                    assertCount(0, end.activeConnections(), "active after close");
+                    assertCount(0, after.kernelStats().closedUntracked(), "tracked, not untracked");
+                }
+            } finally {
+                cgroup.leave();
+            }
+        }
+        assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
+    }
+
+    private static MonitorSnapshot awaitCounters(Monitor monitor, long cgroupId, Predicate<KernelCounters> done)
+            throws InterruptedException {
+        MonitorSnapshot snapshot = null;
+        for (int attempt = 0; attempt < 200; attempt++) {
+            monitor.flush();
+            snapshot = monitor.snapshot(10);
+            if (done.test(snapshot.byCgroup().getOrDefault(cgroupId, KernelCounters.ZERO))
+                    && snapshot.eventsReceived() == snapshot.kernelStats().eventsSubmitted()) {
+                return snapshot;
+            }
+            Thread.sleep(25);
+        }
+        return snapshot;
+    }
+
     private void runScenario(TestCgroup testCgroup, Set<String> disabledTiers, String expectedStateTier)
             throws Exception {
         Set<Long> programsBefore = AttachedPrograms.ours();
