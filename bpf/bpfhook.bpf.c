@@ -136,7 +136,9 @@ static __always_inline struct counter_pair counters_for(__u64 cgroup_id, __u64 n
 			COUNT((pair).netns, field, n);  \
 	} while (0)
 
-static __always_inline struct bh_event *event_reserve(void)
+/* A zeroed record with the fields every kind has, or NULL (counted) when the ring is full. */
+static __always_inline struct bh_event *event_reserve(__u8 kind, __u64 cookie, __u64 cgroup_id, __u64 netns,
+						      __u8 protocol, __u8 direction)
 {
 	struct bh_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -147,6 +149,12 @@ static __always_inline struct bh_event *event_reserve(void)
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->timestamp_ns = bpf_ktime_get_ns();
+	e->kind = kind;
+	e->socket_cookie = cookie;
+	e->cgroup_id = cgroup_id;
+	e->netns_cookie = netns;
+	e->protocol = protocol;
+	e->direction = direction;
 	return e;
 }
 
@@ -272,15 +280,9 @@ static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool ipv6)
 		COUNT_BOTH(counters, udp_connects, 1);
 	}
 
-	struct bh_event *e = event_reserve();
+	struct bh_event *e = event_reserve(BH_EVENT_CONNECT, cookie, cgroup_id, netns, protocol, BH_DIR_OUTBOUND);
 	if (!e)
 		return 1;
-	e->kind = BH_EVENT_CONNECT;
-	e->socket_cookie = cookie;
-	e->cgroup_id = cgroup_id;
-	e->netns_cookie = netns;
-	e->protocol = protocol;
-	e->direction = BH_DIR_OUTBOUND;
 	fill_task(e);
 	e->remote_port = bpf_ntohs(ctx->user_port);
 	if (ipv6) {
@@ -425,13 +427,8 @@ static __always_inline int on_state(struct sock *sk, __u64 cookie, int oldstate,
 
 	bool report = bh_config.all_states || newstate == BPF_TCP_ESTABLISHED || closing;
 	if (report) {
-		struct bh_event *e = event_reserve();
+		struct bh_event *e = event_reserve(BH_EVENT_STATE, cookie, cgroup_id, netns, IPPROTO_TCP, BH_DIR_UNKNOWN);
 		if (e) {
-			e->kind = BH_EVENT_STATE;
-			e->socket_cookie = cookie;
-			e->cgroup_id = cgroup_id;
-			e->netns_cookie = netns;
-			e->protocol = IPPROTO_TCP;
 			e->old_state = oldstate;
 			e->new_state = newstate;
 			e->error = error;
@@ -501,16 +498,12 @@ static __always_inline int on_accept(struct sock *sk)
 		bpf_get_current_comm(conn->comm, sizeof(conn->comm));
 	}
 
-	struct bh_event *e = event_reserve();
+	__u64 cgroup_id = conn ? conn->cgroup_id : BPF_CORE_READ(sock_cgroup(sk), kn, id);
+	__u64 netns = conn ? conn->netns_cookie : BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+	struct bh_event *e = event_reserve(BH_EVENT_ACCEPT, cookie, cgroup_id, netns, IPPROTO_TCP, BH_DIR_INBOUND);
 	if (!e)
 		return 0;
-	e->kind = BH_EVENT_ACCEPT;
-	e->socket_cookie = cookie;
-	e->protocol = IPPROTO_TCP;
-	e->direction = BH_DIR_INBOUND;
 	e->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	e->cgroup_id = conn ? conn->cgroup_id : BPF_CORE_READ(sock_cgroup(sk), kn, id);
-	e->netns_cookie = conn ? conn->netns_cookie : BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
 	fill_task(e);
 	fill_endpoints(e, sk);
 	event_submit(e);
@@ -638,15 +631,9 @@ int bh_iter_tcp(struct bpf_iter__tcp *ctx)
 		COUNT_BOTH(counters, preexisting, 1);
 	}
 
-	struct bh_event *e = event_reserve();
+	struct bh_event *e = event_reserve(BH_EVENT_EXISTING, cookie, cgroup_id, netns, IPPROTO_TCP, conn.direction);
 	if (!e)
 		return 0;
-	e->kind = BH_EVENT_EXISTING;
-	e->socket_cookie = cookie;
-	e->cgroup_id = cgroup_id;
-	e->netns_cookie = netns;
-	e->protocol = IPPROTO_TCP;
-	e->direction = conn.direction;
 	e->new_state = state;
 	fill_endpoints(e, sk);
 	event_submit(e);

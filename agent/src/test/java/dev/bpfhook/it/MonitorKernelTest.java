@@ -114,6 +114,7 @@ class MonitorKernelTest {
         assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
     }
 
+    /** Polls (bounded) until {@code done} holds for the cgroup's counters and no event is in flight. */
     private static MonitorSnapshot awaitCounters(Monitor monitor, long cgroupId, Predicate<KernelCounters> done)
             throws InterruptedException {
         MonitorSnapshot snapshot = null;
@@ -225,18 +226,7 @@ class MonitorKernelTest {
 
     /** Waits until the kernel's counters show the whole scenario and every submitted event has arrived. */
     private static MonitorSnapshot awaitQuiet(Monitor monitor, long cgroupId) throws InterruptedException {
-        MonitorSnapshot snapshot = null;
-        for (int attempt = 0; attempt < 200; attempt++) {
-            monitor.flush();
-            snapshot = monitor.snapshot(10);
-            KernelCounters c = snapshot.byCgroup().getOrDefault(cgroupId, KernelCounters.ZERO);
-            if (c.closed() == 2L * (IPV4_EXCHANGES + IPV6_EXCHANGES)
-                    && snapshot.eventsReceived() == snapshot.kernelStats().eventsSubmitted()) {
-                return snapshot;
-            }
-            Thread.sleep(25);
-        }
-        return snapshot;
+        return awaitCounters(monitor, cgroupId, c -> c.closed() == 2L * (IPV4_EXCHANGES + IPV6_EXCHANGES));
     }
 
     private static void assertCounters(MonitorSnapshot snapshot, long cgroupId) {
