@@ -58,8 +58,14 @@ public final class ChildJvm implements AutoCloseable {
         return new ChildJvm(new ProcessBuilder(command).start());
     }
 
+    /** A JVM running {@code mainClass} from the test classes. */
     public static Builder builder(String mainClass, String... args) {
         return new Builder(mainClass, args);
+    }
+
+    /** A JVM whose arguments the caller gives whole, with {@link Builder#startCommand}. */
+    public static Builder jvm() {
+        return new Builder(null, new String[0]);
     }
 
     /** How to start a child. */
@@ -104,6 +110,16 @@ public final class ChildJvm implements AutoCloseable {
         }
 
         public ChildJvm start() throws IOException {
+            if (mainClass == null) {
+                throw new IllegalStateException("no main class: use startCommand");
+            }
+            List<String> javaArgs = new ArrayList<>(List.of("-cp", classPath, mainClass));
+            javaArgs.addAll(args);
+            return startCommand(javaArgs);
+        }
+
+        /** Starts java with the agent and JVM options, then {@code javaArgs} (e.g. "-jar", "x.jar", ...). */
+        public ChildJvm startCommand(List<String> javaArgs) throws IOException {
             List<String> command = new ArrayList<>();
             if (cgroup != null) {
                 command.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
@@ -115,8 +131,7 @@ public final class ChildJvm implements AutoCloseable {
             }
             command.add(java().toString());
             command.addAll(jvmArgs);
-            command.addAll(List.of("-cp", classPath, mainClass));
-            command.addAll(args);
+            command.addAll(javaArgs);
             return new ChildJvm(new ProcessBuilder(command).start());
         }
     }
@@ -129,6 +144,11 @@ public final class ChildJvm implements AutoCloseable {
     public void send(String line) throws IOException {
         stdin.write(line + "\n");
         stdin.flush();
+    }
+
+    /** Ends the child's stdin (a service that stops at EOF stops). */
+    public void closeStdin() throws IOException {
+        stdin.close();
     }
 
     /** Waits until stdout has a line matching, bounded; fails with both streams shown. */
