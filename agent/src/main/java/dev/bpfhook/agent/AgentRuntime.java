@@ -3,6 +3,7 @@ package dev.bpfhook.agent;
 import dev.bpfhook.config.AgentConfig;
 import dev.bpfhook.config.AgentOptions;
 import dev.bpfhook.config.ConfigException;
+import dev.bpfhook.config.JmxConfig;
 import dev.bpfhook.container.CgroupNames;
 import dev.bpfhook.container.CgroupScope;
 import dev.bpfhook.container.CgroupV2;
@@ -38,8 +39,12 @@ public final class AgentRuntime {
 
     private final AgentLog log = new AgentLog(System.err, AgentConfig.LogLevel.WARN);
     private final List<AgentOutput> outputs = new ArrayList<>();
+    private final AgentState state = new AgentState(this);
+    private final JmxPublisher jmx = new JmxPublisher(log);
     private volatile AgentStatus status = AgentStatus.starting();
-    private Monitor monitor;
+    private volatile AgentConfig config;
+    private volatile CgroupScope scope;
+    private volatile Monitor monitor;
 
     private AgentRuntime() {
     }
@@ -86,6 +91,16 @@ public final class AgentRuntime {
         return status;
     }
 
+    /** The watched cgroup, once resolved. */
+    CgroupScope scope() {
+        return scope;
+    }
+
+    /** The running monitor, or null before it runs or when disabled. */
+    Monitor monitor() {
+        return monitor;
+    }
+
     /** The checks that need no kernel: fast enough for premain; null when the agent cannot run. */
     private Prepared prepare(String options) {
         AgentConfig config;
@@ -96,13 +111,15 @@ public final class AgentRuntime {
             return null;
         }
         log.level(config.log());
+        this.config = config;
         Optional<String> privileges = Capabilities.problem();
         if (privileges.isPresent()) {
             disable(privileges.get());
             return null;
         }
         try {
-            return new Prepared(config, CgroupScope.resolve(scopeDirectory(config)));
+            scope = CgroupScope.resolve(scopeDirectory(config));
+            return new Prepared(config, scope);
         } catch (ConfigException | IOException e) {
             disable(e.getMessage());
             return null;
@@ -153,8 +170,13 @@ public final class AgentRuntime {
         log.info("watching cgroup " + scope.describe() + " in " + (System.nanoTime() - startNs) / 1_000_000
                 + " ms; hooks: " + describe(monitor.hooks()));
 
-        AgentContext context = new AgentContext(config, scope, monitor, attribution(scope));
-        startOutputs(config, context);
+        CgroupNames names = new CgroupNames(scope.hierarchy());
+        long ownNetns = NetnsCookie.ofThisProcess().orElse(0);
+        Attribution attribution = attribution(scope, names, ownNetns);
+        startOutputs(config, new AgentContext(config, scope, monitor, attribution));
+        if (config.jmx().enabled()) {
+            jmx.start(config.jmx(), state, attribution, names, ownNetns, monitor);
+        }
     }
 
     private static Optional<Path> scopeDirectory(AgentConfig config) throws IOException, ConfigException {
@@ -217,6 +239,7 @@ public final class AgentRuntime {
                 }
             }
         } finally {
+            jmx.close();
             monitor.close();
             status = AgentStatus.disabled("the JVM is shutting down");
         }
@@ -226,17 +249,35 @@ public final class AgentRuntime {
         status = AgentStatus.disabled(reason);
         // the one line an operator sees when the agent cannot run: always printed, unless log=off
         log.error("agent disabled: " + reason + "; the application runs without it");
+        publishDisabledStatus();
     }
 
-    private static Attribution attribution(CgroupScope scope) {
+    /** JConsole should say why the agent is not running: the MBean is registered anyway (unless jmx=off). */
+    private void publishDisabledStatus() {
+        AgentConfig known = config;
+        JmxConfig jmxConfig = known != null ? known.jmx() : AgentConfig.defaults().jmx();
+        if (!jmxConfig.enabled()) {
+            return;
+        }
+        Thread publisher = new Thread(new Runnable() { // never JMX on the application's thread
+            @Override
+            public void run() {
+                Attribution none = new Attribution(new HostIdentity(0, 0), id -> "cgroup:" + id);
+                jmx.start(jmxConfig, state, none, null, 0, null);
+            }
+        }, "bpfhook-jmx-start");
+        publisher.setDaemon(true);
+        publisher.start();
+    }
+
+    private static Attribution attribution(CgroupScope scope, CgroupNames names, long ownNetns) {
         long ownCgroup;
         try {
             ownCgroup = CgroupV2.id(scope.hierarchy().ownCgroup());
         } catch (IOException e) {
             ownCgroup = 0;
         }
-        HostIdentity host = new HostIdentity(ownCgroup, NetnsCookie.ofThisProcess().orElse(0));
-        return new Attribution(host, new CgroupNames(scope.hierarchy())::nameOf);
+        return new Attribution(new HostIdentity(ownCgroup, ownNetns), names::nameOf);
     }
 
     private static String describe(List<HookStatus> hooks) {

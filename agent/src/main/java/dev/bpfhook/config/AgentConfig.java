@@ -45,7 +45,7 @@ public final class AgentConfig {
 
     private static final AgentConfig DEFAULTS = new AgentConfig(Scope.SELF, null, DEFAULT_RING_BYTES,
             DEFAULT_CONNECTIONS, DEFAULT_CGROUPS, true, false, null, null, Report.OFF, null,
-            DEFAULT_REPORT_INTERVAL_SEC, false, LogLevel.WARN, null);
+            DEFAULT_REPORT_INTERVAL_SEC, false, LogLevel.WARN, null, JmxConfig.DEFAULTS);
 
     private final Scope scope;
     private final Path scopeCgroup;
@@ -62,10 +62,11 @@ public final class AgentConfig {
     private final boolean events;
     private final LogLevel log;
     private final Path configFile;
+    private final JmxConfig jmx;
 
     AgentConfig(Scope scope, Path scopeCgroup, int ringBytes, int connections, int cgroups, boolean allStates,
             boolean jfr, Endpoint jolokia, Endpoint prometheus, Report report, Path reportFile,
-            int reportIntervalSec, boolean events, LogLevel log, Path configFile) {
+            int reportIntervalSec, boolean events, LogLevel log, Path configFile, JmxConfig jmx) {
         if ((scope == Scope.CGROUP) != (scopeCgroup != null) || (report == Report.FILE) != (reportFile != null)) {
             throw new IllegalArgumentException("a cgroup path with scope CGROUP only, a file with report FILE only");
         }
@@ -84,6 +85,7 @@ public final class AgentConfig {
         this.events = events;
         this.log = Objects.requireNonNull(log);
         this.configFile = configFile;
+        this.jmx = Objects.requireNonNull(jmx);
     }
 
     /** Every option at its default: what an agent started without options (or with an empty string) runs with. */
@@ -157,6 +159,11 @@ public final class AgentConfig {
         return log;
     }
 
+    /** MBeans, notifications and their bounds. */
+    public JmxConfig jmx() {
+        return jmx;
+    }
+
     /** The properties file the options were read from too, as given; empty when there was none. */
     public Optional<Path> configFile() {
         return Optional.ofNullable(configFile);
@@ -176,13 +183,13 @@ public final class AgentConfig {
                 && Objects.equals(jolokia, c.jolokia) && Objects.equals(prometheus, c.prometheus)
                 && report == c.report && Objects.equals(reportFile, c.reportFile)
                 && reportIntervalSec == c.reportIntervalSec && events == c.events && log == c.log
-                && Objects.equals(configFile, c.configFile);
+                && Objects.equals(configFile, c.configFile) && jmx.equals(c.jmx);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(scope, scopeCgroup, ringBytes, connections, cgroups, allStates, jfr, jolokia, prometheus,
-                report, reportFile, reportIntervalSec, events, log, configFile);
+                report, reportFile, reportIntervalSec, events, log, configFile, jmx);
     }
 
     /**
@@ -202,6 +209,7 @@ public final class AgentConfig {
                 + ",report=" + (report == Report.FILE ? reportFile.toString() : lower(report))
                 + ",report.interval=" + reportIntervalSec
                 + ",events=" + onOff(events)
+                + "," + jmx
                 + ",log=" + lower(log);
     }
 

@@ -30,7 +30,7 @@ public final class AgentOptions {
     /** The option keys, in the order of {@link #TABLE}. */
     public static final List<String> KEYS = Collections.unmodifiableList(Arrays.asList("scope", "ring",
             "connections", "cgroups", "states", "jfr", "jolokia", "prometheus", "report", "report.interval", "events",
-            "log", "config"));
+            "jmx", "jmx.notifications", "jmx.notifications.rate", "jmx.cgroups", "log", "config"));
 
     /** The options as a markdown table, for the README. */
     public static final String TABLE = String.join("\n",
@@ -55,6 +55,13 @@ public final class AgentOptions {
                     + "path is relative to the JVM's working directory |",
             "| `report.interval` | seconds, `1` to `86400` | `60` | seconds between reports |",
             "| `events` | `on` or `off` | `off` | also write one JSON line per connection event to the report |",
+            "| `jmx` | `on` or `off` | `on` | bpfhook MBeans in the platform MBeanServer (JConsole, VisualVM) |",
+            "| `jmx.notifications` | `on` or `off` | `off` | a JMX notification per connection event, for clients "
+                    + "that subscribe to `bpfhook:type=ConnectionMonitor` |",
+            "| `jmx.notifications.rate` | `1` to `100000` | `100` | at most this many notifications a second; the "
+                    + "rest are counted as dropped |",
+            "| `jmx.cgroups` | `1` to `100000` | `256` | at most this many `bpfhook:type=Cgroup` (and "
+                    + "`NetworkNamespace`) MBeans |",
             "| `log` | `off`, `error`, `warn`, `info` or `debug` | `warn` | what the agent says on stderr |",
             "| `config` | path of a properties file | (none) | more options from a UTF-8 `java.util.Properties` "
                     + "file with the same keys (except `config`); the agent arguments override it |");
@@ -248,6 +255,10 @@ public final class AgentOptions {
         private int reportIntervalSec = AgentConfig.DEFAULT_REPORT_INTERVAL_SEC;
         private boolean events;
         private AgentConfig.LogLevel log = AgentConfig.LogLevel.WARN;
+        private boolean jmx = true;
+        private boolean jmxNotifications;
+        private int jmxNotificationRate = JmxConfig.DEFAULT_NOTIFICATION_RATE;
+        private int jmxCgroups = JmxConfig.DEFAULT_CGROUP_MBEANS;
 
         /** @param where "" for an agent argument, or " in config file F" */
         void set(String key, String value, String where) throws ConfigException {
@@ -318,6 +329,18 @@ public final class AgentOptions {
                 case "log":
                     log = logLevel(prefix, word, value);
                     break;
+                case "jmx":
+                    jmx = bool(prefix, value);
+                    break;
+                case "jmx.notifications":
+                    jmxNotifications = bool(prefix, value);
+                    break;
+                case "jmx.notifications.rate":
+                    jmxNotificationRate = integer(prefix, key, value, 1, 100000, "100");
+                    break;
+                case "jmx.cgroups":
+                    jmxCgroups = integer(prefix, key, value, 1, 100000, "256");
+                    break;
                 default:
                     throw new ConfigException(unknown(key)); // the callers check keys first
             }
@@ -325,7 +348,8 @@ public final class AgentOptions {
 
         AgentConfig build(Path configFile) {
             return new AgentConfig(scope, scopeCgroup, ringBytes, connections, cgroups, allStates, jfr, jolokia,
-                    prometheus, report, reportFile, reportIntervalSec, events, log, configFile);
+                    prometheus, report, reportFile, reportIntervalSec, events, log, configFile,
+                    new JmxConfig(jmx, jmxNotifications, jmxNotificationRate, jmxCgroups));
         }
     }
 
@@ -353,6 +377,10 @@ public final class AgentOptions {
                 return "stderr";
             case "report.interval":
                 return "60";
+            case "jmx.notifications.rate":
+                return "100";
+            case "jmx.cgroups":
+                return "256";
             case "log":
                 return "info";
             case "config":

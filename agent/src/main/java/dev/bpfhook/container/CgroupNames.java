@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -25,13 +26,35 @@ public final class CgroupNames {
     }
 
     /** The cgroup's path below the root, or "cgroup:ID" when it is gone or unknown. */
-    public synchronized String nameOf(long id) {
+    public String nameOf(long id) {
+        return find(id).orElse("cgroup:" + id);
+    }
+
+    /**
+     * The cgroup's path, or empty when no directory has this id (now, or at the
+     * last walk, which is at most a second old). A known cgroup is checked for
+     * removal with one stat of its directory.
+     */
+    public synchronized Optional<String> find(long id) {
         String name = names.get(id);
+        if (name != null && !stillThere(name, id)) {
+            names.remove(id);
+            name = null;
+        }
         if (name == null && System.nanoTime() - lastScan >= MIN_RESCAN_NANOS) {
             rescan();
             name = names.get(id);
         }
-        return name != null ? name : "cgroup:" + id;
+        return Optional.ofNullable(name);
+    }
+
+    private boolean stillThere(String name, long id) {
+        Path dir = hierarchy.mount().resolve(name.substring(1));
+        try {
+            return CgroupV2.id(dir) == id;
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
     }
 
     private void rescan() {

@@ -168,6 +168,11 @@ final class BpfObject implements AutoCloseable {
         }
     }
 
+    /** The loaded program's fd, or -1 when it was not loaded (a tier turned off). */
+    int programFd(String programName) throws BpfException {
+        return bpf.bpf_program__fd(program(programName));
+    }
+
     int mapFd(String mapName) throws BpfException {
         int fd = bpf.bpf_map__fd(map(mapName));
         if (fd < 0) {

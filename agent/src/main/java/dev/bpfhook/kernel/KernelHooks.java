@@ -113,6 +113,35 @@ public final class KernelHooks implements AutoCloseable {
         return globalStats;
     }
 
+    /**
+     * Run count and run time of each attached program, as the kernel counts them
+     * while kernel.bpf_stats_enabled is 1 (zero otherwise).
+     */
+    public List<ProgramStats> programStats() {
+        List<ProgramStats> stats = new ArrayList<>();
+        for (HookStatus hook : hooks) {
+            if (hook.tier() == null || hook.tier().attach() == Hook.Attach.RUN_ONCE) {
+                continue;
+            }
+            for (String program : hook.tier().programs()) {
+                try {
+                    ProgramStats s = ProgramStats.read(program, object.programFd(program));
+                    if (s != null) {
+                        stats.add(s);
+                    }
+                } catch (BpfException e) {
+                    // a program of this object always exists; nothing to report otherwise
+                }
+            }
+        }
+        return stats;
+    }
+
+    /** Forgets one cgroup's counters in the kernel, to make room; the caller keeps their sum. */
+    public boolean deleteCgroupCounters(long cgroupId) {
+        return cgroupCounters.delete(cgroupId);
+    }
+
     /** Detaches every program and frees the maps; call after the ring's consumer stopped. */
     @Override
     public void close() {

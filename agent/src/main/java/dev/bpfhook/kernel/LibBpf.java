@@ -70,4 +70,8 @@ interface LibBpf extends Library {
     int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
 
     int bpf_map_get_next_key(int fd, Pointer key, Pointer nextKey);
+
+    int bpf_map_delete_elem(int fd, Pointer key);
+
+    int bpf_obj_get_info_by_fd(int fd, Pointer info, com.sun.jna.ptr.IntByReference length);
 }

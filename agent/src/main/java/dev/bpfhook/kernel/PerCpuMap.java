@@ -46,6 +46,12 @@ public final class PerCpuMap {
         return result;
     }
 
+    /** Removes a key (its counters start again from zero if it comes back); false when absent. */
+    public synchronized boolean delete(long k) {
+        key.setLong(0, k);
+        return bpf.bpf_map_delete_elem(fd, key) == 0;
+    }
+
     /** One key's counters summed over CPUs, or null when the key is absent. */
     public synchronized long[] lookup(long k) {
         key.setLong(0, k);

@@ -11,6 +11,7 @@ import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.kernel.HookStatus;
 import dev.bpfhook.kernel.KernelHooks;
 import dev.bpfhook.kernel.PerCpuMap;
+import dev.bpfhook.kernel.ProgramStats;
 import dev.bpfhook.kernel.RingBuffer;
 import dev.bpfhook.track.ConnectionTable;
 import dev.bpfhook.track.EventCounters;
@@ -30,6 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class Monitor implements AutoCloseable {
     /** Longest wait for records when the kernel did not wake us: bounds an event's delay. */
     static final int POLL_TIMEOUT_MS = 10;
+    private static final int FINAL_RECENT = 100;
 
     private final KernelHooks hooks;
     private final ConnectionTable table;
@@ -40,6 +42,9 @@ public final class Monitor implements AutoCloseable {
     /** Held while reading the ring, so that close() cannot unmap it under a reader. */
     private final Object ringLock = new Object();
     private volatile boolean running = true;
+    private volatile MonitorSnapshot lastSnapshot;
+    /** Counters of cgroups dropped from the kernel's table, so that totals never go backwards. */
+    private KernelCounters retired = KernelCounters.ZERO;
 
     private Monitor(KernelHooks hooks, ConnectionTable table) {
         this.hooks = hooks;
@@ -88,11 +93,49 @@ public final class Monitor implements AutoCloseable {
         }
     }
 
-    /** Counters read from the kernel now, with the table and loss accounting. */
+    /**
+     * Counters read from the kernel now, with the table and loss accounting.
+     * After close, the last snapshot taken before the maps were freed.
+     */
     public MonitorSnapshot snapshot(int recentLimit) {
+        synchronized (ringLock) {
+            if (!running) {
+                return lastSnapshot;
+            }
+            return readSnapshot(recentLimit);
+        }
+    }
+
+    private MonitorSnapshot readSnapshot(int recentLimit) {
         KernelStats stats = new KernelStats(orZeros(hooks.globalStats().lookup(0), Abi.Stats.WORDS));
-        return new MonitorSnapshot(counters(hooks.cgroupCounters()), counters(hooks.netnsCounters()), stats,
-                counters, table, recentLimit);
+        KernelCounters retiredNow;
+        synchronized (this) {
+            retiredNow = retired;
+        }
+        return new MonitorSnapshot(counters(hooks.cgroupCounters()), counters(hooks.netnsCounters()), retiredNow,
+                stats, counters, table, recentLimit);
+    }
+
+    /**
+     * Drops a cgroup that is gone and idle from the kernel's counter table, so the
+     * table stays bounded, and keeps its counts in the totals.
+     *
+     * @return false when the kernel had no counters for it
+     */
+    public synchronized boolean retireCgroup(long cgroupId) {
+        long[] words = hooks.cgroupCounters().lookup(cgroupId);
+        if (words == null || !hooks.deleteCgroupCounters(cgroupId)) {
+            return false;
+        }
+        retired = retired.plus(new KernelCounters(words));
+        return true;
+    }
+
+    /** Each attached program's run count and time (counted while kernel.bpf_stats_enabled=1). */
+    public List<ProgramStats> programStats() {
+        synchronized (ringLock) {
+            return running ? hooks.programStats() : java.util.Collections.emptyList();
+        }
     }
 
     private static Map<Long, KernelCounters> counters(PerCpuMap map) {
@@ -147,6 +190,8 @@ public final class Monitor implements AutoCloseable {
             if (!running) {
                 return;
             }
+            hooks.ringBuffer().drain(this::dispatch);
+            lastSnapshot = readSnapshot(FINAL_RECENT); // what readers see once the maps are gone
             running = false;
         }
         try {

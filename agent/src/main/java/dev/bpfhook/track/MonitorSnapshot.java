@@ -22,9 +22,18 @@ public final class MonitorSnapshot {
     private final List<Connection> open;
     private final List<Connection> recent;
     private final long tableEvicted;
+    private final KernelCounters retired;
 
     public MonitorSnapshot(Map<Long, KernelCounters> byCgroup, Map<Long, KernelCounters> byNetns,
             KernelStats kernelStats, EventCounters events, ConnectionTable table, int recentLimit) {
+        this(byCgroup, byNetns, KernelCounters.ZERO, kernelStats, events, table, recentLimit);
+    }
+
+    /** @param retired the counters of cgroups that are gone, no longer in {@code byCgroup} */
+    public MonitorSnapshot(Map<Long, KernelCounters> byCgroup, Map<Long, KernelCounters> byNetns,
+            KernelCounters retired, KernelStats kernelStats, EventCounters events, ConnectionTable table,
+            int recentLimit) {
+        this.retired = retired;
         this.byCgroup = Collections.unmodifiableMap(new LinkedHashMap<>(byCgroup));
         this.byNetns = Collections.unmodifiableMap(new LinkedHashMap<>(byNetns));
         this.kernelStats = kernelStats;
@@ -46,9 +55,9 @@ public final class MonitorSnapshot {
         return byNetns;
     }
 
-    /** The sum over all cgroups: every connection of the scope, counted once. */
+    /** The sum over all cgroups, removed ones included: every connection of the scope, counted once. */
     public KernelCounters total() {
-        KernelCounters sum = KernelCounters.ZERO;
+        KernelCounters sum = retired;
         for (KernelCounters c : byCgroup.values()) {
             sum = sum.plus(c);
         }
@@ -84,6 +93,11 @@ public final class MonitorSnapshot {
     /** The latest connections, open or ended, most recent first. */
     public List<Connection> recent() {
         return recent;
+    }
+
+    /** What removed cgroups counted before they were dropped from the kernel's table. */
+    public KernelCounters retired() {
+        return retired;
     }
 
     public long tableEvicted() {

@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The application the agent tests run in a child JVM. It does what stdin tells
  * it, one command per line, and answers each on stdout:
- * {@code tcp N} makes N loopback exchanges (N outbound, N inbound connections);
+ * {@code tcp N} makes N loopback exchanges (N outbound, N inbound connections) and then
+ * prints the server's port;
  * {@code exit CODE} exits. With {@code --once} it prints one line and exits 7,
  * for comparing runs with and without the agent.
  */
@@ -35,12 +36,15 @@ public final class AgentTestApp {
             switch (words[0]) {
                 case "tcp":
                     int n = Integer.parseInt(words[1]);
+                    int port;
                     try (LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+                        port = server.port();
                         for (int i = 0; i < n; i++) {
                             LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(50), 25);
                         }
                     }
                     System.out.println("done tcp " + n);
+                    System.out.println("port " + port);
                     break;
                 case "exit":
                     System.out.println("exit " + words[1]);

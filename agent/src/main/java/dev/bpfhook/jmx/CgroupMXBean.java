@@ -1,0 +1,62 @@
+package dev.bpfhook.jmx;
+
+/** bpfhook:type=Cgroup,path=...: one cgroup's connections, from counters kept in the kernel. */
+@Description("The connections of one cgroup (bpfhook)")
+public interface CgroupMXBean {
+    @Description("Path below the cgroup v2 root")
+    String getPath();
+
+    @Description("The cgroup's id (inode of its directory)")
+    long getCgroupId();
+
+    @Description("Whether this cgroup is not the agent's own (a container's, until containers are resolved by name)")
+    boolean isContainer();
+
+    @Description("Container id, when the cgroup belongs to a known container runtime; empty otherwise")
+    String getContainerId();
+
+    @Description("Container runtime (docker, containerd, cri-o, podman), when known; empty otherwise")
+    String getRuntime();
+
+    @Description("TCP handshakes completed, both directions, plus UDP connects")
+    @Metric(Metric.COUNTER)
+    long getTotalConnections();
+
+    @Description("TCP connections established and not yet closed")
+    @Metric(Metric.GAUGE)
+    long getActiveConnections();
+
+    @Description("Outbound TCP connections established")
+    @Metric(Metric.COUNTER)
+    long getOutboundConnections();
+
+    @Description("Inbound TCP connections accepted")
+    @Metric(Metric.COUNTER)
+    long getInboundConnections();
+
+    @Description("UDP connect() calls")
+    @Metric(Metric.COUNTER)
+    long getUdpConnects();
+
+    @Description("TCP connects that failed")
+    @Metric(Metric.COUNTER)
+    long getFailedConnections();
+
+    @Description("TCP connections that ended after being established")
+    @Metric(Metric.COUNTER)
+    long getClosedConnections();
+
+    @Description("Payload bytes acknowledged by peers, summed at close")
+    @Units("bytes")
+    @Metric(Metric.COUNTER)
+    long getBytesSent();
+
+    @Description("Payload bytes received, summed at close")
+    @Units("bytes")
+    @Metric(Metric.COUNTER)
+    long getBytesReceived();
+
+    @Description("TCP segments retransmitted, summed at close")
+    @Metric(Metric.COUNTER)
+    long getRetransmits();
+}

@@ -1,0 +1,167 @@
+package dev.bpfhook.jmx;
+
+import dev.bpfhook.event.KernelCounters;
+import dev.bpfhook.report.Attribution;
+import dev.bpfhook.track.MonitorSnapshot;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+/**
+ * Puts the agent into JMX: bpfhook:type=ConnectionMonitor at once (also when
+ * the agent is disabled, to say why), and every few seconds one
+ * bpfhook:type=Cgroup MBean per cgroup seen (at most {@code maxCgroups}) and one
+ * bpfhook:type=NetworkNamespace MBean per namespace. A cgroup that is gone and
+ * idle loses its MBean, and its kernel counters are folded into the totals, so
+ * the kernel's table stays bounded and no total goes backwards.
+ */
+public final class JmxExporter implements AutoCloseable {
+    private static final long SWEEP_SECONDS = 2;
+
+    private final MBeanServer server;
+    private final MonitorState state;
+    private final Attribution attribution;
+    private final LongPredicate cgroupExists;
+    private final long ownNetns;
+    private final int maxCgroups;
+    private final ConnectionNotifier notifier;
+    private final Map<Long, ObjectName> cgroups = new HashMap<>();
+    private final Map<Long, ObjectName> namespaces = new HashMap<>();
+    private volatile int cgroupsWithoutMBean;
+    private ObjectName monitorName;
+    private ScheduledExecutorService sweeper;
+
+    /**
+     * @param cgroupExists whether a cgroup id still has a directory
+     * @param notifier     sends connection-event notifications, or null when they are off
+     */
+    public JmxExporter(MBeanServer server, MonitorState state, Attribution attribution, LongPredicate cgroupExists,
+            long ownNetns, int maxCgroups, ConnectionNotifier notifier) {
+        this.server = server;
+        this.state = state;
+        this.attribution = attribution;
+        this.cgroupExists = cgroupExists;
+        this.ownNetns = ownNetns;
+        this.maxCgroups = maxCgroups;
+        this.notifier = notifier;
+    }
+
+    public static ObjectName monitorName() {
+        return name(ConnectionMonitorMXBean.OBJECT_NAME);
+    }
+
+    public static ObjectName cgroupName(String path) {
+        return name("bpfhook:type=Cgroup,path=" + ObjectName.quote(path));
+    }
+
+    public static ObjectName namespaceName(long cookie) {
+        return name("bpfhook:type=NetworkNamespace,cookie=" + cookie);
+    }
+
+    /** Registers the ConnectionMonitor MBean and starts the sweeper. */
+    public void start() throws JMException {
+        ConnectionMonitorView view = new ConnectionMonitorView(state, attribution, this::cgroupMBeans,
+                () -> cgroupsWithoutMBean, () -> notifier == null ? 0 : notifier.sent(),
+                () -> notifier == null ? 0 : notifier.dropped());
+        DescribedMXBean<ConnectionMonitorMXBean> mbean = notifier == null
+                ? new DescribedMXBean<>(view, ConnectionMonitorMXBean.class)
+                : new DescribedMXBean<>(view, ConnectionMonitorMXBean.class, notifier);
+        monitorName = server.registerMBean(mbean, monitorName()).getObjectName();
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bpfhook-jmx");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(this::sweepQuietly, 0, SWEEP_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private synchronized int cgroupMBeans() {
+        return cgroups.size();
+    }
+
+    private void sweepQuietly() {
+        try {
+            sweep();
+        } catch (RuntimeException | JMException e) {
+            // the next sweep tries again; JMX must never take the agent down
+        }
+    }
+
+    /** Registers MBeans for new cgroups and namespaces, and removes those of cgroups gone and idle. */
+    synchronized void sweep() throws JMException {
+        Optional<MonitorSnapshot> snapshot = state.snapshot();
+        if (!snapshot.isPresent()) {
+            return;
+        }
+        int without = 0;
+        for (Map.Entry<Long, KernelCounters> e : snapshot.get().byCgroup().entrySet()) {
+            long id = e.getKey();
+            boolean idle = e.getValue().activeConnections() <= 0;
+            if (idle && !cgroupExists.test(id)) {
+                ObjectName name = cgroups.remove(id);
+                if (name != null && server.isRegistered(name)) {
+                    server.unregisterMBean(name);
+                }
+                state.retireCgroup(id);
+            } else if (!cgroups.containsKey(id)) {
+                if (cgroups.size() >= maxCgroups) {
+                    without++;
+                    continue;
+                }
+                String path = attribution.cgroupName(id);
+                CgroupView view = new CgroupView(id, path, attribution.isContainerCgroup(id), state);
+                cgroups.put(id, server.registerMBean(new DescribedMXBean<>(view, CgroupMXBean.class),
+                        cgroupName(path)).getObjectName());
+            }
+        }
+        cgroupsWithoutMBean = without;
+        for (Long cookie : snapshot.get().byNetns().keySet()) {
+            if (!namespaces.containsKey(cookie) && namespaces.size() < maxCgroups) {
+                NetworkNamespaceView view = new NetworkNamespaceView(cookie, cookie == ownNetns, state);
+                namespaces.put(cookie, server.registerMBean(new DescribedMXBean<>(view, NetworkNamespaceMXBean.class),
+                        namespaceName(cookie)).getObjectName());
+            }
+        }
+    }
+
+    /** Unregisters every bpfhook MBean this exporter registered. */
+    @Override
+    public synchronized void close() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+        if (notifier != null) {
+            notifier.close();
+        }
+        unregister(monitorName);
+        cgroups.values().forEach(this::unregister);
+        namespaces.values().forEach(this::unregister);
+        cgroups.clear();
+        namespaces.clear();
+    }
+
+    private void unregister(ObjectName name) {
+        try {
+            if (name != null && server.isRegistered(name)) {
+                server.unregisterMBean(name);
+            }
+        } catch (JMException e) {
+            // already gone
+        }
+    }
+
+    private static ObjectName name(String text) {
+        try {
+            return new ObjectName(text);
+        } catch (javax.management.MalformedObjectNameException e) {
+            throw new IllegalArgumentException(text, e);
+        }
+    }
+}

@@ -1,0 +1,296 @@
+package dev.bpfhook.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpfhook.apps.AgentTestApp;
+import dev.bpfhook.testing.ChildJvm;
+import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.TestCgroup;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
+import javax.management.MBeanServerConnection;
+import javax.management.Notification;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent's MBeans as a JMX client sees them: a child JVM with the agent and
+ * remote JMX on loopback, read over RMI like JConsole or VisualVM read it.
+ */
+class JmxIT {
+    private static final long TIMEOUT_MS = 30_000;
+    private static final ObjectName MONITOR = name("bpfhook:type=ConnectionMonitor");
+
+    @BeforeEach
+    void kernel() {
+        KernelTests.requireRoot();
+    }
+
+    @Test
+    void attributesShowExactlyTheConnectionsTheChildMade() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("jmx");
+             Child child = Child.start(cgroup, "jmx.notifications=on,jmx.notifications.rate=1000")) {
+            MBeanServerConnection jmx = child.connection();
+            assertEquals("RUNNING", jmx.getAttribute(MONITOR, "Status"));
+            assertEquals("/" + cgroup.directory().getFileName(), jmx.getAttribute(MONITOR, "Scope"));
+            assertEquals(cgroup.id(), jmx.getAttribute(MONITOR, "ScopeCgroupId"));
+
+            List<Notification> notifications = new ArrayList<>();
+            jmx.addNotificationListener(MONITOR, (n, handback) -> {
+                synchronized (notifications) {
+                    notifications.add(n);
+                }
+            }, null, null);
+            long outboundBefore = (Long) jmx.getAttribute(MONITOR, "OutboundConnections");
+            child.jvm.send("tcp 5");
+            child.jvm.awaitStdout(l -> l.equals("done tcp 5"), TIMEOUT_MS);
+            int port = Integer.parseInt(child.jvm.awaitStdout(l -> l.startsWith("port "), TIMEOUT_MS).substring(5));
+
+            // the JMX connection itself is inbound to the child, so the outbound count is the exact one
+            await(() -> outbound(jmx) - outboundBefore == 5, "5 more outbound connections");
+            Thread.sleep(2_500); // two more cache periods: nothing else may arrive
+            assertEquals(5, outbound(jmx) - outboundBefore, "outbound connections made by the child");
+
+            CompositeData[] recent = (CompositeData[]) jmx.getAttribute(MONITOR, "RecentConnections");
+            List<CompositeData> out = new ArrayList<>();
+            List<CompositeData> in = new ArrayList<>();
+            for (CompositeData c : recent) {
+                if ((Integer) c.get("remotePort") == port && c.get("direction").equals("OUTBOUND")) {
+                    out.add(c);
+                }
+                if ((Integer) c.get("localPort") == port && c.get("direction").equals("INBOUND")) {
+                    in.add(c);
+                }
+            }
+            assertEquals(5, out.size(), "outbound rows to the app's port");
+            assertEquals(5, in.size(), "inbound rows on the app's port");
+            for (CompositeData c : out) {
+                assertEquals((int) child.jvm.pid(), c.get("pid"));
+                assertEquals("CLOSE", c.get("state"));
+                assertEquals(50L, c.get("bytesSent"));
+                assertEquals(25L, c.get("bytesReceived"));
+                assertEquals("127.0.0.1:" + port, c.get("remote"));
+            }
+
+            ObjectName cgroupBean = name("bpfhook:type=Cgroup,path=" + ObjectName.quote("/" + cgroup.directory()
+                    .getFileName()));
+            await(() -> registered(jmx, cgroupBean), "the cgroup's MBean");
+            assertEquals(jmx.getAttribute(MONITOR, "OutboundConnections"), jmx.getAttribute(cgroupBean,
+                    "OutboundConnections"));
+            assertFalse(jmx.queryNames(name("bpfhook:type=NetworkNamespace,*"), null).isEmpty());
+
+            await(() -> connectNotifications(notifications) == 5, "5 connect notifications");
+            Thread.sleep(500);
+            assertEquals(5, connectNotifications(notifications), "one connect notification per outbound connect");
+
+            CompositeData[] found = (CompositeData[]) jmx.invoke(MONITOR, "findConnections",
+                    new Object[] {Integer.toString(port)}, new String[] {String.class.getName()});
+            assertEquals(0, found.length, "the app's connections are all closed");
+            Exception bad = assertThrows(Exception.class, () -> jmx.invoke(MONITOR, "findConnections",
+                    new Object[] {"no-such-host"}, new String[] {String.class.getName()}));
+            assertTrue(String.valueOf(rootMessage(bad)).contains("is not a port"), String.valueOf(rootMessage(bad)));
+        }
+    }
+
+    @Test
+    void everyAttributeHasADescriptionAndBytesHaveUnits() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("jmxinfo"); Child child = Child.start(cgroup, "")) {
+            MBeanServerConnection jmx = child.connection();
+            MBeanInfo info = jmx.getMBeanInfo(MONITOR);
+            assertTrue(info.getDescription().contains("bpfhook"), info.getDescription());
+            for (MBeanAttributeInfo a : info.getAttributes()) {
+                assertFalse(a.getDescription() == null || a.getDescription().isEmpty()
+                        || a.getDescription().equals(a.getName()), "description of " + a.getName());
+            }
+            MBeanAttributeInfo bytes = attribute(info, "BytesSent");
+            assertEquals("bytes", bytes.getDescriptor().getFieldValue("units"));
+            assertEquals("counter", bytes.getDescriptor().getFieldValue("metricType"));
+            assertEquals("gauge", attribute(info, "ActiveConnections").getDescriptor().getFieldValue("metricType"));
+            assertEquals("filter", info.getOperations()[0].getSignature()[0].getName());
+        }
+    }
+
+    @Test
+    void aRemovedCgroupLosesItsMBeanAndTheTotalsKeepItsCounts() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("jmxgone");
+             Child child = Child.start(cgroup, "jmx.cgroups=2");
+             ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            MBeanServerConnection jmx = child.connection();
+            List<Path> subs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Path sub = Files.createDirectory(cgroup.directory().resolve("sub" + i));
+                subs.add(sub);
+                connectFrom(sub, listener);
+            }
+            // four cgroups have connections: the three sub-cgroups (outbound) and the child's own (this
+            // test's JMX connection, inbound); the bound is two
+            await(() -> intAttribute(jmx, "CgroupMBeans") == 2 && intAttribute(jmx, "CgroupsWithoutMBean") == 2,
+                    "two MBeans (the bound) and two cgroups without");
+            assertEquals(2, jmx.queryNames(name("bpfhook:type=Cgroup,*"), null).size());
+            assertEquals(3L, jmx.getAttribute(MONITOR, "OutboundConnections"), "one per sub-cgroup");
+            long total = (Long) jmx.getAttribute(MONITOR, "TotalConnections");
+
+            for (Path sub : subs) {
+                Files.delete(sub);
+            }
+            String own = "/" + cgroup.directory().getFileName();
+            await(() -> intAttribute(jmx, "CgroupsWithoutMBean") == 0 && intAttribute(jmx, "CgroupMBeans") == 1,
+                    "the removed cgroups' MBeans gone, the child's own registered");
+            assertEquals(Set.of(name("bpfhook:type=Cgroup,path=" + ObjectName.quote(own))),
+                    jmx.queryNames(name("bpfhook:type=Cgroup,*"), null));
+            assertEquals(3L, jmx.getAttribute(MONITOR, "OutboundConnections"), "removed cgroups still count");
+            assertTrue((Long) jmx.getAttribute(MONITOR, "TotalConnections") >= total, "totals never go backwards");
+        }
+    }
+
+    /** A short-lived process in {@code cgroup} that connects to the listener and exits. */
+    private static void connectFrom(Path cgroup, ServerSocket listener) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec bash -c "
+                + "'exec 3<>/dev/tcp/127.0.0.1/" + listener.getLocalPort() + "'", cgroup.toString()).start();
+        try (Socket accepted = listener.accept()) {
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes()));
+        }
+    }
+
+    private static long outbound(MBeanServerConnection jmx) {
+        try {
+            return (Long) jmx.getAttribute(MONITOR, "OutboundConnections");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int intAttribute(MBeanServerConnection jmx, String attribute) {
+        try {
+            return (Integer) jmx.getAttribute(MONITOR, attribute);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long connectNotifications(List<Notification> notifications) {
+        synchronized (notifications) {
+            return notifications.stream().filter(n -> n.getType().equals("bpfhook.connection.connect")).count();
+        }
+    }
+
+    private static boolean registered(MBeanServerConnection jmx, ObjectName name) {
+        try {
+            return jmx.isRegistered(name);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static MBeanAttributeInfo attribute(MBeanInfo info, String name) {
+        for (MBeanAttributeInfo a : info.getAttributes()) {
+            if (a.getName().equals(name)) {
+                return a;
+            }
+        }
+        throw new AssertionError("no attribute " + name);
+    }
+
+    private static Throwable rootMessage(Throwable t) {
+        Throwable cause = t;
+        while (cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause : new Throwable(cause.getMessage());
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting for " + what);
+    }
+
+    private static ObjectName name(String text) {
+        try {
+            return new ObjectName(text);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** The child JVM with the agent and an RMI connector on loopback, and a client connected to it. */
+    private static final class Child implements AutoCloseable {
+        final ChildJvm jvm;
+        private final JMXConnector connector;
+
+        private Child(ChildJvm jvm, JMXConnector connector) {
+            this.jvm = jvm;
+            this.connector = connector;
+        }
+
+        static Child start(TestCgroup cgroup, String options) throws Exception {
+            int port;
+            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = free.getLocalPort();
+            }
+            ChildJvm jvm = ChildJvm.builder(AgentTestApp.class.getName())
+                    .agent(ChildJvm.agentJar(), options)
+                    .jvmArg("-Dcom.sun.management.jmxremote.port=" + port)
+                    .jvmArg("-Dcom.sun.management.jmxremote.rmi.port=" + port)
+                    .jvmArg("-Dcom.sun.management.jmxremote.host=127.0.0.1")
+                    .jvmArg("-Djava.rmi.server.hostname=127.0.0.1")
+                    .jvmArg("-Dcom.sun.management.jmxremote.authenticate=false")
+                    .jvmArg("-Dcom.sun.management.jmxremote.ssl=false")
+                    .inCgroup(cgroup.directory()).start();
+            jvm.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+            JMXConnector connector = JMXConnectorFactory.connect(
+                    new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi"));
+            Child child = new Child(jvm, connector);
+            MBeanServerConnection jmx = connector.getMBeanServerConnection();
+            await(() -> {
+                try {
+                    return jmx.isRegistered(MONITOR) && !"STARTING".equals(jmx.getAttribute(MONITOR, "State"));
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "the agent's MBean");
+            assertNotEquals("DISABLED", jmx.getAttribute(MONITOR, "State"), jvm.describe());
+            return child;
+        }
+
+        MBeanServerConnection connection() throws Exception {
+            return connector.getMBeanServerConnection();
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                connector.close();
+            } finally {
+                jvm.send("exit 0");
+                jvm.waitFor(TIMEOUT_MS);
+                jvm.close();
+            }
+        }
+    }
+}
