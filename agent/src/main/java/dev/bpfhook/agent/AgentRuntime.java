@@ -200,7 +200,7 @@ public final class AgentRuntime {
             log.warn("events=on writes event lines into the report, but report=off; set report=FILE or report=stderr");
         }
         if (config.jfr()) {
-            log.warn("jfr=on: Flight Recorder events are not in this version of the agent yet; ignored");
+            outputs.add(new JfrOutput(state::snapshot));
         }
         config.jolokia().ifPresent(e -> log.warn("jolokia=" + e + ": the Jolokia endpoint is not in this version "
                 + "of the agent yet; ignored"));

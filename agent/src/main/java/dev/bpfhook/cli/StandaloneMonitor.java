@@ -9,6 +9,8 @@ import dev.bpfhook.event.EventListener;
 import dev.bpfhook.kernel.BpfException;
 import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.kernel.HookStatus;
+import dev.bpfhook.jfr.JfrRecorder;
+import dev.bpfhook.jfr.SessionRecording;
 import dev.bpfhook.kernel.NetnsCookie;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.report.Attribution;
@@ -60,6 +62,18 @@ final class StandaloneMonitor {
                 listeners.add(e -> printer.print(eventLine.format(e)));
             }
             Monitor monitor = Monitor.start(settings, table, listeners);
+            SessionRecording recording = null;
+            JfrRecorder recorder = null;
+            if (config.jfrFile().isPresent()) {
+                try {
+                    recording = SessionRecording.start(config.jfrFile().get());
+                    recorder = new JfrRecorder(attribution, table,
+                            () -> java.util.Optional.ofNullable(monitor.snapshot(0)));
+                    monitor.addListener(recorder);
+                } catch (IOException | RuntimeException e) {
+                    err.println("bpfhook: warning: no Flight Recorder recording: " + e.getMessage());
+                }
+            }
             CountDownLatch interrupted = new CountDownLatch(1);
             CountDownLatch finished = new CountDownLatch(1);
             Thread shutdownHook = new Thread(() -> {
@@ -82,6 +96,7 @@ final class StandaloneMonitor {
                 printer.print(render(monitor.snapshot(MonitorConfig.DEFAULT_RECENT), textReport, json, printer));
             } finally {
                 monitor.close();
+                finishRecording(recording, recorder);
                 finished.countDown();
                 try {
                     Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -121,6 +136,21 @@ final class StandaloneMonitor {
         long unprinted = printer.dropped();
         return unprinted == 0 ? report
                 : report + "  (" + unprinted + " event lines not printed: the terminal could not keep up)\n";
+    }
+
+    private void finishRecording(SessionRecording recording, JfrRecorder recorder) {
+        if (recorder != null) {
+            recorder.close();
+        }
+        if (recording != null) {
+            try {
+                recording.close();
+                err.println("bpfhook: Flight Recorder recording written to " + config.jfrFile().get());
+            } catch (IOException | RuntimeException e) {
+                err.println("bpfhook: warning: the recording could not be written to " + config.jfrFile().get()
+                        + ": " + e.getMessage());
+            }
+        }
     }
 
     private Attribution attribution() {

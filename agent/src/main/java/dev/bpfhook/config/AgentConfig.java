@@ -44,7 +44,7 @@ public final class AgentConfig {
     }
 
     private static final AgentConfig DEFAULTS = new AgentConfig(Scope.SELF, null, DEFAULT_RING_BYTES,
-            DEFAULT_CONNECTIONS, DEFAULT_CGROUPS, true, false, null, null, Report.OFF, null,
+            DEFAULT_CONNECTIONS, DEFAULT_CGROUPS, true, true, null, null, Report.OFF, null,
             DEFAULT_REPORT_INTERVAL_SEC, false, LogLevel.WARN, null, JmxConfig.DEFAULTS);
 
     private final Scope scope;

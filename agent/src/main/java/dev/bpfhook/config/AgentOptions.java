@@ -46,7 +46,8 @@ public final class AgentOptions {
             "| `cgroups` | `16` to `1048576` | `4096` | cgroups with their own counters |",
             "| `states` | `all` or `lifecycle` | `all` | `all`: an event per TCP state transition; `lifecycle`: only "
                     + "transitions to ESTABLISHED and CLOSE |",
-            "| `jfr` | `on` or `off` | `off` | Java Flight Recorder events (output comes in a later version) |",
+            "| `jfr` | `on` or `off` | `on` | Flight Recorder events (`bpfhook.*`), recorded when a recording enables "
+                    + "them (see `jmx-config/bpfhook.jfc`); nearly free otherwise |",
             "| `jolokia` | `off` or `[host:]port`, e.g. `8778`, `0.0.0.0:8778`, `[::1]:8778` | `off` | Jolokia HTTP "
                     + "endpoint (later version); the host defaults to `127.0.0.1` |",
             "| `prometheus` | `off` or `[host:]port`, e.g. `9404` | `off` | Prometheus `/metrics` endpoint (later "
@@ -247,7 +248,7 @@ public final class AgentOptions {
         private int connections = AgentConfig.DEFAULT_CONNECTIONS;
         private int cgroups = AgentConfig.DEFAULT_CGROUPS;
         private boolean allStates = true;
-        private boolean jfr;
+        private boolean jfr = true;
         private Endpoint jolokia;
         private Endpoint prometheus;
         private AgentConfig.Report report = AgentConfig.Report.OFF;

@@ -19,9 +19,10 @@ public final class MonitorConfig {
     private final int ringBytes;
     private final boolean verbose;
     private final boolean help;
+    private final Path jfrFile;
 
     MonitorConfig(Path cgroup, int metricsIntervalSec, boolean showContainers, boolean showEvents, int durationSec,
-            boolean json, int ringBytes, boolean verbose, boolean help) {
+            boolean json, int ringBytes, boolean verbose, boolean help, Path jfrFile) {
         this.cgroup = cgroup;
         this.metricsIntervalSec = metricsIntervalSec;
         this.showContainers = showContainers;
@@ -31,6 +32,12 @@ public final class MonitorConfig {
         this.ringBytes = ringBytes;
         this.verbose = verbose;
         this.help = help;
+        this.jfrFile = jfrFile;
+    }
+
+    /** Where to write a Flight Recorder recording of the session (--jfr), if anywhere. */
+    public Optional<Path> jfrFile() {
+        return Optional.ofNullable(jfrFile);
     }
 
     /** The cgroup to watch; empty means the cgroup v2 root, i.e. the whole host. */

@@ -17,6 +17,7 @@ public final class MonitorOptions {
             "      --duration SEC           run SEC seconds, print a final report, exit 0 (default: until Ctrl-C)",
             "      --json                   events and reports as one JSON object per line",
             "      --ring-size SIZE         ring-buffer size, a power of two: 64K to 512M (default: 4M)",
+            "      --jfr FILE               also record the session's events with Flight Recorder into FILE",
             "      --verbose                on a load failure, print libbpf's log (the verifier's explanation)",
             "  -h, --help                   this text",
             "",
@@ -39,6 +40,7 @@ public final class MonitorOptions {
         int ring = MonitorConfig.DEFAULT_RING_BYTES;
         boolean verbose = false;
         boolean help = false;
+        Path jfr = null;
 
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -59,6 +61,9 @@ public final class MonitorOptions {
                     break;
                 case "--duration":
                     duration = seconds(arg, inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
+                    break;
+                case "--jfr":
+                    jfr = jfrFile(inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
                     break;
                 case "--ring-size":
                     ring = ringSize(inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
@@ -87,7 +92,8 @@ public final class MonitorOptions {
                             : "unexpected argument '" + arg + "'; options start with - (see --help)");
             }
         }
-        return new MonitorConfig(cgroup, interval, showContainers, showEvents, duration, json, ring, verbose, help);
+        return new MonitorConfig(cgroup, interval, showContainers, showEvents, duration, json, ring, verbose, help,
+                jfr);
     }
 
     private static String value(String[] args, int i, String option) throws ConfigException {
@@ -117,6 +123,20 @@ public final class MonitorOptions {
         } catch (RuntimeException e) {
             throw new ConfigException("option " + option + ": '" + value + "' is not a valid path");
         }
+    }
+
+    /** The recording is written at the end: a directory that does not exist should fail now, not then. */
+    private static Path jfrFile(String value) throws ConfigException {
+        Path file = path("--jfr", value).toAbsolutePath();
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new ConfigException("option --jfr: " + value + " is a directory; give a file, e.g. --jfr session.jfr");
+        }
+        Path dir = file.getParent();
+        if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+            throw new ConfigException("option --jfr: directory " + dir + " does not exist; create it or write the "
+                    + "recording elsewhere");
+        }
+        return file;
     }
 
     private static int seconds(String option, String value) throws ConfigException {

@@ -80,6 +80,11 @@ public final class ConnectionTable implements EventListener {
         return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
     }
 
+    /** The connection that ended last (for listeners after the table: the one of the event they hold). */
+    public synchronized Connection lastEnded() {
+        return ended.peekFirst();
+    }
+
     /** Open connections dropped from the table because it was full. */
     public synchronized long evicted() {
         return evicted;

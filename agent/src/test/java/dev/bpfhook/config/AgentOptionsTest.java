@@ -44,7 +44,7 @@ class AgentOptionsTest {
         assertEquals(65536, c.connections());
         assertEquals(4096, c.cgroups());
         assertTrue(c.allStates());
-        assertFalse(c.jfr());
+        assertTrue(c.jfr(), "JFR events are on: they cost nothing until a recording enables them");
         assertEquals(Optional.empty(), c.jolokia());
         assertEquals(Optional.empty(), c.prometheus());
         assertEquals(Report.OFF, c.report());
@@ -176,7 +176,7 @@ class AgentOptionsTest {
 
     @Test
     void allOptionsTogether() throws ConfigException {
-        AgentConfig c = AgentOptions.parse("scope=host,ring=4M,connections=2048,cgroups=64,states=lifecycle,jfr=on,"
+        AgentConfig c = AgentOptions.parse("scope=host,ring=4M,connections=2048,cgroups=64,states=lifecycle,jfr=off,"
                 + "jolokia=8778,prometheus=[::1]:9404,report=/var/log/bpfhook.jsonl,report.interval=10,events=yes,"
                 + "log=debug");
 
@@ -185,7 +185,7 @@ class AgentOptionsTest {
         assertEquals(2048, c.connections());
         assertEquals(64, c.cgroups());
         assertFalse(c.allStates());
-        assertTrue(c.jfr());
+        assertFalse(c.jfr());
         assertEquals("127.0.0.1:8778", c.jolokia().get().toString());
         assertEquals("[::1]:9404", c.prometheus().get().toString());
         assertEquals(Optional.of(Paths.get("/var/log/bpfhook.jsonl")), c.reportFile());
@@ -215,7 +215,7 @@ class AgentOptionsTest {
         assertEquals("scope=self,ring=2M,connections=65536,cgroups=4096,states=all,jfr=off,jolokia=off,"
                 + "prometheus=off,report=off,report.interval=60,events=off,log=warn", AgentConfig.defaults().toString());
 
-        String args = "scope=" + CGROUP + ",ring=65536,connections=2048,cgroups=64,states=lifecycle,jfr=on,"
+        String args = "scope=" + CGROUP + ",ring=65536,connections=2048,cgroups=64,states=lifecycle,jfr=off,"
                 + "jolokia=[::1]:8778,prometheus=localhost:9404,report=out.jsonl,report.interval=10,events=on,log=off";
         AgentConfig c = AgentOptions.parse(args);
         assertEquals(args.replace("ring=65536", "ring=64K"), c.toString());

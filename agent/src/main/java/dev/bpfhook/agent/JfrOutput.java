@@ -1,0 +1,34 @@
+package dev.bpfhook.agent;
+
+import dev.bpfhook.jfr.JfrRecorder;
+import dev.bpfhook.track.MonitorSnapshot;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/** jfr=on: Flight Recorder events for every connection event, recorded when a recording enables them. */
+final class JfrOutput implements AgentOutput {
+    private final Supplier<Optional<MonitorSnapshot>> snapshots;
+    private JfrRecorder recorder;
+
+    JfrOutput(Supplier<Optional<MonitorSnapshot>> snapshots) {
+        this.snapshots = snapshots;
+    }
+
+    @Override
+    public String name() {
+        return "jfr";
+    }
+
+    @Override
+    public void start(AgentContext context) {
+        recorder = new JfrRecorder(context.attribution(), context.monitor().table(), snapshots);
+        context.monitor().addListener(recorder);
+    }
+
+    @Override
+    public void close() {
+        if (recorder != null) {
+            recorder.close();
+        }
+    }
+}

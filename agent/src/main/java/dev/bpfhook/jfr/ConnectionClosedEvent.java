@@ -1,0 +1,40 @@
+package dev.bpfhook.jfr;
+
+import jdk.jfr.DataAmount;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.Timespan;
+
+@Name("bpfhook.ConnectionClosed")
+@Label("Connection Closed")
+@Description("An established TCP connection ended: how long it lived and what went through it")
+final class ConnectionClosedEvent extends ConnectionJfrEvent {
+    @Label("Lifetime")
+    @Description("From the first event seen to the close")
+    @Timespan(Timespan.NANOSECONDS)
+    long lifetime;
+
+    @Label("Bytes Sent")
+    @Description("Payload bytes acknowledged by the peer")
+    @DataAmount(DataAmount.BYTES)
+    long bytesSent;
+
+    @Label("Bytes Received")
+    @Description("Payload bytes received")
+    @DataAmount(DataAmount.BYTES)
+    long bytesReceived;
+
+    @Label("Smoothed RTT")
+    @Description("The kernel's smoothed round-trip time at close")
+    @Timespan(Timespan.MICROSECONDS)
+    long rtt;
+
+    @Label("Retransmits")
+    @Description("Segments retransmitted")
+    int retransmits;
+
+    @Label("Pre-existing")
+    @Description("Open before the agent started")
+    boolean preexisting;
+}

@@ -1,0 +1,162 @@
+package dev.bpfhook.jfr;
+
+import dev.bpfhook.event.ConnectFailure;
+import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.event.EventListener;
+import dev.bpfhook.event.KernelCounters;
+import dev.bpfhook.event.TcpState;
+import dev.bpfhook.report.Attribution;
+import dev.bpfhook.track.Connection;
+import dev.bpfhook.track.ConnectionTable;
+import dev.bpfhook.track.MonitorSnapshot;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import jdk.jfr.FlightRecorder;
+
+/**
+ * Turns connection events into Flight Recorder events: a Connect, Accept,
+ * StateChange or ExistingConnection for each kernel event, and at the end of a
+ * connection a ConnectionClosed (lifetime, bytes, RTT, retransmits) or a
+ * ConnectFailed (reason). A periodic CgroupStatistics event per cgroup charts
+ * the counters. Nothing is built unless a recording has the event enabled.
+ */
+public final class JfrRecorder implements EventListener, AutoCloseable {
+    private final Attribution attribution;
+    private final ConnectionTable table;
+    private final Supplier<Optional<MonitorSnapshot>> snapshots;
+    private final JavaThreadNames threads = new JavaThreadNames();
+    private final Runnable periodic = this::emitStatistics;
+
+    /**
+     * @param table     the connection table, which has seen each event before this listener does
+     * @param snapshots the latest counters, for the periodic statistics
+     */
+    public JfrRecorder(Attribution attribution, ConnectionTable table, Supplier<Optional<MonitorSnapshot>> snapshots) {
+        this.attribution = attribution;
+        this.table = table;
+        this.snapshots = snapshots;
+        FlightRecorder.addPeriodicEvent(CgroupStatisticsEvent.class, periodic);
+    }
+
+    @Override
+    public void onEvent(ConnectionEvent e) {
+        switch (e.kind()) {
+            case CONNECT:
+                commit(new ConnectEvent(), e);
+                break;
+            case ACCEPT:
+                commit(new AcceptEvent(), e);
+                break;
+            case EXISTING:
+                ExistingConnectionEvent existing = new ExistingConnectionEvent();
+                if (existing.shouldCommit()) {
+                    existing.state = e.newState().name();
+                    commit(existing, e);
+                }
+                break;
+            default:
+                stateChange(e);
+        }
+    }
+
+    private void stateChange(ConnectionEvent e) {
+        StateChangeEvent change = new StateChangeEvent();
+        if (change.shouldCommit()) {
+            change.oldState = e.oldState().name();
+            change.newState = e.newState().name();
+            commit(change, e);
+        }
+        if (e.newState() != TcpState.CLOSE) {
+            return;
+        }
+        Connection ended = table.lastEnded();
+        long started = ended != null && ended.socketCookie() == e.socketCookie() ? ended.startNs() : e.timestampNs();
+        if (e.isFailedConnect()) {
+            ConnectFailedEvent failed = new ConnectFailedEvent();
+            if (failed.shouldCommit()) {
+                failed.errno = e.error();
+                failed.reason = ConnectFailure.ofErrno(e.error()).text();
+                failed.timeToFailure = e.timestampNs() - started;
+                commit(failed, e);
+            }
+            return;
+        }
+        ConnectionClosedEvent closed = new ConnectionClosedEvent();
+        if (closed.shouldCommit()) {
+            closed.lifetime = e.timestampNs() - started;
+            closed.bytesSent = e.bytesSent();
+            closed.bytesReceived = e.bytesReceived();
+            closed.rtt = e.srttUs();
+            closed.retransmits = e.retransmits();
+            closed.preexisting = ended != null && ended.socketCookie() == e.socketCookie() && ended.preexisting();
+            if (ended != null && ended.socketCookie() == e.socketCookie() && e.pid() == 0) {
+                fill(closed, e, ended.pid(), ended.tid(), ended.comm());
+                closed.commit();
+                return;
+            }
+            commit(closed, e);
+        }
+    }
+
+    /** Fills the common fields, unless no recording wants the event. */
+    private void commit(ConnectionJfrEvent event, ConnectionEvent e) {
+        if (event.shouldCommit()) {
+            fill(event, e, e.pid(), e.tid(), e.comm());
+            event.commit();
+        }
+    }
+
+    private void fill(ConnectionJfrEvent event, ConnectionEvent e, int pid, int tid, String comm) {
+        event.kernelTimestamp = e.timestampNs();
+        event.socketCookie = e.socketCookie();
+        event.pid = pid;
+        event.tid = tid;
+        event.processName = comm;
+        event.javaThread = threads.nameOf(pid, tid);
+        event.cgroupId = e.cgroupId();
+        event.cgroup = attribution.cgroupName(e.cgroupId());
+        event.containerId = "";
+        event.netnsCookie = e.netnsCookie();
+        event.protocol = e.protocol().name();
+        event.direction = e.direction().name();
+        event.localAddress = host(e.local());
+        event.localPort = e.local().getPort();
+        event.remoteAddress = host(e.remote());
+        event.remotePort = e.remote().getPort();
+    }
+
+    private static String host(InetSocketAddress endpoint) {
+        return endpoint.getAddress().getHostAddress();
+    }
+
+    private void emitStatistics() {
+        Optional<MonitorSnapshot> snapshot = snapshots.get();
+        if (!snapshot.isPresent()) {
+            return;
+        }
+        for (Map.Entry<Long, KernelCounters> entry : snapshot.get().byCgroup().entrySet()) {
+            CgroupStatisticsEvent s = new CgroupStatisticsEvent();
+            KernelCounters c = entry.getValue();
+            s.cgroupId = entry.getKey();
+            s.cgroup = attribution.cgroupName(entry.getKey());
+            s.containerId = "";
+            s.totalConnections = c.totalConnections();
+            s.activeConnections = c.activeConnections();
+            s.outbound = c.outboundEstablished();
+            s.inbound = c.inboundAccepted();
+            s.failed = c.failedConnects();
+            s.closed = c.closed();
+            s.bytesSent = c.bytesSent();
+            s.bytesReceived = c.bytesReceived();
+            s.retransmits = c.retransmits();
+            s.commit();
+        }
+    }
+
+    @Override
+    public void close() {
+        FlightRecorder.removePeriodicEvent(periodic);
+    }
+}

@@ -1,0 +1,58 @@
+package dev.bpfhook.jfr;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.text.ParseException;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
+
+/**
+ * The standalone monitor's --jfr FILE: a recording of this JVM with the
+ * settings of jmx-config/bpfhook.jfc, the same file users give their own JVMs,
+ * written to FILE when the session ends.
+ */
+public final class SessionRecording implements AutoCloseable {
+    static final String SETTINGS = "/dev/bpfhook/jmx-config/bpfhook.jfc";
+
+    private final Recording recording;
+    private final Path file;
+
+    private SessionRecording(Recording recording, Path file) {
+        this.recording = recording;
+        this.file = file;
+    }
+
+    public static SessionRecording start(Path file) throws IOException {
+        Configuration settings;
+        try (InputStream in = SessionRecording.class.getResourceAsStream(SETTINGS)) {
+            if (in == null) {
+                throw new IOException("the JFR settings " + SETTINGS + " are missing from the jar; rebuild it");
+            }
+            try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+                settings = Configuration.create(reader);
+            }
+        } catch (ParseException e) {
+            throw new IOException("the JFR settings in the jar do not parse: " + e.getMessage());
+        }
+        Recording recording = new Recording(settings);
+        recording.setName("bpfhook");
+        recording.setToDisk(true);
+        recording.start();
+        return new SessionRecording(recording, file);
+    }
+
+    /** Stops the recording and writes it to the file. */
+    @Override
+    public void close() throws IOException {
+        try {
+            recording.stop();
+            recording.dump(file);
+        } finally {
+            recording.close();
+        }
+    }
+}
