@@ -3,6 +3,7 @@ package dev.bpfhook.jfr;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
@@ -15,6 +16,7 @@ import jdk.jfr.Unsigned;
 @Description("Connection counters of one cgroup, from the kernel, every period: counters since the agent started, "
         + "active connections now")
 @Category({"bpfhook", "Statistics"})
+@Enabled(false)
 @StackTrace(false)
 @Period("10 s")
 final class CgroupStatisticsEvent extends Event {

@@ -2,6 +2,7 @@ package dev.bpfhook.jfr;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.StackTrace;
@@ -14,6 +15,7 @@ import jdk.jfr.Unsigned;
  * it, a few milliseconds later.
  */
 @Category({"bpfhook", "Connections"})
+@Enabled(false) // on only where a recording's settings say so (jmx-config/bpfhook.jfc): free otherwise
 @StackTrace(false) // committed by the agent's ring thread: its stack says nothing about the connection
 abstract class ConnectionJfrEvent extends Event {
     @Label("Kernel Timestamp")
@@ -39,7 +41,8 @@ abstract class ConnectionJfrEvent extends Event {
     String processName;
 
     @Label("Java Thread")
-    @Description("The Java thread's name, when the thread belongs to this JVM")
+    @Description("The Java thread's name, when the thread belongs to this JVM (its first 15 characters when the "
+            + "thread ended before the agent could look it up)")
     String javaThread;
 
     @Label("Cgroup ID")

@@ -114,7 +114,7 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         event.pid = pid;
         event.tid = tid;
         event.processName = comm;
-        event.javaThread = threads.nameOf(pid, tid);
+        event.javaThread = threads.nameOf(pid, tid, comm);
         event.cgroupId = e.cgroupId();
         event.cgroup = attribution.cgroupName(e.cgroupId());
         event.containerId = "";

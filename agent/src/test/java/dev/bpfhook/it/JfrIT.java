@@ -1,0 +1,165 @@
+package dev.bpfhook.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpfhook.apps.AgentTestApp;
+import dev.bpfhook.testing.ChildJvm;
+import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.ReportFile;
+import dev.bpfhook.testing.TestCgroup;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmc.common.item.IItemCollection;
+import org.openjdk.jmc.common.item.ItemFilters;
+import org.openjdk.jmc.flightrecorder.JfrLoaderToolkit;
+
+/**
+ * Flight Recorder events from the agent in a child JVM whose recording uses
+ * jmx-config/bpfhook.jfc: read back with the JDK's parser, with JDK Mission
+ * Control's parser, and with the jfr tool.
+ */
+class JfrIT {
+    private static final long TIMEOUT_MS = 30_000;
+    private static final int EXCHANGES = 4;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void kernel() {
+        KernelTests.requireRoot();
+    }
+
+    @Test
+    void aRecordingWithOurSettingsHoldsExactlyTheChildsConnections() throws Exception {
+        Path settings = Paths.get("..", "jmx-config", "bpfhook.jfc").toAbsolutePath();
+        Path recording = dir.resolve("child.jfr");
+        int pid;
+        int port;
+        try (TestCgroup cgroup = TestCgroup.create("jfr");
+             ChildJvm child = startChild(cgroup, "settings=" + settings)) {
+            pid = (int) child.pid();
+            child.send("tcp " + EXCHANGES);
+            child.awaitStdout(l -> l.equals("done tcp " + EXCHANGES), TIMEOUT_MS);
+            port = Integer.parseInt(child.awaitStdout(l -> l.startsWith("port "), TIMEOUT_MS).substring(5));
+            Thread.sleep(200); // the ring is read every 10 ms; give the last events time to be committed
+            dump(child, recording);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+        }
+
+        List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
+        List<RecordedEvent> connects = ofType(events, "bpfhook.Connect");
+        assertEquals(EXCHANGES, connects.size(), "Connect events");
+        for (RecordedEvent e : connects) {
+            assertEquals(pid, e.getInt("pid"));
+            assertEquals("TCP", e.getString("protocol"));
+            assertEquals("OUTBOUND", e.getString("direction"));
+            assertEquals("127.0.0.1", e.getString("remoteAddress"));
+            assertEquals(port, e.getInt("remotePort"));
+            assertEquals("main", e.getString("javaThread"), "the Java thread that connected");
+            assertTrue(e.getLong("kernelTimestamp") > 0);
+            assertTrue(e.getLong("socketCookie") != 0);
+        }
+        List<RecordedEvent> accepts = ofType(events, "bpfhook.Accept");
+        assertEquals(EXCHANGES, accepts.size(), "Accept events");
+        assertTrue(accepts.stream().allMatch(e -> e.getInt("localPort") == port && e.getInt("pid") == pid));
+        assertTrue(accepts.stream().allMatch(e -> !e.getString("javaThread").isEmpty()), "accepting Java thread named");
+
+        List<RecordedEvent> closed = ofType(events, "bpfhook.ConnectionClosed");
+        assertEquals(2 * EXCHANGES, closed.size(), "both ends of each connection closed");
+        for (RecordedEvent e : closed) {
+            boolean client = e.getString("direction").equals("OUTBOUND");
+            assertEquals(client ? 50 : 25, e.getLong("bytesSent"), "payload bytes sent");
+            assertEquals(client ? 25 : 50, e.getLong("bytesReceived"), "payload bytes received");
+            assertTrue(e.getDuration("lifetime").toNanos() > 0, "lifetime");
+            assertTrue(e.getDuration("rtt").toNanos() > 0, "RTT");
+            assertEquals(pid, e.getInt("pid"));
+        }
+        List<RecordedEvent> states = ofType(events, "bpfhook.StateChange");
+        assertEquals(EXCHANGES, states.stream().filter(e -> e.getString("oldState").equals("SYN_SENT")
+                && e.getString("newState").equals("ESTABLISHED")).count());
+        assertTrue(events.stream().filter(e -> e.getEventType().getName().startsWith("bpfhook."))
+                .allMatch(e -> e.getStackTrace() == null), "no stack traces");
+        assertEquals("Connections", connects.get(0).getEventType().getCategoryNames().get(1));
+
+        // JDK Mission Control reads the file with its own parser
+        IItemCollection items = JfrLoaderToolkit.loadEvents(recording.toFile());
+        assertEquals(EXCHANGES, items.apply(ItemFilters.type("bpfhook.Connect")).stream()
+                .mapToLong(i -> i.getItemCount()).sum(), "JMC sees the Connect events");
+        assertEquals(2L * EXCHANGES, items.apply(ItemFilters.type("bpfhook.ConnectionClosed")).stream()
+                .mapToLong(i -> i.getItemCount()).sum(), "JMC sees the ConnectionClosed events");
+
+        // and so does the jfr tool
+        String summary = jfrTool("summary", recording.toString());
+        assertTrue(summary.matches("(?s).*\\bbpfhook\\.Connect\\s+" + EXCHANGES + "\\s.*"), summary);
+        String printed = jfrTool("print", "--events", "bpfhook.Connect", recording.toString());
+        assertEquals(EXCHANGES, printed.split("bpfhook\\.Connect \\{", -1).length - 1, printed);
+        assertTrue(printed.contains("remotePort = " + port), printed);
+    }
+
+    @Test
+    void withOurEventsDisabledTheAgentRecordsNone() throws Exception {
+        Path recording = dir.resolve("default.jfr");
+        try (TestCgroup cgroup = TestCgroup.create("jfroff");
+             ChildJvm child = startChild(cgroup, "settings=default")) {
+            child.send("tcp 2");
+            child.awaitStdout(l -> l.equals("done tcp 2"), TIMEOUT_MS);
+            Thread.sleep(200);
+            dump(child, recording);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+        }
+        List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
+        assertFalse(events.isEmpty(), "the JDK's own events are there");
+        assertEquals(List.of(), events.stream().map(e -> e.getEventType().getName())
+                .filter(n -> n.startsWith("bpfhook.")).collect(Collectors.toList()));
+    }
+
+    private ChildJvm startChild(TestCgroup cgroup, String jfrSettings) throws Exception {
+        ReportFile report = new ReportFile(dir.resolve(cgroup.directory().getFileName() + ".jsonl"));
+        ChildJvm child = ChildJvm.builder(AgentTestApp.class.getName())
+                .agent(ChildJvm.agentJar(), "report=" + report.path() + ",report.interval=3600")
+                .jvmArg("-XX:StartFlightRecording:name=test," + jfrSettings)
+                .inCgroup(cgroup.directory()).start();
+        child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+        report.awaitStart(TIMEOUT_MS, child);
+        return child;
+    }
+
+    private static void dump(ChildJvm child, Path file) throws Exception {
+        String out = run(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(child.pid()), "JFR.dump", "name=test", "filename=" + file);
+        assertTrue(file.toFile().isFile(), "jcmd JFR.dump wrote no file: " + out);
+    }
+
+    private static String jfrTool(String... args) throws Exception {
+        String[] command = new String[args.length + 1];
+        command[0] = Paths.get(System.getProperty("java.home"), "bin", "jfr").toString();
+        System.arraycopy(args, 0, command, 1, args.length);
+        return run(command);
+    }
+
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out: " + String.join(" ", command));
+        assertEquals(0, p.exitValue(), String.join(" ", command) + "\n" + out);
+        return out;
+    }
+
+    private static List<RecordedEvent> ofType(List<RecordedEvent> events, String type) {
+        return events.stream().filter(e -> e.getEventType().getName().equals(type)).collect(Collectors.toList());
+    }
+}
