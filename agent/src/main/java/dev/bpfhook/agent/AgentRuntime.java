@@ -173,10 +173,12 @@ public final class AgentRuntime {
         CgroupNames names = new CgroupNames(scope.hierarchy());
         long ownNetns = NetnsCookie.ofThisProcess().orElse(0);
         Attribution attribution = attribution(scope, names, ownNetns);
-        startOutputs(config, new AgentContext(config, scope, monitor, attribution));
-        if (config.jmx().enabled()) {
+        if (config.jmx().enabled()) { // before the bridges, which read these MBeans
             jmx.start(config.jmx(), state, attribution, names, ownNetns, monitor);
+        } else if (config.jolokia().isPresent() || config.prometheus().isPresent()) {
+            log.warn("jmx=off: the Jolokia and Prometheus endpoints will show none of bpfhook's numbers");
         }
+        startOutputs(config, new AgentContext(config, scope, monitor, attribution));
     }
 
     private static Optional<Path> scopeDirectory(AgentConfig config) throws IOException, ConfigException {
@@ -202,10 +204,8 @@ public final class AgentRuntime {
         if (config.jfr()) {
             outputs.add(new JfrOutput(state::snapshot));
         }
-        config.jolokia().ifPresent(e -> log.warn("jolokia=" + e + ": the Jolokia endpoint is not in this version "
-                + "of the agent yet; ignored"));
-        config.prometheus().ifPresent(e -> log.warn("prometheus=" + e + ": the Prometheus endpoint is not in this "
-                + "version of the agent yet; ignored"));
+        config.jolokia().ifPresent(e -> outputs.add(new BridgeOutputs.Jolokia(e, config.bridges(), log)));
+        config.prometheus().ifPresent(e -> outputs.add(new BridgeOutputs.Prometheus(e, config.bridges(), log)));
         List<AgentOutput> started = new ArrayList<>();
         for (AgentOutput output : outputs) {
             try {

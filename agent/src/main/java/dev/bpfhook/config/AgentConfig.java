@@ -44,8 +44,8 @@ public final class AgentConfig {
     }
 
     private static final AgentConfig DEFAULTS = new AgentConfig(Scope.SELF, null, DEFAULT_RING_BYTES,
-            DEFAULT_CONNECTIONS, DEFAULT_CGROUPS, true, true, null, null, Report.OFF, null,
-            DEFAULT_REPORT_INTERVAL_SEC, false, LogLevel.WARN, null, JmxConfig.DEFAULTS);
+            DEFAULT_CONNECTIONS, DEFAULT_CGROUPS, true, true, Endpoint.of("127.0.0.1", 8778), null, Report.OFF, null,
+            DEFAULT_REPORT_INTERVAL_SEC, false, LogLevel.WARN, null, JmxConfig.DEFAULTS, BridgeConfig.DEFAULTS);
 
     private final Scope scope;
     private final Path scopeCgroup;
@@ -63,10 +63,12 @@ public final class AgentConfig {
     private final LogLevel log;
     private final Path configFile;
     private final JmxConfig jmx;
+    private final BridgeConfig bridges;
 
     AgentConfig(Scope scope, Path scopeCgroup, int ringBytes, int connections, int cgroups, boolean allStates,
             boolean jfr, Endpoint jolokia, Endpoint prometheus, Report report, Path reportFile,
-            int reportIntervalSec, boolean events, LogLevel log, Path configFile, JmxConfig jmx) {
+            int reportIntervalSec, boolean events, LogLevel log, Path configFile, JmxConfig jmx,
+            BridgeConfig bridges) {
         if ((scope == Scope.CGROUP) != (scopeCgroup != null) || (report == Report.FILE) != (reportFile != null)) {
             throw new IllegalArgumentException("a cgroup path with scope CGROUP only, a file with report FILE only");
         }
@@ -86,6 +88,12 @@ public final class AgentConfig {
         this.log = Objects.requireNonNull(log);
         this.configFile = configFile;
         this.jmx = Objects.requireNonNull(jmx);
+        this.bridges = Objects.requireNonNull(bridges);
+    }
+
+    /** Credentials, policy, TLS and rules of the HTTP bridges. */
+    public BridgeConfig bridges() {
+        return bridges;
     }
 
     /** Every option at its default: what an agent started without options (or with an empty string) runs with. */
@@ -183,13 +191,14 @@ public final class AgentConfig {
                 && Objects.equals(jolokia, c.jolokia) && Objects.equals(prometheus, c.prometheus)
                 && report == c.report && Objects.equals(reportFile, c.reportFile)
                 && reportIntervalSec == c.reportIntervalSec && events == c.events && log == c.log
-                && Objects.equals(configFile, c.configFile) && jmx.equals(c.jmx);
+                && Objects.equals(configFile, c.configFile) && jmx.equals(c.jmx)
+                && bridges.equals(c.bridges);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(scope, scopeCgroup, ringBytes, connections, cgroups, allStates, jfr, jolokia, prometheus,
-                report, reportFile, reportIntervalSec, events, log, configFile, jmx);
+                report, reportFile, reportIntervalSec, events, log, configFile, jmx, bridges);
     }
 
     /**
@@ -210,6 +219,7 @@ public final class AgentConfig {
                 + ",report.interval=" + reportIntervalSec
                 + ",events=" + onOff(events)
                 + "," + jmx
+                + (bridges.toString().isEmpty() ? "" : "," + bridges)
                 + ",log=" + lower(log);
     }
 

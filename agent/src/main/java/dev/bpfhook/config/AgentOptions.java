@@ -30,7 +30,8 @@ public final class AgentOptions {
     /** The option keys, in the order of {@link #TABLE}. */
     public static final List<String> KEYS = Collections.unmodifiableList(Arrays.asList("scope", "ring",
             "connections", "cgroups", "states", "jfr", "jolokia", "prometheus", "report", "report.interval", "events",
-            "jmx", "jmx.notifications", "jmx.notifications.rate", "jmx.cgroups", "log", "config"));
+            "jmx", "jmx.notifications", "jmx.notifications.rate", "jmx.cgroups", "jolokia.user", "jolokia.password",
+            "jolokia.policy", "jolokia.tls.keystore", "jolokia.tls.password", "prometheus.config", "log", "config"));
 
     /** The options as a markdown table, for the README. */
     public static final String TABLE = String.join("\n",
@@ -48,10 +49,11 @@ public final class AgentOptions {
                     + "transitions to ESTABLISHED and CLOSE |",
             "| `jfr` | `on` or `off` | `on` | Flight Recorder events (`bpfhook.*`), recorded when a recording enables "
                     + "them (see `jmx-config/bpfhook.jfc`); nearly free otherwise |",
-            "| `jolokia` | `off` or `[host:]port`, e.g. `8778`, `0.0.0.0:8778`, `[::1]:8778` | `off` | Jolokia HTTP "
-                    + "endpoint (later version); the host defaults to `127.0.0.1` |",
-            "| `prometheus` | `off` or `[host:]port`, e.g. `9404` | `off` | Prometheus `/metrics` endpoint (later "
-                    + "version); the host defaults to `127.0.0.1` |",
+            "| `jolokia` | `off` or `[host:]port`, e.g. `8778`, `0.0.0.0:8778`, `[::1]:8778` | `127.0.0.1:8778` "
+                    + "| Jolokia HTTP/JSON endpoint for JMX; the host defaults to `127.0.0.1`; another address needs "
+                    + "`jolokia.user` and `jolokia.password` |",
+            "| `prometheus` | `off` or `[host:]port`, e.g. `9404` | `off` | Prometheus `/metrics` endpoint; the "
+                    + "host defaults to `127.0.0.1` |",
             "| `report` | `off`, `stderr`, or a file path | `off` | where to write JSON-lines reports; a relative "
                     + "path is relative to the JVM's working directory |",
             "| `report.interval` | seconds, `1` to `86400` | `60` | seconds between reports |",
@@ -63,6 +65,14 @@ public final class AgentOptions {
                     + "rest are counted as dropped |",
             "| `jmx.cgroups` | `1` to `100000` | `256` | at most this many `bpfhook:type=Cgroup` (and "
                     + "`NetworkNamespace`) MBeans |",
+            "| `jolokia.user`, `jolokia.password` | text | (none) | basic authentication for Jolokia; both or "
+                    + "neither |",
+            "| `jolokia.policy` | path of a Jolokia policy file | the bundled read-only policy | replaces "
+                    + "`jmx-config/jolokia-access.xml` |",
+            "| `jolokia.tls.keystore`, `jolokia.tls.password` | path of a PKCS12/JKS keystore, its password | (none) "
+                    + "| HTTPS for Jolokia |",
+            "| `prometheus.config` | path of a JMX exporter YAML file | the bundled rules | replaces "
+                    + "`jmx-config/bpfhook-exporter.yaml` |",
             "| `log` | `off`, `error`, `warn`, `info` or `debug` | `warn` | what the agent says on stderr |",
             "| `config` | path of a properties file | (none) | more options from a UTF-8 `java.util.Properties` "
                     + "file with the same keys (except `config`); the agent arguments override it |");
@@ -249,7 +259,13 @@ public final class AgentOptions {
         private int cgroups = AgentConfig.DEFAULT_CGROUPS;
         private boolean allStates = true;
         private boolean jfr = true;
-        private Endpoint jolokia;
+        private Endpoint jolokia = Endpoint.of("127.0.0.1", 8778);
+        private String jolokiaUser;
+        private String jolokiaPassword;
+        private Path jolokiaPolicy;
+        private Path jolokiaKeystore;
+        private String jolokiaKeystorePassword;
+        private Path prometheusRules;
         private Endpoint prometheus;
         private AgentConfig.Report report = AgentConfig.Report.OFF;
         private Path reportFile;
@@ -339,6 +355,24 @@ public final class AgentOptions {
                 case "jmx.notifications.rate":
                     jmxNotificationRate = integer(prefix, key, value, 1, 100000, "100");
                     break;
+                case "jolokia.user":
+                    jolokiaUser = value;
+                    break;
+                case "jolokia.password":
+                    jolokiaPassword = value;
+                    break;
+                case "jolokia.policy":
+                    jolokiaPolicy = path(key, where, value);
+                    break;
+                case "jolokia.tls.keystore":
+                    jolokiaKeystore = path(key, where, value);
+                    break;
+                case "jolokia.tls.password":
+                    jolokiaKeystorePassword = value;
+                    break;
+                case "prometheus.config":
+                    prometheusRules = path(key, where, value);
+                    break;
                 case "jmx.cgroups":
                     jmxCgroups = integer(prefix, key, value, 1, 100000, "256");
                     break;
@@ -347,10 +381,16 @@ public final class AgentOptions {
             }
         }
 
-        AgentConfig build(Path configFile) {
+        AgentConfig build(Path configFile) throws ConfigException {
+            if ((jolokiaUser == null) != (jolokiaPassword == null)) {
+                throw new ConfigException("agent options jolokia.user and jolokia.password go together: give both "
+                        + "(basic authentication) or neither");
+            }
             return new AgentConfig(scope, scopeCgroup, ringBytes, connections, cgroups, allStates, jfr, jolokia,
                     prometheus, report, reportFile, reportIntervalSec, events, log, configFile,
-                    new JmxConfig(jmx, jmxNotifications, jmxNotificationRate, jmxCgroups));
+                    new JmxConfig(jmx, jmxNotifications, jmxNotificationRate, jmxCgroups),
+                    new BridgeConfig(jolokiaUser, jolokiaPassword, jolokiaPolicy, jolokiaKeystore,
+                            jolokiaKeystorePassword, prometheusRules));
         }
     }
 

@@ -1,0 +1,137 @@
+package dev.bpfhook.bridge;
+
+import java.io.File;
+import java.net.BindException;
+import java.util.HashMap;
+import java.util.Map;
+import org.jolokia.jvmagent.JolokiaServer;
+import org.jolokia.jvmagent.JolokiaServerConfig;
+import org.jolokia.server.core.service.api.LogHandler;
+
+/**
+ * Jolokia's HTTP/JSON bridge to JMX, embedded in the agent, with a restrictive
+ * access policy: reads of MBeans, and exec only of bpfhook's read-only
+ * operation. Multicast discovery is off. Loopback unless told otherwise, and
+ * never another address without credentials.
+ */
+public final class JolokiaBridge implements AutoCloseable {
+    static final String DEFAULT_POLICY = "classpath:/dev/bpfhook/jmx-config/jolokia-access.xml";
+
+    private final JolokiaServer server;
+
+    private JolokiaBridge(JolokiaServer server) {
+        this.server = server;
+    }
+
+    /** What the Jolokia endpoint needs; null policy/keystore/user mean the defaults (none for TLS and auth). */
+    public static final class Settings {
+        final String host;
+        final int port;
+        final boolean loopback;
+        final String user;
+        final String password;
+        final File policy;
+        final File keystore;
+        final String keystorePassword;
+
+        public Settings(String host, int port, boolean loopback, String user, String password, File policy,
+                File keystore, String keystorePassword) {
+            this.host = host;
+            this.port = port;
+            this.loopback = loopback;
+            this.user = user;
+            this.password = password;
+            this.policy = policy;
+            this.keystore = keystore;
+            this.keystorePassword = keystorePassword;
+        }
+    }
+
+    /** Errors from Jolokia itself go to {@code errors}; its chatter goes nowhere. */
+    public static JolokiaBridge start(Settings s, java.util.function.Consumer<String> errors) throws BridgeException {
+        if (!s.loopback && s.user == null) {
+            throw new BridgeException("jolokia on " + s.host + " (not loopback) needs credentials: set jolokia.user "
+                    + "and jolokia.password, or bind to 127.0.0.1");
+        }
+        if (s.policy != null && !s.policy.canRead()) {
+            throw new BridgeException("jolokia policy file " + s.policy + " cannot be read; fix jolokia.policy");
+        }
+        if (s.keystore != null && !s.keystore.canRead()) {
+            throw new BridgeException("jolokia keystore " + s.keystore + " cannot be read; fix jolokia.tls.keystore");
+        }
+        Map<String, String> config = new HashMap<>();
+        config.put("host", s.host);
+        config.put("port", Integer.toString(s.port));
+        config.put("agentContext", "/jolokia");
+        config.put("discoveryEnabled", "false");
+        config.put("threadNamePrefix", "bpfhook-jolokia-");
+        config.put("policyLocation", s.policy == null ? DEFAULT_POLICY : s.policy.toURI().toString());
+        if (s.user != null) {
+            config.put("user", s.user);
+            config.put("password", s.password);
+        }
+        if (s.keystore != null) {
+            config.put("protocol", "https");
+            config.put("keystore", s.keystore.getAbsolutePath());
+            config.put("keystorePassword", s.keystorePassword == null ? "" : s.keystorePassword);
+        }
+        // Jolokia finds its services and the policy through the context class loader: ours, not the application's
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(JolokiaBridge.class.getClassLoader());
+        try {
+            JolokiaServer server = new JolokiaServer(new JolokiaServerConfig(config), new QuietLog(errors));
+            server.start();
+            return new JolokiaBridge(server);
+        } catch (BindException e) {
+            throw new BridgeException("jolokia cannot listen on " + s.host + ":" + s.port + " (" + e.getMessage()
+                    + "); choose another port with jolokia=PORT, or jolokia=off");
+        } catch (Exception | LinkageError e) {
+            throw new BridgeException("jolokia did not start: " + e.getMessage() + cause(e));
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    /** e.g. http://127.0.0.1:8778/jolokia/ */
+    public String url() {
+        return server.getUrl();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+
+    private static String cause(Throwable e) {
+        Throwable c = e.getCause();
+        return c == null || c.getMessage() == null ? "" : " (" + c.getMessage() + ")";
+    }
+
+    /** Jolokia's log, kept out of the application's output except for errors. */
+    private static final class QuietLog implements LogHandler {
+        private final java.util.function.Consumer<String> errors;
+
+        QuietLog(java.util.function.Consumer<String> errors) {
+            this.errors = errors;
+        }
+
+        @Override
+        public void debug(String message) {
+        }
+
+        @Override
+        public void info(String message) {
+        }
+
+        @Override
+        public void error(String message, Throwable t) {
+            errors.accept("jolokia: " + message + (t == null ? "" : ": " + t));
+        }
+
+        @Override
+        public boolean isDebug() {
+            return false;
+        }
+    }
+}

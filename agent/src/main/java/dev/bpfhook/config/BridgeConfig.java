@@ -1,0 +1,92 @@
+package dev.bpfhook.config;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Credentials, policy, TLS and rules of the HTTP bridges (Jolokia, Prometheus). Immutable. */
+public final class BridgeConfig {
+    static final BridgeConfig DEFAULTS = new BridgeConfig(null, null, null, null, null, null);
+
+    private final String jolokiaUser;
+    private final String jolokiaPassword;
+    private final Path jolokiaPolicy;
+    private final Path jolokiaKeystore;
+    private final String jolokiaKeystorePassword;
+    private final Path prometheusRules;
+
+    BridgeConfig(String jolokiaUser, String jolokiaPassword, Path jolokiaPolicy, Path jolokiaKeystore,
+            String jolokiaKeystorePassword, Path prometheusRules) {
+        this.jolokiaUser = jolokiaUser;
+        this.jolokiaPassword = jolokiaPassword;
+        this.jolokiaPolicy = jolokiaPolicy;
+        this.jolokiaKeystore = jolokiaKeystore;
+        this.jolokiaKeystorePassword = jolokiaKeystorePassword;
+        this.prometheusRules = prometheusRules;
+    }
+
+    /** Basic-auth user of the Jolokia endpoint; empty: no authentication. */
+    public Optional<String> jolokiaUser() {
+        return Optional.ofNullable(jolokiaUser);
+    }
+
+    public Optional<String> jolokiaPassword() {
+        return Optional.ofNullable(jolokiaPassword);
+    }
+
+    /** A Jolokia access policy that replaces the bundled read-only one. */
+    public Optional<Path> jolokiaPolicy() {
+        return Optional.ofNullable(jolokiaPolicy);
+    }
+
+    /** A keystore for HTTPS on the Jolokia endpoint. */
+    public Optional<Path> jolokiaKeystore() {
+        return Optional.ofNullable(jolokiaKeystore);
+    }
+
+    public Optional<String> jolokiaKeystorePassword() {
+        return Optional.ofNullable(jolokiaKeystorePassword);
+    }
+
+    /** Exporter rules that replace the bundled bpfhook-exporter.yaml. */
+    public Optional<Path> prometheusRules() {
+        return Optional.ofNullable(prometheusRules);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof BridgeConfig)) {
+            return false;
+        }
+        BridgeConfig c = (BridgeConfig) o;
+        return Objects.equals(jolokiaUser, c.jolokiaUser) && Objects.equals(jolokiaPassword, c.jolokiaPassword)
+                && Objects.equals(jolokiaPolicy, c.jolokiaPolicy) && Objects.equals(jolokiaKeystore, c.jolokiaKeystore)
+                && Objects.equals(jolokiaKeystorePassword, c.jolokiaKeystorePassword)
+                && Objects.equals(prometheusRules, c.prometheusRules);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(jolokiaUser, jolokiaPassword, jolokiaPolicy, jolokiaKeystore, jolokiaKeystorePassword,
+                prometheusRules);
+    }
+
+    /** In agent-argument form, passwords masked; empty when all are defaults. */
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder();
+        append(s, "jolokia.user", jolokiaUser);
+        append(s, "jolokia.password", jolokiaPassword == null ? null : "***");
+        append(s, "jolokia.policy", jolokiaPolicy);
+        append(s, "jolokia.tls.keystore", jolokiaKeystore);
+        append(s, "jolokia.tls.password", jolokiaKeystorePassword == null ? null : "***");
+        append(s, "prometheus.config", prometheusRules);
+        return s.toString();
+    }
+
+    private static void append(StringBuilder s, String key, Object value) {
+        if (value != null) {
+            s.append(s.length() == 0 ? "" : ",").append(key).append('=').append(value);
+        }
+    }
+}
