@@ -82,8 +82,16 @@ public final class ChildJvm implements AutoCloseable {
             this.args = Arrays.asList(args);
         }
 
+        /**
+         * The agent with these options. Unless they say otherwise, jolokia=off: tests start JVMs one after
+         * another, and the default port 8778 of the one before may not be free yet.
+         */
         public Builder agent(Path jar, String options) {
-            jvmArgs.add("-javaagent:" + jar + (options == null || options.isEmpty() ? "" : "=" + options));
+            String all = options == null || options.isEmpty() ? "" : options;
+            if (!all.contains("jolokia")) {
+                all = all.isEmpty() ? "jolokia=off" : all + ",jolokia=off";
+            }
+            jvmArgs.add("-javaagent:" + jar + "=" + all);
             return this;
         }
 
@@ -154,6 +162,11 @@ public final class ChildJvm implements AutoCloseable {
     /** Waits until stdout has a line matching, bounded; fails with both streams shown. */
     public String awaitStdout(Predicate<String> line, long timeoutMs) throws InterruptedException {
         return await(stdout, line, timeoutMs, "stdout");
+    }
+
+    /** Waits until stderr has a line matching, bounded. */
+    public String awaitStderr(Predicate<String> line, long timeoutMs) throws InterruptedException {
+        return await(stderr, line, timeoutMs, "stderr");
     }
 
     public int waitFor(long timeoutMs) throws InterruptedException {

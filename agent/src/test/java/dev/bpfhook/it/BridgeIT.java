@@ -1,0 +1,277 @@
+package dev.bpfhook.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpfhook.apps.AgentTestApp;
+import dev.bpfhook.testing.ChildJvm;
+import dev.bpfhook.testing.Http;
+import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.ReportFile;
+import dev.bpfhook.testing.TestCgroup;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Jolokia and Prometheus as operators use them: over HTTP on loopback, with
+ * the bundled policy and rules, and with a real promtool and Prometheus server.
+ */
+class BridgeIT {
+    private static final long TIMEOUT_MS = 30_000;
+    private static final String APP = AgentTestApp.class.getName();
+    private static final Path RULES = Paths.get("..", "jmx-config", "bpfhook-exporter.yaml").toAbsolutePath();
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void kernel() {
+        KernelTests.requireRoot();
+    }
+
+    @Test
+    void jolokiaReadsExactCountsAndRefusesWhatCouldChangeTheJvm() throws Exception {
+        int port = Http.freePort();
+        try (TestCgroup cgroup = TestCgroup.create("jolokia");
+             ChildJvm child = start(cgroup, "jolokia=" + port)) {
+            String base = "http://127.0.0.1:" + port + "/jolokia/";
+            await(() -> ok(base + "version"), "jolokia up");
+            child.send("tcp 3");
+            child.awaitStdout(l -> l.equals("done tcp 3"), TIMEOUT_MS);
+            // Jolokia's own HTTP connections are inbound to the child: the outbound count is exact
+            String read = base + "read/bpfhook:type=ConnectionMonitor/OutboundConnections";
+            await(() -> body(read).contains("\"value\":3,"), "OutboundConnections 3");
+            Thread.sleep(1_500);
+            assertTrue(body(read).contains("\"value\":3,"), body(read));
+
+            assertEquals(200, status(base + "exec/bpfhook:type=ConnectionMonitor/findConnections/8080"), "own exec");
+            assertEquals(403, status(base + "exec/com.sun.management:type=DiagnosticCommand/vmVersion"));
+            assertEquals(403, status(base + "exec/com.sun.management:type=HotSpotDiagnostic/dumpHeap/x.hprof/true"));
+            assertEquals(403, status(base + "write/java.lang:type=Memory/Verbose/true"), "no writes");
+            assertEquals(403, status(base + "exec/java.lang:type=Memory/gc"), "no exec of the JVM's operations");
+            // Java listens on an IPv6 socket bound to the IPv4-mapped loopback address
+            assertTrue(listening("127.0.0.1:" + port) || listening("[::ffff:127.0.0.1]:" + port), "bound to loopback");
+            assertFalse(listening("0.0.0.0:" + port) || listening("*:" + port) || listening("[::]:" + port),
+                    "not on every address");
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            assertEquals("", child.stderr());
+        }
+    }
+
+    @Test
+    void withCredentialsJolokiaRefusesAnonymousRequests() throws Exception {
+        int port = Http.freePort();
+        try (TestCgroup cgroup = TestCgroup.create("jolokiaauth");
+             ChildJvm child = start(cgroup, "jolokia=" + port + ",jolokia.user=ops,jolokia.password=s3cret")) {
+            String version = "http://127.0.0.1:" + port + "/jolokia/version";
+            await(() -> {
+                try {
+                    return Http.get(version, "ops:s3cret").statusCode() == 200;
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "jolokia up with credentials");
+            assertEquals(401, Http.get(version, null).statusCode());
+            assertEquals(401, Http.get(version, "ops:wrong").statusCode());
+        }
+    }
+
+    @Test
+    void aBadPolicyFileOrABusyPortIsOneWarningAndEverythingElseRuns() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             TestCgroup cgroup = TestCgroup.create("badbridge")) {
+            ReportFile report = new ReportFile(dir.resolve("bad.jsonl"));
+            ChildJvm child = ChildJvm.builder(APP).inCgroup(cgroup.directory()).agent(ChildJvm.agentJar(),
+                    "report=" + report.path() + ",report.interval=3600,jolokia=" + Http.freePort()
+                            + ",jolokia.policy=" + dir.resolve("missing.xml") + ",prometheus=" + busy.getLocalPort())
+                    .start();
+            report.awaitStart(TIMEOUT_MS, child);
+            child.awaitStderr(l -> l.startsWith("bpfhook: prometheus output disabled"), TIMEOUT_MS);
+            child.send("tcp 2");
+            child.awaitStdout(l -> l.equals("done tcp 2"), TIMEOUT_MS);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            String[] lines = child.stderr().split("\n");
+            assertEquals(2, lines.length, child.stderr());
+            assertTrue(lines[0].startsWith("bpfhook: jolokia output disabled: jolokia policy file "), lines[0]);
+            assertTrue(lines[0].endsWith("cannot be read; fix jolokia.policy"), lines[0]);
+            assertTrue(lines[1].startsWith("bpfhook: prometheus output disabled: prometheus cannot listen on "
+                    + "127.0.0.1:" + busy.getLocalPort()), lines[1]);
+            assertEquals(4, ReportFile.number(report.lastReport(), "total_connections"), "the agent ran on");
+        }
+    }
+
+    @Test
+    void metricsParseWithPromtoolAndCountExactlyTheConnectionsMade() throws Exception {
+        int port = Http.freePort();
+        try (TestCgroup cgroup = TestCgroup.create("prom");
+             ChildJvm child = start(cgroup, "prometheus=" + port)) {
+            String metrics = "http://127.0.0.1:" + port + "/metrics";
+            child.send("tcp 4");
+            child.awaitStdout(l -> l.equals("done tcp 4"), TIMEOUT_MS);
+            String cgroupName = "/" + cgroup.directory().getFileName();
+            await(() -> value(body(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 4,
+                    "4 outbound in /metrics");
+            String text = body(metrics);
+            // the scrapes themselves are inbound connections of the child: the outbound count is the exact one
+            assertEquals(4, value(text, "bpfhook_connections_total", cgroupName, "outbound"), text);
+            assertEquals(0, value(text, "bpfhook_failed_connections_total", cgroupName, null), text);
+            assertEquals(0, value(text, "bpfhook_dropped_events_total", null, null), text);
+            assertTrue(text.contains("# TYPE bpfhook_connections_total counter"), text);
+
+            Path file = dir.resolve("metrics.txt");
+            Files.writeString(file, text);
+            Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectInput(file.toFile())
+                    .redirectErrorStream(true).start();
+            String out = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(promtool.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, promtool.exitValue(), "promtool check metrics:\n" + out);
+        }
+    }
+
+    @Test
+    void theOfficialExporterAgentReadsTheSameRules() throws Exception {
+        Path exporter = itDependency("jmx_prometheus_javaagent-");
+        int port = Http.freePort();
+        try (TestCgroup cgroup = TestCgroup.create("official");
+             ChildJvm child = ChildJvm.builder(APP).inCgroup(cgroup.directory())
+                     .agent(ChildJvm.agentJar(), "jolokia=off")
+                     .jvmArg("-javaagent:" + exporter + "=127.0.0.1:" + port + ":" + RULES).start()) {
+            child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+            String metrics = "http://127.0.0.1:" + port + "/metrics";
+            await(() -> body(metrics).contains("bpfhook_events_received_total"), "the agent's MBeans exported");
+            child.send("tcp 3");
+            child.awaitStdout(l -> l.equals("done tcp 3"), TIMEOUT_MS);
+            String cgroupName = "/" + cgroup.directory().getFileName();
+            await(() -> value(body(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 3,
+                    "the official exporter shows 3 outbound");
+        }
+    }
+
+    @Test
+    void aRealPrometheusServerScrapesTheAgent() throws Exception {
+        Path prometheus = Paths.get("/usr/bin/prometheus");
+        if (!Files.isExecutable(prometheus)) {
+            if (KernelTests.inCi()) {
+                throw new AssertionError("CI=true: install Debian's prometheus package (.ci/run does)");
+            }
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no prometheus server installed");
+        }
+        int agentPort = Http.freePort();
+        int serverPort = Http.freePort();
+        Path config = dir.resolve("prometheus.yml");
+        Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
+                + "  - job_name: bpfhook\n    static_configs:\n      - targets: ['127.0.0.1:" + agentPort + "']\n");
+        try (TestCgroup cgroup = TestCgroup.create("promserver");
+             ChildJvm child = start(cgroup, "prometheus=" + agentPort)) {
+            child.send("tcp 5");
+            child.awaitStdout(l -> l.equals("done tcp 5"), TIMEOUT_MS);
+            Process server = new ProcessBuilder(prometheus.toString(), "--config.file=" + config,
+                    "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + serverPort)
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+            try {
+                String query = "http://127.0.0.1:" + serverPort + "/api/v1/query?query="
+                        + java.net.URLEncoder.encode("bpfhook_connections_total{direction=\"outbound\",cgroup=\"/"
+                                + cgroup.directory().getFileName() + "\"}", StandardCharsets.UTF_8);
+                await(() -> body(query).matches("(?s).*\"value\":\\[[0-9.]+,\"5\"\\].*"),
+                        "Prometheus answers 5 outbound connections");
+            } finally {
+                server.destroy();
+                server.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A child with the agent, once its hooks are attached (its report's start line is written). */
+    private ChildJvm start(TestCgroup cgroup, String options) throws Exception {
+        ReportFile report = new ReportFile(dir.resolve(cgroup.directory().getFileName() + ".jsonl"));
+        ChildJvm child = ChildJvm.builder(APP).inCgroup(cgroup.directory()).agent(ChildJvm.agentJar(),
+                options + ",report=" + report.path() + ",report.interval=3600").start();
+        child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+        report.awaitStart(TIMEOUT_MS, child);
+        return child;
+    }
+
+    /** A sample's value in Prometheus text format; labels matched when given; -1 when absent. */
+    private static double value(String text, String metric, String cgroup, String direction) {
+        for (String line : text.split("\n")) {
+            if (!line.startsWith(metric + "{") && !line.startsWith(metric + " ")) {
+                continue;
+            }
+            if (cgroup != null && !line.contains("cgroup=\"" + cgroup + "\"")) {
+                continue;
+            }
+            if (direction != null && !line.contains("direction=\"" + direction + "\"")) {
+                continue;
+            }
+            Matcher m = Pattern.compile(" ([-+0-9.eE]+)$").matcher(line);
+            if (m.find()) {
+                return Double.parseDouble(m.group(1));
+            }
+        }
+        return -1;
+    }
+
+    private static boolean listening(String address) throws Exception {
+        Process ss = new ProcessBuilder("ss", "-ltnH").start();
+        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ss.waitFor(10, TimeUnit.SECONDS);
+        return Stream.of(out.split("\n")).anyMatch(l -> l.split("\\s+").length > 3 && l.split("\\s+")[3].equals(address));
+    }
+
+    private static String body(String url) {
+        try {
+            return Http.get(url, null).body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    /** Jolokia's status of a request: it may answer HTTP 200 with the real status in the JSON body. */
+    private static int status(String url) throws Exception {
+        HttpResponse<String> r = Http.get(url, null);
+        Matcher m = Pattern.compile("\"status\":(\\d+)").matcher(r.body());
+        return m.find() ? Integer.parseInt(m.group(1)) : r.statusCode();
+    }
+
+    private static boolean ok(String url) {
+        try {
+            return Http.get(url, null).statusCode() == 200;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static Path itDependency(String prefix) throws Exception {
+        try (Stream<Path> files = Files.list(Paths.get("target", "it-deps"))) {
+            return files.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + prefix + "* in target/it-deps")).toAbsolutePath();
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("timed out waiting for " + what);
+    }
+}
