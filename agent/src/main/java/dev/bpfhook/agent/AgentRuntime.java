@@ -277,7 +277,7 @@ public final class AgentRuntime {
         } catch (IOException e) {
             ownCgroup = 0;
         }
-        return new Attribution(new HostIdentity(ownCgroup, ownNetns), names::nameOf);
+        return new Attribution(new HostIdentity(ownCgroup, NetnsCookie.ofHost().orElse(ownNetns)), names::nameOf);
     }
 
     private static String describe(List<HookStatus> hooks) {

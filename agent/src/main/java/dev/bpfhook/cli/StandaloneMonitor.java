@@ -162,7 +162,7 @@ final class StandaloneMonitor {
         }
         long ownNetns = NetnsCookie.ofThisProcess().orElse(0);
         CgroupNames names = new CgroupNames(scope.hierarchy());
-        return new Attribution(new HostIdentity(ownCgroup, ownNetns), names::nameOf);
+        return new Attribution(new HostIdentity(ownCgroup, NetnsCookie.ofHost().orElse(ownNetns)), names::nameOf);
     }
 
     private static List<String> describe(List<HookStatus> hooks) {

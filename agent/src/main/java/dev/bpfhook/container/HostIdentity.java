@@ -1,31 +1,30 @@
 package dev.bpfhook.container;
 
 /**
- * The monitor's own cgroup and network namespace. Until containers are
- * resolved by name, a connection counts as a container's ([CTR]) when its
- * cgroup or its network namespace differs from these.
+ * The host as the monitor knows it: its own cgroup, and the host's network
+ * namespace (the one of PID 1). A connection in another network namespace is a
+ * container's even when its cgroup does not say so.
  */
 public final class HostIdentity {
-    private final long cgroupId;
-    private final long netnsCookie;
+    private final long ownCgroupId;
+    private final long hostNetnsCookie;
 
-    /** @param netnsCookie 0 when the kernel cannot tell (then only cgroups are compared) */
-    public HostIdentity(long cgroupId, long netnsCookie) {
-        this.cgroupId = cgroupId;
-        this.netnsCookie = netnsCookie;
+    /** @param hostNetnsCookie 0 when the kernel cannot tell (then only cgroups decide) */
+    public HostIdentity(long ownCgroupId, long hostNetnsCookie) {
+        this.ownCgroupId = ownCgroupId;
+        this.hostNetnsCookie = hostNetnsCookie;
     }
 
-    public boolean isContainer(long connectionCgroupId, long connectionNetnsCookie) {
-        boolean otherCgroup = connectionCgroupId != 0 && connectionCgroupId != cgroupId;
-        boolean otherNetns = netnsCookie != 0 && connectionNetnsCookie != 0 && connectionNetnsCookie != netnsCookie;
-        return otherCgroup || otherNetns;
+    /** Whether a connection's namespace is not the host's (false when either is unknown). */
+    public boolean isOtherNetns(long netnsCookie) {
+        return hostNetnsCookie != 0 && netnsCookie != 0 && netnsCookie != hostNetnsCookie;
     }
 
-    public long cgroupId() {
-        return cgroupId;
+    public long ownCgroupId() {
+        return ownCgroupId;
     }
 
-    public long netnsCookie() {
-        return netnsCookie;
+    public long hostNetnsCookie() {
+        return hostNetnsCookie;
     }
 }

@@ -55,7 +55,7 @@ abstract class ConnectionJfrEvent extends Event {
     String cgroup;
 
     @Label("Container ID")
-    @Description("Container the cgroup belongs to, when known")
+    @Description("Full id of the container the cgroup belongs to; empty for the host")
     String containerId;
 
     @Label("Network Namespace Cookie")

@@ -117,7 +117,7 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         event.javaThread = threads.nameOf(pid, tid, comm);
         event.cgroupId = e.cgroupId();
         event.cgroup = attribution.cgroupName(e.cgroupId());
-        event.containerId = "";
+        event.containerId = attribution.container(e.cgroupId()).id();
         event.netnsCookie = e.netnsCookie();
         event.protocol = e.protocol().name();
         event.direction = e.direction().name();
@@ -141,7 +141,7 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
             KernelCounters c = entry.getValue();
             s.cgroupId = entry.getKey();
             s.cgroup = attribution.cgroupName(entry.getKey());
-            s.containerId = "";
+            s.containerId = attribution.container(entry.getKey()).id();
             s.totalConnections = c.totalConnections();
             s.activeConnections = c.activeConnections();
             s.outbound = c.outboundEstablished();

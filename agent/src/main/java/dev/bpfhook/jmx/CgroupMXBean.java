@@ -9,14 +9,20 @@ public interface CgroupMXBean {
     @Description("The cgroup's id (inode of its directory)")
     long getCgroupId();
 
-    @Description("Whether this cgroup is not the agent's own (a container's, until containers are resolved by name)")
+    @Description("Whether the cgroup belongs to a container (Docker, containerd, CRI-O, Podman or a Kubernetes pod)")
     boolean isContainer();
 
-    @Description("Container id, when the cgroup belongs to a known container runtime; empty otherwise")
+    @Description("Full container id, when the cgroup belongs to a container; empty otherwise")
     String getContainerId();
 
-    @Description("Container runtime (docker, containerd, cri-o, podman), when known; empty otherwise")
+    @Description("Container runtime (docker, containerd, cri-o, podman, kubernetes), when known; empty otherwise")
     String getRuntime();
+
+    @Description("Kubernetes pod UID, when the cgroup belongs to a pod; empty otherwise")
+    String getPodUid();
+
+    @Description("systemd service name, when the cgroup is a service's; empty otherwise")
+    String getService();
 
     @Description("TCP handshakes completed, both directions, plus UDP connects")
     @Metric(Metric.COUNTER)

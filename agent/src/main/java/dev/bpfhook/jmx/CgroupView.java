@@ -1,13 +1,15 @@
 package dev.bpfhook.jmx;
 
+import dev.bpfhook.container.ContainerInfo;
+
 /** One cgroup's MBean: its counters in the latest snapshot. */
 final class CgroupView implements CgroupMXBean {
     private final long id;
     private final String path;
-    private final boolean container;
+    private final ContainerInfo container;
     private final CounterView counters;
 
-    CgroupView(long id, String path, boolean container, MonitorState state) {
+    CgroupView(long id, String path, ContainerInfo container, MonitorState state) {
         this.id = id;
         this.path = path;
         this.container = container;
@@ -26,17 +28,27 @@ final class CgroupView implements CgroupMXBean {
 
     @Override
     public boolean isContainer() {
-        return container;
+        return container.isContainer();
     }
 
     @Override
     public String getContainerId() {
-        return "";
+        return container.id();
     }
 
     @Override
     public String getRuntime() {
-        return "";
+        return container.runtime().orElse("");
+    }
+
+    @Override
+    public String getPodUid() {
+        return container.podUid().orElse("");
+    }
+
+    @Override
+    public String getService() {
+        return container.serviceName().orElse("");
     }
 
     @Override

@@ -51,6 +51,11 @@ public final class ConnectionInfo {
         return attribution.isContainer(c.cgroupId(), c.netnsCookie());
     }
 
+    /** The container's label (docker:0123456789ab, pod:UID...), or "host". */
+    public String getContainer() {
+        return attribution.container(c.cgroupId()).label();
+    }
+
     public String getProtocol() {
         return c.protocol().name();
     }

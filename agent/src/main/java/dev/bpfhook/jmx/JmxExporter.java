@@ -1,5 +1,6 @@
 package dev.bpfhook.jmx;
 
+import dev.bpfhook.container.ContainerInfo;
 import dev.bpfhook.event.KernelCounters;
 import dev.bpfhook.report.Attribution;
 import dev.bpfhook.track.MonitorSnapshot;
@@ -57,8 +58,9 @@ public final class JmxExporter implements AutoCloseable {
         return name(ConnectionMonitorMXBean.OBJECT_NAME);
     }
 
-    public static ObjectName cgroupName(String path) {
-        return name("bpfhook:type=Cgroup,path=" + ObjectName.quote(path));
+    /** bpfhook:type=Cgroup,path="...",container=... (the container's label, "host" when none: a metric label too). */
+    public static ObjectName cgroupName(String path, String container) {
+        return name("bpfhook:type=Cgroup,path=" + ObjectName.quote(path) + ",container=" + ObjectName.quote(container));
     }
 
     public static ObjectName namespaceName(long cookie) {
@@ -116,9 +118,10 @@ public final class JmxExporter implements AutoCloseable {
                     continue;
                 }
                 String path = attribution.cgroupName(id);
-                CgroupView view = new CgroupView(id, path, attribution.isContainerCgroup(id), state);
+                ContainerInfo container = attribution.container(id);
+                CgroupView view = new CgroupView(id, path, container, state);
                 cgroups.put(id, server.registerMBean(new DescribedMXBean<>(view, CgroupMXBean.class),
-                        cgroupName(path)).getObjectName());
+                        cgroupName(path, container.label())).getObjectName());
             }
         }
         cgroupsWithoutMBean = without;

@@ -21,6 +21,7 @@ interface LibC extends Library {
     int SOCK_DGRAM = 2;
     int SOL_SOCKET = 1;
     int SO_NETNS_COOKIE = 71;
+    int CLONE_NEWNET = 0x40000000;
     /** mmap's MAP_FAILED is (void *) -1, not NULL. */
     long MAP_FAILED = -1L;
 
@@ -42,6 +43,8 @@ interface LibC extends Library {
     int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMs);
 
     int socket(int domain, int type, int protocol);
+
+    int setns(int fd, int nstype);
 
     int getsockopt(int fd, int level, int name, Pointer value, IntByReference length);
 

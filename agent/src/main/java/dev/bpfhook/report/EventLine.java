@@ -1,5 +1,6 @@
 package dev.bpfhook.report;
 
+import dev.bpfhook.container.ContainerInfo;
 import dev.bpfhook.event.ConnectFailure;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.EventKind;
@@ -35,6 +36,10 @@ public final class EventLine {
             }
         }
         line.append(" cgroup=").append(attribution.cgroupName(e.cgroupId()));
+        ContainerInfo container = attribution.container(e.cgroupId());
+        if (container.isContainer()) {
+            line.append(" container=").append(container.label());
+        }
         if (attribution.isContainer(e.cgroupId(), e.netnsCookie())) {
             line.append(" [CTR]");
         }

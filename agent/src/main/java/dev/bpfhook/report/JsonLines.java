@@ -1,5 +1,6 @@
 package dev.bpfhook.report;
 
+import dev.bpfhook.container.ContainerInfo;
 import dev.bpfhook.event.ConnectFailure;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.EventKind;
@@ -41,8 +42,9 @@ public final class JsonLines {
                 .field("cgroup_id", e.cgroupId())
                 .field("cgroup", attribution.cgroupName(e.cgroupId()))
                 .field("netns_cookie", e.netnsCookie())
-                .field("container", attribution.isContainer(e.cgroupId(), e.netnsCookie()))
-                .field("protocol", e.protocol().name())
+                .field("container", attribution.isContainer(e.cgroupId(), e.netnsCookie()));
+        container(json, attribution.container(e.cgroupId()));
+        json.field("protocol", e.protocol().name())
                 .field("direction", e.direction().name())
                 .field("local", Endpoints.format(e.local()))
                 .field("remote", Endpoints.format(e.remote()));
@@ -65,14 +67,16 @@ public final class JsonLines {
     public String report(MonitorSnapshot s) {
         StringJoiner cgroups = new StringJoiner(",", "[", "]");
         for (Map.Entry<Long, KernelCounters> e : s.byCgroup().entrySet()) {
-            cgroups.add(counters(new Json().field("cgroup_id", e.getKey())
+            Json cgroup = new Json().field("cgroup_id", e.getKey())
                     .field("cgroup", attribution.cgroupName(e.getKey()))
-                    .field("container", attribution.isContainerCgroup(e.getKey())), e.getValue()).toString());
+                    .field("container", attribution.isContainerCgroup(e.getKey()));
+            container(cgroup, attribution.container(e.getKey()));
+            cgroups.add(counters(cgroup, e.getValue()).toString());
         }
         StringJoiner namespaces = new StringJoiner(",", "[", "]");
         for (Map.Entry<Long, KernelCounters> e : s.byNetns().entrySet()) {
             namespaces.add(counters(new Json().field("netns_cookie", e.getKey())
-                    .field("container", attribution.isContainer(0, e.getKey())), e.getValue()).toString());
+                    .field("container", attribution.isContainerNetns(e.getKey())), e.getValue()).toString());
         }
         return counters(new Json().field("type", "report"), s.total())
                 .field("open_in_table", s.open().size())
@@ -85,6 +89,16 @@ public final class JsonLines {
                 .raw("cgroups", cgroups.toString())
                 .raw("network_namespaces", namespaces.toString())
                 .toString();
+    }
+
+    /** Container fields, present only when known: container_id, container_runtime, pod_uid, service. */
+    private static void container(Json json, ContainerInfo c) {
+        if (!c.id().isEmpty()) {
+            json.field("container_id", c.id());
+        }
+        c.runtime().ifPresent(r -> json.field("container_runtime", r));
+        c.podUid().ifPresent(p -> json.field("pod_uid", p));
+        c.serviceName().ifPresent(s -> json.field("service", s));
     }
 
     private static Json counters(Json json, KernelCounters c) {

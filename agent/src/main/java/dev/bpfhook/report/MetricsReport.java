@@ -6,8 +6,10 @@ import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
 import dev.bpfhook.track.Connection;
 import dev.bpfhook.track.MonitorSnapshot;
+import dev.bpfhook.container.ContainerInfo;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The CONNECTION METRICS REPORT of the original design: open connections by
@@ -86,19 +88,49 @@ public final class MetricsReport {
             s.byCgroup().entrySet().stream()
                     .sorted((a, b) -> Long.compare(b.getValue().totalConnections(), a.getValue().totalConnections()))
                     .forEach(e -> {
-                        String tag = attribution.isContainerCgroup(e.getKey()) ? " [CTR]" : "";
+                        ContainerInfo container = attribution.container(e.getKey());
+                        String tag = container.isContainer() ? " [CTR " + container.label() + "]"
+                                : container.serviceName().map(name -> " [service " + name + "]").orElse("");
                         out.append("    ").append(attribution.cgroupName(e.getKey())).append(" (id ")
                                 .append(e.getKey()).append(')').append(tag).append('\n');
                         counters(out, e.getValue(), "      ");
                     });
+            containerSection(out, s);
             if (!s.byNetns().isEmpty()) {
                 out.append("\n  Per Network Namespace:\n");
             }
             s.byNetns().forEach((cookie, c) -> {
-                String tag = attribution.isContainer(0, cookie) ? " [CTR]" : "";
+                String tag = attribution.isContainerNetns(cookie) ? " [CTR]" : "";
                 out.append(String.format("    netns cookie %d%s: Total Connections: %d, Active Connections: %d%n",
                         cookie, tag, c.totalConnections(), c.activeConnections()));
             });
+        }
+    }
+
+    /** --show-containers: each container's cgroups summed, e.g. a pod's containers or a container's children. */
+    private void containerSection(StringBuilder out, MonitorSnapshot s) {
+        Map<String, KernelCounters> byContainer = new TreeMap<>();
+        Map<String, ContainerInfo> info = new TreeMap<>();
+        for (Map.Entry<Long, KernelCounters> e : s.byCgroup().entrySet()) {
+            ContainerInfo c = attribution.container(e.getKey());
+            if (c.isContainer()) {
+                byContainer.merge(c.label(), e.getValue(), KernelCounters::plus);
+                info.put(c.label(), c);
+            }
+        }
+        if (byContainer.isEmpty()) {
+            return;
+        }
+        out.append("\n  Per Container:\n");
+        for (Map.Entry<String, KernelCounters> e : byContainer.entrySet()) {
+            ContainerInfo c = info.get(e.getKey());
+            out.append("    ").append(e.getKey()).append(" [CTR]");
+            if (!c.id().isEmpty()) {
+                out.append(" id ").append(c.id());
+            }
+            c.podUid().ifPresent(pod -> out.append(" pod ").append(pod));
+            out.append('\n');
+            counters(out, e.getValue(), "      ");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.bpfhook.container;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,32 +10,24 @@ class HostIdentityTest {
     private final HostIdentity host = new HostIdentity(100, 4026531840L);
 
     @Test
-    void sameCgroupAndNamespaceIsHost() {
-        assertFalse(host.isContainer(100, 4026531840L));
+    void anotherNetworkNamespaceIsNotTheHosts() {
+        assertTrue(host.isOtherNetns(4026532000L));
     }
 
     @Test
-    void otherCgroupIsContainer() {
-        assertTrue(host.isContainer(200, 4026531840L));
+    void theHostsOwnNamespaceIsNotOther() {
+        assertFalse(host.isOtherNetns(4026531840L));
     }
 
     @Test
-    void otherNamespaceIsContainer() {
-        assertTrue(host.isContainer(100, 4026532000L));
+    void anUnknownCookieOnEitherSideDecidesNothing() {
+        assertFalse(host.isOtherNetns(0), "the connection's namespace unknown");
+        assertFalse(new HostIdentity(100, 0).isOtherNetns(4026532000L), "the host's namespace unknown");
     }
 
     @Test
-    void unknownIdsCountAsHost() {
-        assertFalse(host.isContainer(0, 0));
-        assertFalse(host.isContainer(100, 0));
-        assertFalse(host.isContainer(0, 4026531840L));
-    }
-
-    @Test
-    void namespacesAreIgnoredWhenOwnCookieIsUnknown() {
-        HostIdentity noNetns = new HostIdentity(100, 0);
-
-        assertFalse(noNetns.isContainer(100, 4026532000L));
-        assertTrue(noNetns.isContainer(200, 4026532000L));
+    void keepsWhatItWasGiven() {
+        assertEquals(100, host.ownCgroupId());
+        assertEquals(4026531840L, host.hostNetnsCookie());
     }
 }

@@ -64,10 +64,27 @@ class JsonLinesTest {
     }
 
     @Test
+    void eventsOfAContainerCarryItsIdAndRuntime() {
+        String id = "f13b99ac2d2a2130a9126188afae3b3b6301e1a1dd6d7063d5ae3883cdc2f6b1";
+        JsonLines withContainer = new JsonLines(new Attribution(new HostIdentity(HOST_CGROUP, 4026531840L),
+                cg -> cg == CTR_CGROUP ? "/system.slice/docker-" + id + ".scope" : "/user.slice"));
+        ConnectionEvent e = ConnectionEvent.builder(EventKind.CONNECT).process(1, 1, "java").cgroupId(CTR_CGROUP)
+                .remote(at("10.200.0.2", 8080)).build();
+
+        Map<String, Object> o = parseLine(withContainer.event(e));
+
+        assertEquals(true, o.get("container"));
+        assertEquals(id, o.get("container_id"));
+        assertEquals("docker", o.get("container_runtime"));
+        assertFalse(parseLine(withContainer.event(ConnectionEvent.builder(EventKind.CONNECT).cgroupId(HOST_CGROUP)
+                .build())).containsKey("container_id"), "no container fields for the host");
+    }
+
+    @Test
     void stringsWithQuotesBackslashesAndControlCharsAreEscaped() {
         String comm = "a\"b\\c\nd\te\u0000f\u007f";
         ConnectionEvent e = ConnectionEvent.builder(EventKind.CONNECT).process(1, 1, comm).cgroupId(CTR_CGROUP)
-                .remote(at("10.0.0.1", 80)).build();
+                .netnsCookie(4026532000L).remote(at("10.0.0.1", 80)).build(); // another network namespace
 
         String line = json.event(e);
         Map<String, Object> o = parseLine(line);
@@ -191,7 +208,7 @@ class JsonLinesTest {
         Map<?, ?> container = (Map<?, ?>) cgroups.get(1);
         assertEquals(200L, container.get("cgroup_id"));
         assertEquals(NASTY_NAME, container.get("cgroup"));
-        assertEquals(true, container.get("container"));
+        assertEquals(false, container.get("container"), "no container runtime names its cgroups like this");
         assertEquals(1L, container.get("failed_timed_out"));
 
         List<?> namespaces = (List<?>) o.get("network_namespaces");

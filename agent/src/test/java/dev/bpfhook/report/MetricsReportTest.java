@@ -32,9 +32,10 @@ class MetricsReportTest {
     private static final long CTR_CGROUP = 200;
     private static final long CTR_NETNS = 4026532000L;
 
+    private static final String DOCKER_ID = "0123456789ab" + "c".repeat(52);
+    private static final String CTR_PATH = "/system.slice/docker-" + DOCKER_ID + ".scope";
     private static final Attribution ATTRIBUTION = new Attribution(new HostIdentity(HOST_CGROUP, HOST_NETNS),
-            id -> id == HOST_CGROUP ? "/user.slice" : id == CTR_CGROUP ? "/system.slice/docker-abc.scope"
-                    : "cgroup:" + id);
+            id -> id == HOST_CGROUP ? "/user.slice" : id == CTR_CGROUP ? CTR_PATH : "cgroup:" + id);
 
     private final ConnectionTable table = new ConnectionTable(100, 100);
     private final EventCounters events = new EventCounters();
@@ -80,14 +81,14 @@ class MetricsReportTest {
     }
 
     @Test
-    void perCgroupSectionListsBiggestFirstWithContainerTag() {
+    void perCgroupSectionListsBiggestFirstWithContainerTagThenContainers() {
         List<String> lines = lines(new MetricsReport(ATTRIBUTION, true).render(snapshot(counters(), KernelStats.ZERO)));
 
         int start = lines.indexOf("  Per Cgroup:");
         assertEquals("", lines.get(start - 1));
         assertEquals(Arrays.asList(
                 "  Per Cgroup:",
-                "    /system.slice/docker-abc.scope (id 200) [CTR]",
+                "    " + CTR_PATH + " (id 200) [CTR docker:0123456789ab]",
                 "      Total Connections:  511",
                 "      Active Connections: 10",
                 "      Outbound: 490 established of 500 TCP connect attempts, UDP connects: 13",
@@ -101,6 +102,15 @@ class MetricsReportTest {
                 "      Inbound:  4 accepted",
                 "      Failed Connects: 3 (refused 2, other 1)",
                 "      Closed: 5, Bytes sent: 1000, received: 2000, Retransmits: 1",
+                "",
+                "  Per Container:",
+                "    docker:0123456789ab [CTR] id " + DOCKER_ID,
+                "      Total Connections:  511",
+                "      Active Connections: 10",
+                "      Outbound: 490 established of 500 TCP connect attempts, UDP connects: 13",
+                "      Inbound:  8 accepted",
+                "      Failed Connects: 10 (timed out 4, unreachable 3, reset 1, other 2)",
+                "      Closed: 488, Bytes sent: 300000, received: 400000, Retransmits: 9",
                 "",
                 "  Events: 0 received, 0 lost",
                 RULE), lines.subList(start, lines.size()));
@@ -116,7 +126,8 @@ class MetricsReportTest {
         List<String> lines = lines(new MetricsReport(ATTRIBUTION, true).render(s));
 
         int start = lines.indexOf("  Per Network Namespace:");
-        assertEquals("      Closed: 5, Bytes sent: 1000, received: 2000, Retransmits: 1", lines.get(start - 2));
+        assertEquals("      Closed: 488, Bytes sent: 300000, received: 400000, Retransmits: 9", lines.get(start - 2),
+                "after the container section");
         assertEquals("", lines.get(start - 1));
         assertEquals(Arrays.asList(
                 "  Per Network Namespace:",
