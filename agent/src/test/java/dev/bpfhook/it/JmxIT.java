@@ -92,7 +92,7 @@ class JmxIT {
             }
 
             ObjectName cgroupBean = name("bpfhook:type=Cgroup,path=" + ObjectName.quote("/" + cgroup.directory()
-                    .getFileName()));
+                    .getFileName()) + ",container=" + ObjectName.quote("host"));
             await(() -> registered(jmx, cgroupBean), "the cgroup's MBean");
             assertEquals(jmx.getAttribute(MONITOR, "OutboundConnections"), jmx.getAttribute(cgroupBean,
                     "OutboundConnections"));
@@ -155,7 +155,7 @@ class JmxIT {
             String own = "/" + cgroup.directory().getFileName();
             await(() -> intAttribute(jmx, "CgroupsWithoutMBean") == 0 && intAttribute(jmx, "CgroupMBeans") == 1,
                     "the removed cgroups' MBeans gone, the child's own registered");
-            assertEquals(Set.of(name("bpfhook:type=Cgroup,path=" + ObjectName.quote(own))),
+            assertEquals(Set.of(name("bpfhook:type=Cgroup,path=" + ObjectName.quote(own) + ",container=\"host\"")),
                     jmx.queryNames(name("bpfhook:type=Cgroup,*"), null));
             assertEquals(3L, jmx.getAttribute(MONITOR, "OutboundConnections"), "removed cgroups still count");
             assertTrue((Long) jmx.getAttribute(MONITOR, "TotalConnections") >= total, "totals never go backwards");
