@@ -65,13 +65,13 @@ public final class AgentOptions {
                     + "rest are counted as dropped |",
             "| `jmx.cgroups` | `1` to `100000` | `256` | at most this many `bpfhook:type=Cgroup` (and "
                     + "`NetworkNamespace`) MBeans |",
-            "| `jolokia.user`, `jolokia.password` | text | (none) | basic authentication for Jolokia; both or "
-                    + "neither |",
-            "| `jolokia.policy` | path of a Jolokia policy file | the bundled read-only policy | replaces "
+            "| `jolokia.user` | text | (none) | basic-authentication user for Jolokia; needs `jolokia.password` |",
+            "| `jolokia.password` | text | (none) | its password; needs `jolokia.user` |",
+            "| `jolokia.policy` | path of a Jolokia policy file | (bundled) | replaces the read-only "
                     + "`jmx-config/jolokia-access.xml` |",
-            "| `jolokia.tls.keystore`, `jolokia.tls.password` | path of a PKCS12/JKS keystore, its password | (none) "
-                    + "| HTTPS for Jolokia |",
-            "| `prometheus.config` | path of a JMX exporter YAML file | the bundled rules | replaces "
+            "| `jolokia.tls.keystore` | path of a PKCS12 or JKS keystore | (none) | HTTPS for Jolokia |",
+            "| `jolokia.tls.password` | text | (none) | the keystore's password |",
+            "| `prometheus.config` | path of a JMX exporter YAML file | (bundled) | replaces "
                     + "`jmx-config/bpfhook-exporter.yaml` |",
             "| `log` | `off`, `error`, `warn`, `info` or `debug` | `warn` | what the agent says on stderr |",
             "| `config` | path of a properties file | (none) | more options from a UTF-8 `java.util.Properties` "

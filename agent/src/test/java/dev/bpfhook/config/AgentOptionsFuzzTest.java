@@ -186,7 +186,8 @@ class AgentOptionsFuzzTest {
         c.jolokia().ifPresent(e -> assertTrue(e.port() >= 1 && e.port() <= 65535, args));
         c.prometheus().ifPresent(e -> assertTrue(e.port() >= 1 && e.port() <= 65535, args));
         if (c.configFile().isEmpty()) {
-            assertEquals(c, AgentOptions.parse(c.toString()), "toString parses back: " + args);
+            // toString masks passwords: compare what it says, which is what parses back
+            assertEquals(c.toString(), AgentOptions.parse(c.toString()).toString(), "toString parses back: " + args);
         }
     }
 

@@ -24,9 +24,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class AgentOptionsTest {
     private static final String KNOWN = "scope, ring, connections, cgroups, states, jfr, jolokia, prometheus, report, "
-            + "report.interval, events, log, config";
+            + "report.interval, events, jmx, jmx.notifications, jmx.notifications.rate, jmx.cgroups, jolokia.user, "
+            + "jolokia.password, jolokia.policy, jolokia.tls.keystore, jolokia.tls.password, prometheus.config, log, config";
     private static final String KNOWN_IN_FILE = "scope, ring, connections, cgroups, states, jfr, jolokia, prometheus, "
-            + "report, report.interval, events, log";
+            + "report, report.interval, events, jmx, jmx.notifications, jmx.notifications.rate, jmx.cgroups, jolokia.user, "
+            + "jolokia.password, jolokia.policy, jolokia.tls.keystore, jolokia.tls.password, prometheus.config, log";
     private static final String CGROUP = "/sys/fs/cgroup/my.slice/app.scope"; // an argument, never opened
 
     @TempDir
@@ -45,7 +47,7 @@ class AgentOptionsTest {
         assertEquals(4096, c.cgroups());
         assertTrue(c.allStates());
         assertTrue(c.jfr(), "JFR events are on: they cost nothing until a recording enables them");
-        assertEquals(Optional.empty(), c.jolokia());
+        assertEquals("127.0.0.1:8778", c.jolokia().get().toString(), "Jolokia on loopback by default");
         assertEquals(Optional.empty(), c.prometheus());
         assertEquals(Report.OFF, c.report());
         assertEquals(Optional.empty(), c.reportFile());
@@ -212,15 +214,20 @@ class AgentOptionsTest {
 
     @Test
     void toStringIsTheOptionsAndParsesBack() throws ConfigException {
-        assertEquals("scope=self,ring=2M,connections=65536,cgroups=4096,states=all,jfr=off,jolokia=off,"
-                + "prometheus=off,report=off,report.interval=60,events=off,log=warn", AgentConfig.defaults().toString());
+        assertEquals("scope=self,ring=2M,connections=65536,cgroups=4096,states=all,jfr=on,jolokia=127.0.0.1:8778,"
+                + "prometheus=off,report=off,report.interval=60,events=off,jmx=on,jmx.notifications=off,"
+                + "jmx.notifications.rate=100,jmx.cgroups=256,log=warn", AgentConfig.defaults().toString());
 
         String args = "scope=" + CGROUP + ",ring=65536,connections=2048,cgroups=64,states=lifecycle,jfr=off,"
-                + "jolokia=[::1]:8778,prometheus=localhost:9404,report=out.jsonl,report.interval=10,events=on,log=off";
-        AgentConfig c = AgentOptions.parse(args);
-        assertEquals(args.replace("ring=65536", "ring=64K"), c.toString());
-        assertEquals(c, AgentOptions.parse(c.toString()));
-        assertEquals(c.hashCode(), AgentOptions.parse(c.toString()).hashCode());
+                + "jolokia=[::1]:8778,prometheus=localhost:9404,report=out.jsonl,report.interval=10,events=on,jmx=on,"
+                + "jmx.notifications=on,jmx.notifications.rate=5,jmx.cgroups=7,jolokia.user=ops,prometheus.config=r.yaml,"
+                + "log=off";
+        AgentConfig c = AgentOptions.parse(args + ",jolokia.password=pw");
+        assertEquals(args.replace("ring=65536", "ring=64K").replace(",prometheus.config", ",jolokia.password=***"
+                + ",prometheus.config"), c.toString(), "the password masked");
+        AgentConfig again = AgentOptions.parse(c.toString().replace("***", "pw"));
+        assertEquals(c, again);
+        assertEquals(c.hashCode(), again.hashCode());
     }
 
     @Test
