@@ -196,16 +196,17 @@ public final class AgentRuntime {
     }
 
     private void startOutputs(AgentConfig config, AgentContext context) {
-        if (config.report() != AgentConfig.Report.OFF) {
-            outputs.add(new ReportOutput());
-        } else if (config.events()) {
-            log.warn("events=on writes event lines into the report, but report=off; set report=FILE or report=stderr");
-        }
         if (config.jfr()) {
             outputs.add(new JfrOutput(state::snapshot));
         }
         config.jolokia().ifPresent(e -> outputs.add(new BridgeOutputs.Jolokia(e, config.bridges(), log)));
         config.prometheus().ifPresent(e -> outputs.add(new BridgeOutputs.Prometheus(e, config.bridges(), log)));
+        // the report last: its start line tells that everything else already runs
+        if (config.report() != AgentConfig.Report.OFF) {
+            outputs.add(new ReportOutput());
+        } else if (config.events()) {
+            log.warn("events=on writes event lines into the report, but report=off; set report=FILE or report=stderr");
+        }
         List<AgentOutput> started = new ArrayList<>();
         for (AgentOutput output : outputs) {
             try {

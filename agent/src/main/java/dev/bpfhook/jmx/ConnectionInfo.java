@@ -51,8 +51,8 @@ public final class ConnectionInfo {
         return attribution.isContainer(c.cgroupId(), c.netnsCookie());
     }
 
-    /** The container's label (docker:0123456789ab, pod:UID...), or "host". */
-    public String getContainer() {
+    /** The container's label (docker:0123456789ab, pod:UID...), or "host"; not "Container", which is the flag. */
+    public String getContainerLabel() {
         return attribution.container(c.cgroupId()).label();
     }
 
