@@ -1,0 +1,182 @@
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The churn benchmark's load: THREADS clients make CONNECTIONS loopback connections in all, each
+ * connect, write 16 bytes, read 16 back, close, as fast as they can, against a server in the same
+ * process. Prints one line: connections, seconds, connections per second, and this process's CPU
+ * seconds (all threads, the agent's included) with, separately, the agent's own threads' CPU.
+ */
+public class Churn {
+    public static void main(String[] args) throws Exception {
+        int connections = Integer.parseInt(args[0]);
+        int threads = Integer.parseInt(args[1]);
+        InetAddress lo = InetAddress.getByName("127.0.0.1");
+        ServerSocket server = new ServerSocket(0, 4096, lo);
+        ExecutorService handlers = Executors.newFixedThreadPool(threads);
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    Socket s = server.accept();
+                    handlers.execute(() -> echo(s));
+                }
+            } catch (Exception closed) {
+                // done
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
+
+        boolean agent = awaitAgent();
+        warmUp(lo, server.getLocalPort(), Math.min(2000, connections / 10 + 1));
+        Thread.sleep(agent ? 1500 : 200); // the agent's MBeans cache a second: let the warm-up settle in them
+        long[] kernelBefore = agent ? kernel() : null;
+        AtomicInteger left = new AtomicInteger(connections);
+        CountDownLatch done = new CountDownLatch(threads);
+        long cpuBefore = processCpuNanos();
+        long agentBefore = agentCpuNanos();
+        long start = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            new Thread(() -> {
+                try {
+                    while (left.getAndDecrement() > 0) {
+                        roundTrip(lo, server.getLocalPort());
+                    }
+                } catch (Exception e) {
+                    e.printStackTrace();
+                } finally {
+                    done.countDown();
+                }
+            }).start();
+        }
+        done.await();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Thread.sleep(100); // let the agent read the last events, so that its CPU time is all in
+        double cpu = (processCpuNanos() - cpuBefore) / 1e9;
+        double agentCpu = (agentCpuNanos() - agentBefore) / 1e9;
+        StringBuilder line = new StringBuilder(String.format(
+                "connections=%d threads=%d seconds=%.3f rate=%.0f cpu=%.3f agent_cpu=%.3f",
+                connections, threads, seconds, connections / seconds, cpu, agentCpu));
+        if (agent) {
+            Thread.sleep(1500); // the MBeans cache a second: read after everything settled
+            long[] k = kernel();
+            line.append(String.format(" counted_outbound=%d events_received=%d events_dropped=%d events_lost=%d"
+                    + " bpf_ns_per_connection=%.0f", k[0] - kernelBefore[0], k[1] - kernelBefore[1],
+                    k[2] - kernelBefore[2], k[3] - kernelBefore[3], (k[4] - kernelBefore[4]) / (double) connections));
+        }
+        System.out.println(line);
+        server.close();
+        handlers.shutdownNow();
+        System.exit(0);
+    }
+
+    private static final String MONITOR = "bpfhook:type=ConnectionMonitor";
+
+    /** With the agent in this JVM, waits until it runs (its MBean says RUNNING or DEGRADED). */
+    private static boolean awaitAgent() throws Exception {
+        if (!Boolean.getBoolean("bench.agent")) {
+            return false;
+        }
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName name = new javax.management.ObjectName(MONITOR);
+        for (int i = 0; i < 200; i++) {
+            if (server.isRegistered(name)) {
+                String state = (String) server.getAttribute(name, "State");
+                if (state.equals("RUNNING") || state.equals("DEGRADED")) {
+                    return true;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the agent did not start");
+    }
+
+    /** outbound connections, events received, dropped, lost, and the sum of our programs' run time (ns). */
+    private static long[] kernel() throws Exception {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName name = new javax.management.ObjectName(MONITOR);
+        long runTime = 0;
+        for (Object o : (Object[]) server.getAttribute(name, "ProgramStats")) {
+            runTime += (Long) ((javax.management.openmbean.CompositeData) o).get("runTimeNanos");
+        }
+        return new long[] {(Long) server.getAttribute(name, "OutboundConnections"),
+            (Long) server.getAttribute(name, "EventsReceived"), (Long) server.getAttribute(name, "DroppedEvents"),
+            (Long) server.getAttribute(name, "LostEvents"), runTime};
+    }
+
+    private static void warmUp(InetAddress lo, int port, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            roundTrip(lo, port);
+        }
+    }
+
+    private static void roundTrip(InetAddress lo, int port) throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(lo, port));
+            OutputStream out = s.getOutputStream();
+            out.write(new byte[16]);
+            InputStream in = s.getInputStream();
+            int read = 0;
+            byte[] buffer = new byte[16];
+            while (read < 16) {
+                int n = in.read(buffer, read, 16 - read);
+                if (n < 0) {
+                    throw new IllegalStateException("EOF");
+                }
+                read += n;
+            }
+        }
+    }
+
+    private static void echo(Socket s) {
+        try (Socket socket = s) {
+            byte[] buffer = new byte[16];
+            int read = 0;
+            InputStream in = socket.getInputStream();
+            while (read < 16) {
+                int n = in.read(buffer, read, 16 - read);
+                if (n < 0) {
+                    return;
+                }
+                read += n;
+            }
+            socket.getOutputStream().write(buffer);
+            in.read(); // until the client closes
+        } catch (Exception e) {
+            // a reset client is fine
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** CPU of the threads named bpfhook-*, from /proc: what the agent itself costs. */
+    private static long agentCpuNanos() throws Exception {
+        long ticks = 0;
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        for (java.io.File task : tasks == null ? new java.io.File[0] : tasks) {
+            try {
+                String comm = new String(java.nio.file.Files.readAllBytes(task.toPath().resolve("comm"))).trim();
+                if (!comm.startsWith("bpfhook")) {
+                    continue;
+                }
+                String stat = new String(java.nio.file.Files.readAllBytes(task.toPath().resolve("stat")));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+            } catch (Exception gone) {
+                // the thread ended
+            }
+        }
+        return ticks * 10_000_000L; // USER_HZ = 100
+    }
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Connection churn with and without the agent, side by side in one run: rounds alternate between
+# modes, so machine noise hits them alike. Prints connections per second per mode, the ratio to the
+# no-agent rounds (median, min, max), CPU seconds of the process and of the agent's own threads, and,
+# in agent rounds, connections counted vs made, events received/dropped/lost and our BPF programs'
+# run time per connection (kernel.bpf_stats_enabled is turned on for the agent-stats mode only).
+#   usage: sudo ./scripts/bench-churn.sh [CONNECTIONS=20000] [ROUNDS=3] [THREADS="1 2"]
+# Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-jfr (a
+# recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), and peers where
+# they run: bpftrace counting state changes in a map (bpftrace-count) and printing each (bpftrace-print).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JAR="$ROOT/agent/target/bpfhook-agent.jar"
+CONNECTIONS="${1:-20000}"
+ROUNDS="${2:-3}"
+THREADS="${3:-1 2}"
+JAVA="${JAVA:-java}"
+
+if [[ "$(id -u)" != 0 ]]; then
+    echo "bench-churn.sh: needs root (the agent loads BPF programs); run: sudo $0 $*" >&2
+    exit 2
+fi
+[[ -f "$JAR" ]] || "$ROOT/scripts/build.sh" >&2
+grep -qs ' /sys/kernel/tracing tracefs ' /proc/self/mounts || mount -t tracefs nodev /sys/kernel/tracing || true
+
+WORK="$(mktemp -d)"
+CG_MOUNT="$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)"
+CGROUP="$CG_MOUNT/bpfhook-bench-$$"
+mkdir -p "$CGROUP"
+STATS_BEFORE="$(cat /proc/sys/kernel/bpf_stats_enabled)"
+cleanup() {
+    echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
+    [[ -n "${PEER_PID:-}" ]] && kill "$PEER_PID" 2>/dev/null || true
+    rmdir "$CGROUP" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+javac -d "$WORK" "$ROOT/bench/Churn.java"
+
+MODES="none agent agent-jfr agent-stats"
+if command -v bpftrace >/dev/null; then
+    MODES="$MODES bpftrace-count bpftrace-print"
+fi
+
+# run MODE THREADS: one churn JVM in the benchmark's cgroup; prints its result line
+run() {
+    local mode=$1 threads=$2 args=()
+    case "$mode" in
+        agent|agent-stats) args=("-javaagent:$JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
+        agent-jfr) args=("-javaagent:$JAR=jolokia=off" -Dbench.agent=true
+                         "-XX:StartFlightRecording:settings=$ROOT/jmx-config/bpfhook.jfc,filename=$WORK/r.jfr") ;;
+    esac
+    [[ "$mode" == agent-stats ]] && echo 1 > /proc/sys/kernel/bpf_stats_enabled
+    case "$mode" in
+        bpftrace-count)
+            bpftrace -e 'tracepoint:sock:inet_sock_set_state { @[args->newstate] = count(); }' >/dev/null 2>&1 &
+            PEER_PID=$!; sleep 3 ;;
+        bpftrace-print)
+            bpftrace -e 'tracepoint:sock:inet_sock_set_state { printf("%d %d %d\n", pid, args->oldstate, args->newstate); }' \
+                >/dev/null 2>&1 &
+            PEER_PID=$!; sleep 3 ;;
+    esac
+    sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" "$JAVA" "${args[@]}" -cp "$WORK" Churn \
+        "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=' || { cat "$WORK/err" >&2; return 1; }
+    [[ "$mode" == agent-stats ]] && echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
+    if [[ -n "${PEER_PID:-}" ]]; then kill "$PEER_PID" 2>/dev/null; wait "$PEER_PID" 2>/dev/null || true; PEER_PID=; fi
+}
+
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p; s/^$1=\([0-9.]*\).*/\1/p" | head -1; }
+
+echo "bpfhook churn benchmark: $CONNECTIONS connections per round, $ROUNDS rounds, threads: $THREADS"
+echo "modes: $MODES ($(nproc) CPUs, kernel $(uname -r))"
+for threads in $THREADS; do
+    : >"$WORK/results"
+    for ((r = 1; r <= ROUNDS; r++)); do
+        for mode in $MODES; do
+            line="$(run "$mode" "$threads")"
+            echo "$mode $line" >>"$WORK/results"
+        done
+    done
+    echo
+    echo "threads=$threads"
+    printf '  %-15s %10s %22s %8s %10s %s\n' mode "conn/s" "ratio to none (min-max)" "cpu s" "agent s" "agent rounds: counted/made, events received/dropped/lost, BPF ns per connection"
+    base="$(grep '^none ' "$WORK/results" | sed 's/.* rate=\([0-9]*\).*/\1/' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
+    for mode in $MODES; do
+        rates="$(grep "^$mode " "$WORK/results" | sed 's/.* rate=\([0-9]*\).*/\1/' | sort -n)"
+        med="$(echo "$rates" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
+        min="$(echo "$rates" | head -1)"; max="$(echo "$rates" | tail -1)"
+        last="$(grep "^$mode " "$WORK/results" | tail -1)"
+        cpu="$(echo "$last" | field cpu)"; agent="$(echo "$last" | field agent_cpu)"
+        extra=""
+        if [[ "$last" == *counted_outbound=* ]]; then
+            extra="$(echo "$last" | field counted_outbound)/$CONNECTIONS, $(echo "$last" | field events_received)/$(echo "$last" | field events_dropped)/$(echo "$last" | field events_lost)"
+            ns="$(echo "$last" | field bpf_ns_per_connection)"
+            [[ "$mode" == agent-stats ]] && extra="$extra, ${ns} ns"
+        fi
+        printf '  %-15s %10s %8s (%s-%s) %8s %10s %s\n' "$mode" "$med" \
+            "$(awk -v m="$med" -v b="$base" 'BEGIN {printf "%.3f", m/b}')" \
+            "$(awk -v m="$min" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" \
+            "$(awk -v m="$max" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" "$cpu" "$agent" "$extra"
+    done
+done
