@@ -76,6 +76,13 @@ final class ConnectionFilter implements Predicate<Connection> {
         if (!ipv4 && !ipv6) {
             throw invalid(text);
         }
+        if (ipv4) { // 300.1.2.3 is no literal: getByName would look it up as a name
+            for (String octet : host.split("\\.")) {
+                if (Integer.parseInt(octet) > 255) {
+                    throw invalid(text);
+                }
+            }
+        }
         try {
             return InetAddress.getByName(host); // a literal: no lookup
         } catch (UnknownHostException e) {

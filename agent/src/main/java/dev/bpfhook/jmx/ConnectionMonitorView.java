@@ -237,7 +237,7 @@ final class ConnectionMonitorView implements ConnectionMonitorMXBean {
         int n = Math.min(limit, connections.size());
         ConnectionInfo[] out = new ConnectionInfo[n];
         for (int i = 0; i < n; i++) {
-            out[i] = new ConnectionInfo(connections.get(i), attribution, now);
+            out[i] = ConnectionInfo.of(connections.get(i), attribution, now);
         }
         return out;
     }

@@ -6,6 +6,7 @@ public final class HookInfo {
     private final String tier;
     private final String skipped;
 
+    @javax.management.ConstructorParameters({"hook", "tier", "skipped"}) // lets clients' MXBean proxies rebuild it
     public HookInfo(String hook, String tier, String skipped) {
         this.hook = hook;
         this.tier = tier;

@@ -37,6 +37,7 @@ public final class JmxExporter implements AutoCloseable {
     private final Map<Long, ObjectName> namespaces = new HashMap<>();
     private volatile int cgroupsWithoutMBean;
     private ObjectName monitorName;
+    private boolean closed;
     private ScheduledExecutorService sweeper;
 
     /**
@@ -98,6 +99,9 @@ public final class JmxExporter implements AutoCloseable {
 
     /** Registers MBeans for new cgroups and namespaces, and removes those of cgroups gone and idle. */
     synchronized void sweep() throws JMException {
+        if (closed) {
+            return; // a sweep that waited for close() must not register anything again
+        }
         Optional<MonitorSnapshot> snapshot = state.snapshot();
         if (!snapshot.isPresent()) {
             return;
@@ -119,9 +123,15 @@ public final class JmxExporter implements AutoCloseable {
                 }
                 String path = attribution.cgroupName(id);
                 ContainerInfo container = attribution.container(id);
+                ObjectName name = cgroupName(path, container.label());
+                releaseIfGone(name);
                 CgroupView view = new CgroupView(id, path, container, state);
-                cgroups.put(id, server.registerMBean(new DescribedMXBean<>(view, CgroupMXBean.class),
-                        cgroupName(path, container.label())).getObjectName());
+                try {
+                    cgroups.put(id, server.registerMBean(new DescribedMXBean<>(view, CgroupMXBean.class), name)
+                            .getObjectName());
+                } catch (javax.management.InstanceAlreadyExistsException taken) {
+                    without++; // the same path held by a cgroup still active: its MBean stays
+                }
             }
         }
         cgroupsWithoutMBean = without;
@@ -134,9 +144,24 @@ public final class JmxExporter implements AutoCloseable {
         }
     }
 
+    /** A restarted service gets a new cgroup id at the same path: the old one's MBean gives way once it is gone. */
+    private void releaseIfGone(ObjectName name) throws JMException {
+        Long holder = null;
+        for (Map.Entry<Long, ObjectName> e : cgroups.entrySet()) {
+            if (e.getValue().equals(name)) {
+                holder = e.getKey();
+            }
+        }
+        if (holder != null && !cgroupExists.test(holder)) {
+            cgroups.remove(holder);
+            unregister(name);
+        }
+    }
+
     /** Unregisters every bpfhook MBean this exporter registered. */
     @Override
     public synchronized void close() {
+        closed = true;
         if (sweeper != null) {
             sweeper.shutdownNow();
         }

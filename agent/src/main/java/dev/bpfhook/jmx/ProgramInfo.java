@@ -6,6 +6,7 @@ public final class ProgramInfo {
     private final long runCount;
     private final long runTimeNanos;
 
+    @javax.management.ConstructorParameters({"program", "runCount", "runTimeNanos"}) // rebuilt by clients' proxies
     public ProgramInfo(String program, long runCount, long runTimeNanos) {
         this.program = program;
         this.runCount = runCount;

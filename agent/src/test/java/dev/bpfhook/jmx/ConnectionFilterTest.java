@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -204,9 +203,7 @@ class ConnectionFilterTest {
      * BUG: "300.1.2.3" passes the IPv4 pattern of ConnectionFilter.literal, but
      * InetAddress.getByName only reads 0-255 as a literal, so it looks the text
      * up as a host name (DNS), and a resolver that answers makes it a filter for
-     * another address. Remove @Disabled once literal() checks the octets.
      */
-    @Disabled("BUG in ConnectionFilter.literal: an IPv4-looking text with an octet over 255 is looked up by name")
     @Test
     void ipv4WithAnOctetOver255IsRejectedWithoutALookup(@TempDir Path dir) throws Exception {
         List<String> lines = parseInChildJvm(dir, "300.1.2.3", "10.0.0.256:80", "[999.1.1.1]");

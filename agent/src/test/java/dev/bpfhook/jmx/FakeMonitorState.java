@@ -18,7 +18,7 @@ import java.util.Optional;
  * cgroups the exporter retired. Retiring moves a cgroup's counters into the
  * retired sum, as the real monitor does, so totals keep its counts.
  */
-final class FakeMonitorState implements MonitorState {
+class FakeMonitorState implements MonitorState {
     final ConnectionTable table;
     final EventCounters events = new EventCounters();
     private final Map<Long, KernelCounters> cgroups = new LinkedHashMap<>();
@@ -60,6 +60,12 @@ final class FakeMonitorState implements MonitorState {
 
     synchronized FakeMonitorState stats(KernelStats kernelStats) {
         stats = kernelStats;
+        return this;
+    }
+
+    synchronized FakeMonitorState status(String newState, String why) {
+        state = newState;
+        reason = why;
         return this;
     }
 
