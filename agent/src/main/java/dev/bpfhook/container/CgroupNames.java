@@ -19,6 +19,8 @@ public final class CgroupNames {
 
     private final CgroupV2 hierarchy;
     private final Map<Long, String> names = new HashMap<>();
+    /** When each known name was last confirmed on disk: a stat per event would cost microseconds each. */
+    private final Map<Long, Long> confirmedAt = new HashMap<>();
     private long lastScan = System.nanoTime() - MIN_RESCAN_NANOS;
 
     public CgroupNames(CgroupV2 hierarchy) {
@@ -31,15 +33,21 @@ public final class CgroupNames {
     }
 
     /**
-     * The cgroup's path, or empty when no directory has this id (now, or at the
-     * last walk, which is at most a second old). A known cgroup is checked for
-     * removal with one stat of its directory.
+     * The cgroup's path, or empty when no directory has this id (as far as a
+     * check at most a second old can tell). A known cgroup is checked for removal
+     * with one stat of its directory, at most once a second.
      */
     public synchronized Optional<String> find(long id) {
         String name = names.get(id);
-        if (name != null && !stillThere(name, id)) {
-            names.remove(id);
-            name = null;
+        long now = System.nanoTime();
+        if (name != null && now - confirmedAt.getOrDefault(id, now - MIN_RESCAN_NANOS) >= MIN_RESCAN_NANOS) {
+            if (stillThere(name, id)) {
+                confirmedAt.put(id, now);
+            } else {
+                names.remove(id);
+                confirmedAt.remove(id);
+                name = null;
+            }
         }
         if (name == null && System.nanoTime() - lastScan >= MIN_RESCAN_NANOS) {
             rescan();
