@@ -232,7 +232,7 @@ class AgentOptionsTest {
 
     @Test
     void tableHasARowPerKeyWithItsDefault() {
-        String[] rows = AgentOptions.TABLE.split("\n");
+        String[] rows = AgentOptionsHelp.TABLE.split("\n");
         assertEquals(2 + AgentOptions.KEYS.size(), rows.length);
         for (int i = 0; i < AgentOptions.KEYS.size(); i++) {
             assertTrue(rows[i + 2].startsWith("| `" + AgentOptions.KEYS.get(i) + "` |"), rows[i + 2]);
