@@ -191,12 +191,6 @@ static __always_inline void fill_from_conn(struct bh_event *e, const struct bh_c
 	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
 }
 
-/* cgroup v2 id of the cgroup a socket belongs to (set when the socket was created). */
-static __always_inline struct cgroup *sock_cgroup(struct sock *sk)
-{
-	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
-}
-
 /* Kernels before 6.2 kept ancestor ids instead of ancestor pointers. */
 struct cgroup___ids {
 	int level;
@@ -231,22 +225,75 @@ static __always_inline bool task_in_scope(void)
 	return level == 0 || bpf_get_current_ancestor_cgroup_id(level) == bh_config.scope_cgroup_id;
 }
 
-/* Addresses, ports and family of a socket into an event. */
-static __always_inline void fill_endpoints(struct bh_event *e, struct sock *sk)
+/*
+ * What the programs need to know of a socket, read once. Two readers: one
+ * with direct loads, for BTF pointers (tp_btf, iterators: no helper call per
+ * field), one with bpf_probe_read_kernel, for raw pointers (the classic
+ * tracepoint, the accept hooks).
+ */
+struct sock_facts {
+	struct cgroup *cgroup; /* the socket's cgroup v2 */
+	__u64 cgroup_id;
+	__u64 netns;           /* network-namespace cookie */
+	__u16 family;
+	__u16 protocol;
+	__u16 local_port;      /* host order; from inet_sport: skc_num is cleared just before CLOSE */
+	__u16 remote_port;     /* host order */
+	int state;
+	__u8 local_addr[BH_ADDR_LEN];
+	__u8 remote_addr[BH_ADDR_LEN];
+};
+
+static __always_inline void read_facts_btf(struct sock *sk, struct sock_facts *f)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->family = family;
-	/* inet_sport, not skc_num: the kernel clears skc_num just before the
-	 * transition to CLOSE, and the port is what identifies the connection */
-	e->local_port = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (family == AF_INET6) {
-		BPF_CORE_READ_INTO(&e->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(&e->remote_addr, sk, __sk_common.skc_v6_daddr);
+	struct sock_common *skc = &sk->__sk_common;
+	struct cgroup *cg = sk->sk_cgrp_data.cgroup;
+	f->cgroup = cg;
+	f->cgroup_id = cg ? cg->kn->id : 0;
+	f->netns = skc->skc_net.net->net_cookie;
+	f->family = skc->skc_family;
+	f->protocol = sk->sk_protocol;
+	/* the verifier knows sk as a struct sock only: inet_sock's field is read the slow way */
+	f->local_port = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	f->remote_port = bpf_ntohs(skc->skc_dport);
+	f->state = skc->skc_state;
+	if (f->family == AF_INET6) {
+		__builtin_memcpy(f->local_addr, &skc->skc_v6_rcv_saddr, BH_ADDR_LEN);
+		__builtin_memcpy(f->remote_addr, &skc->skc_v6_daddr, BH_ADDR_LEN);
 	} else {
-		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)e->remote_addr, sk, __sk_common.skc_daddr);
+		*(__u32 *)f->local_addr = skc->skc_rcv_saddr;
+		*(__u32 *)f->remote_addr = skc->skc_daddr;
 	}
+}
+
+static __always_inline void read_facts_probe(struct sock *sk, struct sock_facts *f)
+{
+	struct cgroup *cg = BPF_CORE_READ(sk, sk_cgrp_data.cgroup); /* a local: CO-RE must not see sock_facts */
+	f->cgroup = cg;
+	f->cgroup_id = BPF_CORE_READ(cg, kn, id);
+	f->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+	f->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	f->protocol = BPF_CORE_READ(sk, sk_protocol);
+	f->local_port = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	f->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	f->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (f->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&f->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&f->remote_addr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)f->local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)f->remote_addr, sk, __sk_common.skc_daddr);
+	}
+}
+
+/* Addresses, ports and family of a socket into an event. */
+static __always_inline void fill_endpoints(struct bh_event *e, const struct sock_facts *f)
+{
+	e->family = f->family;
+	e->local_port = f->local_port;
+	e->remote_port = f->remote_port;
+	__builtin_memcpy(e->local_addr, f->local_addr, BH_ADDR_LEN);
+	__builtin_memcpy(e->remote_addr, f->remote_addr, BH_ADDR_LEN);
 }
 
 /* ----------------------------------------- outbound: cgroup/connect4, 6 */
@@ -359,14 +406,15 @@ static __always_inline void payload_bytes(struct sock *sk, const struct bh_conn 
 	*received = in;
 }
 
-static __always_inline int on_state(struct sock *sk, __u64 cookie, int oldstate, int newstate)
+static __always_inline int on_state(struct sock *sk, const struct sock_facts *f, __u64 cookie, int oldstate,
+				    int newstate)
 {
 	/* A listener opening or closing is not a connection; LISTEN -> SYN_RECV,
 	 * the first state of a passive connection's own socket, is. */
 	if (oldstate == newstate || newstate == BPF_TCP_LISTEN ||
 	    (oldstate == BPF_TCP_LISTEN && newstate != BPF_TCP_SYN_RECV))
 		return 0;
-	if (!cgroup_in_scope(sock_cgroup(sk)))
+	if (!cgroup_in_scope(f->cgroup))
 		return 0;
 
 	bool opening = newstate == BPF_TCP_SYN_SENT || newstate == BPF_TCP_SYN_RECV ||
@@ -379,8 +427,8 @@ static __always_inline int on_state(struct sock *sk, __u64 cookie, int oldstate,
 		 * in a cgroup where our connect hook is not attached. */
 		struct bh_conn fresh = {
 			.start_ns = bpf_ktime_get_ns(),
-			.cgroup_id = BPF_CORE_READ(sock_cgroup(sk), kn, id),
-			.netns_cookie = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie),
+			.cgroup_id = f->cgroup_id,
+			.netns_cookie = f->netns,
 			.direction = newstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_SENT ? BH_DIR_OUTBOUND
 											      : BH_DIR_INBOUND,
 		};
@@ -393,8 +441,8 @@ static __always_inline int on_state(struct sock *sk, __u64 cookie, int oldstate,
 		cgroup_id = conn->cgroup_id;
 		netns = conn->netns_cookie;
 	} else {
-		cgroup_id = BPF_CORE_READ(sock_cgroup(sk), kn, id);
-		netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+		cgroup_id = f->cgroup_id;
+		netns = f->netns;
 	}
 
 	__u16 error = 0;
@@ -432,7 +480,7 @@ static __always_inline int on_state(struct sock *sk, __u64 cookie, int oldstate,
 			e->old_state = oldstate;
 			e->new_state = newstate;
 			e->error = error;
-			fill_endpoints(e, sk);
+			fill_endpoints(e, f);
 			if (conn) {
 				fill_from_conn(e, conn);
 				if (closing && conn->has_stats) {
@@ -458,9 +506,11 @@ static __always_inline int on_state(struct sock *sk, __u64 cookie, int oldstate,
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(bh_state_btf, struct sock *sk, int oldstate, int newstate)
 {
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	struct sock_facts f;
+	read_facts_btf(sk, &f);
+	if (f.protocol != IPPROTO_TCP)
 		return 0;
-	return on_state(sk, bpf_get_socket_cookie(sk), oldstate, newstate);
+	return on_state(sk, &f, bpf_get_socket_cookie(sk), oldstate, newstate);
 }
 
 /* Fallback tier: the classic tracepoint (needs tracefs). The cookie is read from
@@ -472,8 +522,10 @@ int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
 	struct sock *sk = (struct sock *)ctx->skaddr;
+	struct sock_facts f;
+	read_facts_probe(sk, &f);
 	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	return on_state(sk, cookie, ctx->oldstate, ctx->newstate);
+	return on_state(sk, &f, cookie, ctx->oldstate, ctx->newstate);
 }
 
 /* ---------------------------------------------- inbound: accept attribution */
@@ -482,10 +534,11 @@ static __always_inline int on_accept(struct sock *sk)
 {
 	if (!sk || !task_in_scope())
 		return 0;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
+	struct sock_facts f;
+	read_facts_probe(sk, &f);
+	if (f.family != AF_INET && f.family != AF_INET6)
 		return 0; /* accept() on a unix socket */
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (f.protocol != IPPROTO_TCP)
 		return 0;
 
 	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
@@ -498,14 +551,14 @@ static __always_inline int on_accept(struct sock *sk)
 		bpf_get_current_comm(conn->comm, sizeof(conn->comm));
 	}
 
-	__u64 cgroup_id = conn ? conn->cgroup_id : BPF_CORE_READ(sock_cgroup(sk), kn, id);
-	__u64 netns = conn ? conn->netns_cookie : BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+	__u64 cgroup_id = conn ? conn->cgroup_id : f.cgroup_id;
+	__u64 netns = conn ? conn->netns_cookie : f.netns;
 	struct bh_event *e = event_reserve(BH_EVENT_ACCEPT, cookie, cgroup_id, netns, IPPROTO_TCP, BH_DIR_INBOUND);
 	if (!e)
 		return 0;
-	e->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->new_state = f.state;
 	fill_task(e);
-	fill_endpoints(e, sk);
+	fill_endpoints(e, &f);
 	event_submit(e);
 	return 0;
 }
@@ -607,16 +660,18 @@ int bh_iter_tcp(struct bpf_iter__tcp *ctx)
 	if (!tp)
 		return 0; /* request and time-wait sockets: no connection to track */
 	struct sock *sk = (struct sock *)tp;
-	int state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	struct sock_facts f;
+	read_facts_probe(sk, &f);
+	int state = f.state;
 	bool established = is_established_family(state);
 	if (!established && state != BPF_TCP_SYN_SENT)
 		return 0;
-	if (!cgroup_in_scope(sock_cgroup(sk)))
+	if (!cgroup_in_scope(f.cgroup))
 		return 0;
 
 	__u64 cookie = bpf_get_socket_cookie(sk);
-	__u64 cgroup_id = BPF_CORE_READ(sock_cgroup(sk), kn, id);
-	__u64 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+	__u64 cgroup_id = f.cgroup_id;
+	__u64 netns = f.netns;
 	struct bh_conn conn = {
 		.start_ns = bpf_ktime_get_ns(),
 		.cgroup_id = cgroup_id,
@@ -635,7 +690,7 @@ int bh_iter_tcp(struct bpf_iter__tcp *ctx)
 	if (!e)
 		return 0;
 	e->new_state = state;
-	fill_endpoints(e, sk);
+	fill_endpoints(e, &f);
 	event_submit(e);
 	return 0;
 }
