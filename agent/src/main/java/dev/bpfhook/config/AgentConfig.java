@@ -130,7 +130,7 @@ public final class AgentConfig {
         return allStates;
     }
 
-    /** Flight Recorder events (output comes in a later version). */
+    /** Flight Recorder events, recorded when a recording enables them. */
     public boolean jfr() {
         return jfr;
     }

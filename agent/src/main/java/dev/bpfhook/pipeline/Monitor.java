@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The one data path: kernel hooks, then the ring-buffer thread that decodes
@@ -42,6 +43,13 @@ public final class Monitor implements AutoCloseable {
     /** Held while reading the ring, so that close() cannot unmap it under a reader. */
     private final Object ringLock = new Object();
     private volatile boolean running = true;
+    /**
+     * Readers of the kernel's maps (snapshots, statistics) take the read side; close() the write
+     * side before it frees them. Kept apart from ringLock: a slow listener holds the ring thread,
+     * and must not stall a JMX client reading counters.
+     */
+    private final ReentrantReadWriteLock mapsLock = new ReentrantReadWriteLock();
+    private boolean mapsOpen = true;
     private volatile MonitorSnapshot lastSnapshot;
     /** Counters of cgroups dropped from the kernel's table, so that totals never go backwards. */
     private KernelCounters retired = KernelCounters.ZERO;
@@ -98,11 +106,11 @@ public final class Monitor implements AutoCloseable {
      * After close, the last snapshot taken before the maps were freed.
      */
     public MonitorSnapshot snapshot(int recentLimit) {
-        synchronized (ringLock) {
-            if (!running) {
-                return lastSnapshot;
-            }
-            return readSnapshot(recentLimit);
+        mapsLock.readLock().lock();
+        try {
+            return mapsOpen ? readSnapshot(recentLimit) : lastSnapshot;
+        } finally {
+            mapsLock.readLock().unlock();
         }
     }
 
@@ -122,19 +130,29 @@ public final class Monitor implements AutoCloseable {
      *
      * @return false when the kernel had no counters for it
      */
-    public synchronized boolean retireCgroup(long cgroupId) {
-        long[] words = hooks.cgroupCounters().lookup(cgroupId);
-        if (words == null || !hooks.deleteCgroupCounters(cgroupId)) {
-            return false;
+    public boolean retireCgroup(long cgroupId) {
+        mapsLock.readLock().lock();
+        try {
+            synchronized (this) {
+                long[] words = mapsOpen ? hooks.cgroupCounters().lookup(cgroupId) : null;
+                if (words == null || !hooks.deleteCgroupCounters(cgroupId)) {
+                    return false;
+                }
+                retired = retired.plus(new KernelCounters(words));
+                return true;
+            }
+        } finally {
+            mapsLock.readLock().unlock();
         }
-        retired = retired.plus(new KernelCounters(words));
-        return true;
     }
 
     /** Each attached program's run count and time (counted while kernel.bpf_stats_enabled=1). */
     public List<ProgramStats> programStats() {
-        synchronized (ringLock) {
-            return running ? hooks.programStats() : java.util.Collections.emptyList();
+        mapsLock.readLock().lock();
+        try {
+            return mapsOpen ? hooks.programStats() : java.util.Collections.emptyList();
+        } finally {
+            mapsLock.readLock().unlock();
         }
     }
 
@@ -191,7 +209,6 @@ public final class Monitor implements AutoCloseable {
                 return;
             }
             hooks.ringBuffer().drain(this::dispatch);
-            lastSnapshot = readSnapshot(FINAL_RECENT); // what readers see once the maps are gone
             running = false;
         }
         try {
@@ -199,8 +216,15 @@ public final class Monitor implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        synchronized (ringLock) {
-            hooks.close();
+        mapsLock.writeLock().lock();
+        try {
+            lastSnapshot = readSnapshot(FINAL_RECENT); // what readers see once the maps are gone
+            mapsOpen = false;
+            synchronized (ringLock) {
+                hooks.close();
+            }
+        } finally {
+            mapsLock.writeLock().unlock();
         }
     }
 }
