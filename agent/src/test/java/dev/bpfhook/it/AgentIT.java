@@ -175,6 +175,31 @@ class AgentIT {
     }
 
     @Test
+    void twoAgentsInOneCgroupBothWorkAndStoppingOneLeavesTheOther() throws Exception {
+        ReportFile reportA = new ReportFile(dir.resolve("a.jsonl"));
+        ReportFile reportB = new ReportFile(dir.resolve("b.jsonl"));
+        try (TestCgroup cgroup = TestCgroup.create("twoagents");
+             ChildJvm a = ChildJvm.builder(APP).inCgroup(cgroup.directory())
+                     .agent(ChildJvm.agentJar(), "report=" + reportA.path() + ",report.interval=3600").start();
+             ChildJvm b = ChildJvm.builder(APP).inCgroup(cgroup.directory())
+                     .agent(ChildJvm.agentJar(), "report=" + reportB.path() + ",report.interval=3600").start()) {
+            reportA.awaitStart(TIMEOUT_MS, a);
+            reportB.awaitStart(TIMEOUT_MS, b);
+            a.send("tcp 2");
+            a.awaitStdout(l -> l.equals("done tcp 2"), TIMEOUT_MS);
+            a.send("exit 0"); // A's hooks go; B's must stay
+            assertEquals(0, a.waitFor(TIMEOUT_MS), a.describe());
+            b.send("tcp 3");
+            b.awaitStdout(l -> l.equals("done tcp 3"), TIMEOUT_MS);
+            b.send("exit 0");
+            assertEquals(0, b.waitFor(TIMEOUT_MS), b.describe());
+        }
+        // both watch the same cgroup: A saw its own 2 exchanges, B saw A's 2 and its own 3
+        assertEquals(4, number(reportA.lastReport(), "total_connections"), reportA.lastReport());
+        assertEquals(10, number(reportB.lastReport(), "total_connections"), reportB.lastReport());
+    }
+
+    @Test
     void attachLoadsTheAgentIntoARunningJvm() throws Exception {
         ReportFile report = new ReportFile(dir.resolve("attach.jsonl"));
         try (TestCgroup cgroup = TestCgroup.create("attach");
