@@ -77,12 +77,17 @@ public final class TestCgroup implements AutoCloseable {
         }
     }
 
+    /** Moves the JVM back and removes the cgroup, with any cgroups a test made below it, deepest first. */
     @Override
     public void close() throws IOException {
         leave();
-        removeWhenEmpty(directory);
-        if (!top.equals(directory)) {
-            removeWhenEmpty(top);
+        java.util.List<Path> dirs;
+        try (java.util.stream.Stream<Path> tree = Files.walk(top)) {
+            dirs = tree.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder())
+                    .collect(java.util.stream.Collectors.toList());
+        }
+        for (Path dir : dirs) {
+            removeWhenEmpty(dir);
         }
     }
 
