@@ -67,7 +67,7 @@ final class ReportOutput implements AgentOutput {
 
     private void report() {
         try {
-            writer.print(json.report(context.monitor().snapshot(RECENT)));
+            writer.print(json.report(context.monitor().snapshot(RECENT), writer.dropped()));
         } catch (RuntimeException e) {
             // a report that cannot be made now is made at the next interval
         }

@@ -65,6 +65,11 @@ public final class JsonLines {
     }
 
     public String report(MonitorSnapshot s) {
+        return report(s, 0);
+    }
+
+    /** @param linesNotWritten lines the writer of these reports could not take (its queue was full) */
+    public String report(MonitorSnapshot s, long linesNotWritten) {
         StringJoiner cgroups = new StringJoiner(",", "[", "]");
         for (Map.Entry<Long, KernelCounters> e : s.byCgroup().entrySet()) {
             Json cgroup = new Json().field("cgroup_id", e.getKey())
@@ -86,6 +91,7 @@ public final class JsonLines {
                 .field("events_undecodable", s.decodeErrors())
                 .field("counter_updates_lost", s.kernelStats().countersFull())
                 .field("closed_untracked", s.kernelStats().closedUntracked())
+                .field("lines_not_written", linesNotWritten)
                 .raw("cgroups", cgroups.toString())
                 .raw("network_namespaces", namespaces.toString())
                 .toString();
