@@ -170,10 +170,11 @@ class JsonLinesTest {
         byNetns.put(4026531840L, byCgroup.get(HOST_CGROUP));
         byNetns.put(4026532000L, byCgroup.get(CTR_CGROUP));
 
-        String line = json.report(new MonitorSnapshot(byCgroup, byNetns, stats, events, table, 5));
+        String line = json.report(new MonitorSnapshot(byCgroup, byNetns, stats, events, table, 5), 7);
         Map<String, Object> o = parseLine(line);
 
         assertEquals("report", o.get("type"));
+        assertEquals(7L, o.get("lines_not_written"), "the writer's own losses are shown too");
         assertEquals(17L, o.get("total_connections")); // 6+4+2 + 4+0+1
         assertEquals(6L, o.get("active_connections")); // 10-5 + 4-3
         assertEquals(15L, o.get("connect_attempts"));
