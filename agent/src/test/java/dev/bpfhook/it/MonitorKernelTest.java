@@ -114,6 +114,25 @@ class MonitorKernelTest {
         assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
     }
 
+    @Test
+    void theWatchedCgroupRemovedWhileRunningLeavesNothingAttached() throws Exception {
+        Set<Long> programsBefore = AttachedPrograms.ours();
+        TestCgroup cgroup = TestCgroup.create("removed");
+        long id = cgroup.id();
+        HookSettings settings = new HookSettings(cgroup.directory(), id, cgroup.level(), 1 << 20, 4096, true);
+        try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 64), List.of())) {
+            cgroup.enter();
+            try (LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+                LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(4), 4);
+            }
+            cgroup.close(); // the JVM leaves and the directory goes, under the attached programs
+            MonitorSnapshot after = awaitCounters(monitor, id, c -> c.closed() == 2);
+            assertCount(2, after.byCgroup().get(id).closed(), "counted before the cgroup went");
+            assertCount(0, after.eventsLost(), "events lost");
+        }
+        assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
+    }
+
     /** Polls (bounded) until {@code done} holds for the cgroup's counters and no event is in flight. */
     private static MonitorSnapshot awaitCounters(Monitor monitor, long cgroupId, Predicate<KernelCounters> done)
             throws InterruptedException {
