@@ -172,7 +172,7 @@ public final class AgentRuntime {
 
         CgroupNames names = new CgroupNames(scope.hierarchy());
         long ownNetns = NetnsCookie.ofThisProcess().orElse(0);
-        Attribution attribution = attribution(scope, names, ownNetns);
+        Attribution attribution = new Attribution(new HostIdentity(NetnsCookie.ofHost().orElse(0)), names::nameOf);
         if (config.jmx().enabled()) { // before the bridges, which read these MBeans
             jmx.start(config.jmx(), state, attribution, names, ownNetns, monitor);
         } else if (config.jolokia().isPresent() || config.prometheus().isPresent()) {
@@ -263,22 +263,12 @@ public final class AgentRuntime {
         Thread publisher = new Thread(new Runnable() { // never JMX on the application's thread
             @Override
             public void run() {
-                Attribution none = new Attribution(new HostIdentity(0, 0), id -> "cgroup:" + id);
+                Attribution none = new Attribution(new HostIdentity(0), id -> "cgroup:" + id);
                 jmx.start(jmxConfig, state, none, null, 0, null);
             }
         }, "bpfhook-jmx-start");
         publisher.setDaemon(true);
         publisher.start();
-    }
-
-    private static Attribution attribution(CgroupScope scope, CgroupNames names, long ownNetns) {
-        long ownCgroup;
-        try {
-            ownCgroup = CgroupV2.id(scope.hierarchy().ownCgroup());
-        } catch (IOException e) {
-            ownCgroup = 0;
-        }
-        return new Attribution(new HostIdentity(ownCgroup, NetnsCookie.ofHost().orElse(ownNetns)), names::nameOf);
     }
 
     private static String describe(List<HookStatus> hooks) {

@@ -3,7 +3,6 @@ package dev.bpfhook.cli;
 import dev.bpfhook.config.MonitorConfig;
 import dev.bpfhook.container.CgroupNames;
 import dev.bpfhook.container.CgroupScope;
-import dev.bpfhook.container.CgroupV2;
 import dev.bpfhook.container.HostIdentity;
 import dev.bpfhook.event.EventListener;
 import dev.bpfhook.kernel.BpfException;
@@ -154,15 +153,8 @@ final class StandaloneMonitor {
     }
 
     private Attribution attribution() {
-        long ownCgroup;
-        try {
-            ownCgroup = CgroupV2.id(scope.hierarchy().ownCgroup());
-        } catch (IOException e) {
-            ownCgroup = 0;
-        }
-        long ownNetns = NetnsCookie.ofThisProcess().orElse(0);
         CgroupNames names = new CgroupNames(scope.hierarchy());
-        return new Attribution(new HostIdentity(ownCgroup, NetnsCookie.ofHost().orElse(ownNetns)), names::nameOf);
+        return new Attribution(new HostIdentity(NetnsCookie.ofHost().orElse(0)), names::nameOf);
     }
 
     private static List<String> describe(List<HookStatus> hooks) {

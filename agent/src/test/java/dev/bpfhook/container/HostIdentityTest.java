@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class HostIdentityTest {
-    private final HostIdentity host = new HostIdentity(100, 4026531840L);
+    private final HostIdentity host = new HostIdentity(4026531840L);
 
     @Test
     void anotherNetworkNamespaceIsNotTheHosts() {
@@ -22,12 +22,11 @@ class HostIdentityTest {
     @Test
     void anUnknownCookieOnEitherSideDecidesNothing() {
         assertFalse(host.isOtherNetns(0), "the connection's namespace unknown");
-        assertFalse(new HostIdentity(100, 0).isOtherNetns(4026532000L), "the host's namespace unknown");
+        assertFalse(new HostIdentity(0).isOtherNetns(4026532000L), "the host's namespace unknown");
     }
 
     @Test
     void keepsWhatItWasGiven() {
-        assertEquals(100, host.ownCgroupId());
         assertEquals(4026531840L, host.hostNetnsCookie());
     }
 }

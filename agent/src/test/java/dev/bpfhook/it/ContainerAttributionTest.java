@@ -89,7 +89,7 @@ class ContainerAttributionTest {
                 assertCount(CONNECTIONS * 4L, serverCounters.bytesReceived(), "payload into the server");
 
                 CgroupNames names = new CgroupNames(hierarchy);
-                Attribution attribution = new Attribution(new HostIdentity(0, hostNetns), names::nameOf);
+                Attribution attribution = new Attribution(new HostIdentity(hostNetns), names::nameOf);
                 ContainerInfo clientContainer = attribution.container(clientCgroup);
                 assertEquals(env.get("TRAFFIC_GEN_ID"), clientContainer.id());
                 assertEquals("docker", clientContainer.runtime().orElse(""));

@@ -62,7 +62,7 @@ class DescribedMXBeanTest {
     @BeforeEach
     void register() throws Exception {
         FakeMonitorState state = new FakeMonitorState().cgroup(101, active(1)).namespace(4026531840L, active(1));
-        Attribution attribution = new Attribution(new HostIdentity(42, 4026531840L), id -> "/app.slice/worker.scope");
+        Attribution attribution = new Attribution(new HostIdentity(4026531840L), id -> "/app.slice/worker.scope");
         exporter = new JmxExporter(server, state, attribution, id -> true, 4026531840L, 256, null);
         exporter.start();
         exporter.sweep();

@@ -767,7 +767,7 @@ class JmxExporterTest {
     // ---- helpers ----
 
     private void start(int maxCgroups, ConnectionNotifier notifier) throws JMException {
-        Attribution attribution = new Attribution(new HostIdentity(OWN_CGROUP, OWN_NETNS),
+        Attribution attribution = new Attribution(new HostIdentity(OWN_NETNS),
                 id -> paths.getOrDefault(id, "cgroup:" + id));
         exporter = new JmxExporter(server, state, attribution, id -> !gone.contains(id), OWN_NETNS, maxCgroups,
                 notifier);

@@ -31,7 +31,7 @@ class JsonLinesTest {
     /** Names with every character JSON needs escaped. */
     private static final String NASTY_NAME = "/sys\"tem\\slice/a\nb\tc\rd\u0001e\u001f";
 
-    private final JsonLines json = new JsonLines(new Attribution(new HostIdentity(HOST_CGROUP, 4026531840L),
+    private final JsonLines json = new JsonLines(new Attribution(new HostIdentity(4026531840L),
             id -> id == HOST_CGROUP ? "/user.slice" : id == CTR_CGROUP ? NASTY_NAME : "cgroup:" + id));
 
     @Test
@@ -66,7 +66,7 @@ class JsonLinesTest {
     @Test
     void eventsOfAContainerCarryItsIdAndRuntime() {
         String id = "f13b99ac2d2a2130a9126188afae3b3b6301e1a1dd6d7063d5ae3883cdc2f6b1";
-        JsonLines withContainer = new JsonLines(new Attribution(new HostIdentity(HOST_CGROUP, 4026531840L),
+        JsonLines withContainer = new JsonLines(new Attribution(new HostIdentity(4026531840L),
                 cg -> cg == CTR_CGROUP ? "/system.slice/docker-" + id + ".scope" : "/user.slice"));
         ConnectionEvent e = ConnectionEvent.builder(EventKind.CONNECT).process(1, 1, "java").cgroupId(CTR_CGROUP)
                 .remote(at("10.200.0.2", 8080)).build();

@@ -34,7 +34,7 @@ class MetricsReportTest {
 
     private static final String DOCKER_ID = "0123456789ab" + "c".repeat(52);
     private static final String CTR_PATH = "/system.slice/docker-" + DOCKER_ID + ".scope";
-    private static final Attribution ATTRIBUTION = new Attribution(new HostIdentity(HOST_CGROUP, HOST_NETNS),
+    private static final Attribution ATTRIBUTION = new Attribution(new HostIdentity(HOST_NETNS),
             id -> id == HOST_CGROUP ? "/user.slice" : id == CTR_CGROUP ? CTR_PATH : "cgroup:" + id);
 
     private final ConnectionTable table = new ConnectionTable(100, 100);
