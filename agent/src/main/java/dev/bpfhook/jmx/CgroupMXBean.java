@@ -2,7 +2,7 @@ package dev.bpfhook.jmx;
 
 /** bpfhook:type=Cgroup,path=...: one cgroup's connections, from counters kept in the kernel. */
 @Description("The connections of one cgroup (bpfhook)")
-public interface CgroupMXBean {
+public interface CgroupMXBean extends ConnectionCounters {
     @Description("Path below the cgroup v2 root")
     String getPath();
 
@@ -24,43 +24,13 @@ public interface CgroupMXBean {
     @Description("systemd service name, when the cgroup is a service's; empty otherwise")
     String getService();
 
-    @Description("TCP handshakes completed, both directions, plus UDP connects")
-    @Metric(Metric.COUNTER)
-    long getTotalConnections();
-
-    @Description("TCP connections established and not yet closed")
-    @Metric(Metric.GAUGE)
-    long getActiveConnections();
-
-    @Description("Outbound TCP connections established")
-    @Metric(Metric.COUNTER)
-    long getOutboundConnections();
-
-    @Description("Inbound TCP connections accepted")
-    @Metric(Metric.COUNTER)
-    long getInboundConnections();
-
     @Description("UDP connect() calls")
     @Metric(Metric.COUNTER)
     long getUdpConnects();
 
-    @Description("TCP connects that failed")
-    @Metric(Metric.COUNTER)
-    long getFailedConnections();
-
     @Description("TCP connections that ended after being established")
     @Metric(Metric.COUNTER)
     long getClosedConnections();
-
-    @Description("Payload bytes acknowledged by peers, summed at close")
-    @Units("bytes")
-    @Metric(Metric.COUNTER)
-    long getBytesSent();
-
-    @Description("Payload bytes received, summed at close")
-    @Units("bytes")
-    @Metric(Metric.COUNTER)
-    long getBytesReceived();
 
     @Description("TCP segments retransmitted, summed at close")
     @Metric(Metric.COUNTER)

@@ -3,17 +3,16 @@ package dev.bpfhook.jmx;
 import dev.bpfhook.container.ContainerInfo;
 
 /** One cgroup's MBean: its counters in the latest snapshot. */
-final class CgroupView implements CgroupMXBean {
+final class CgroupView extends CountersView implements CgroupMXBean {
     private final long id;
     private final String path;
     private final ContainerInfo container;
-    private final CounterView counters;
 
     CgroupView(long id, String path, ContainerInfo container, MonitorState state) {
+        super(state, s -> s.byCgroup().get(id));
         this.id = id;
         this.path = path;
         this.container = container;
-        this.counters = new CounterView(state, s -> s.byCgroup().get(id));
     }
 
     @Override
@@ -52,52 +51,17 @@ final class CgroupView implements CgroupMXBean {
     }
 
     @Override
-    public long getTotalConnections() {
-        return counters.now().totalConnections();
-    }
-
-    @Override
-    public long getActiveConnections() {
-        return counters.now().activeConnections();
-    }
-
-    @Override
-    public long getOutboundConnections() {
-        return counters.now().outboundEstablished();
-    }
-
-    @Override
-    public long getInboundConnections() {
-        return counters.now().inboundAccepted();
-    }
-
-    @Override
     public long getUdpConnects() {
-        return counters.now().udpConnects();
-    }
-
-    @Override
-    public long getFailedConnections() {
-        return counters.now().failedConnects();
+        return now().udpConnects();
     }
 
     @Override
     public long getClosedConnections() {
-        return counters.now().closed();
-    }
-
-    @Override
-    public long getBytesSent() {
-        return counters.now().bytesSent();
-    }
-
-    @Override
-    public long getBytesReceived() {
-        return counters.now().bytesReceived();
+        return now().closed();
     }
 
     @Override
     public long getRetransmits() {
-        return counters.now().retransmits();
+        return now().retransmits();
     }
 }
