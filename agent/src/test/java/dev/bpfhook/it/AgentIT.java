@@ -16,7 +16,6 @@ import dev.bpfhook.testing.TestCgroup;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -118,7 +117,7 @@ class AgentIT {
 
     @Test
     void anApplicationWithItsOwnJnaKeepsItAndTheAgentStillWorks() throws Exception {
-        Path otherJna = itDependency("jna-");
+        Path otherJna = ChildJvm.itDependency("jna-");
         ReportFile report = new ReportFile(dir.resolve("jna.jsonl"));
         try (TestCgroup cgroup = TestCgroup.create("jna");
              ChildJvm child = ChildJvm.builder(JnaTestApp.class.getName())
@@ -235,14 +234,6 @@ class AgentIT {
 
     private static String withoutPid(String out) {
         return out.replaceAll("pid \\d+", "pid N");
-    }
-
-    /** A jar Maven copied for these tests (another JNA version). */
-    private static Path itDependency(String prefix) throws Exception {
-        try (Stream<Path> files = Files.list(Paths.get("target", "it-deps"))) {
-            return files.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst()
-                    .orElseThrow(() -> new AssertionError("no " + prefix + "* in target/it-deps")).toAbsolutePath();
-        }
     }
 
     /** A copy an unprivileged user can read, whatever the checkout's permissions. */

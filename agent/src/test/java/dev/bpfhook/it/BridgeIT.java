@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.apps.AgentTestApp;
+import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.Http;
 import dev.bpfhook.testing.KernelTests;
@@ -18,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -49,12 +49,12 @@ class BridgeIT {
         try (TestCgroup cgroup = TestCgroup.create("jolokia");
              ChildJvm child = start(cgroup, "jolokia=" + port)) {
             String base = "http://127.0.0.1:" + port + "/jolokia/";
-            await(() -> ok(base + "version"), "jolokia up");
+            Await.until(() -> ok(base + "version"), "jolokia up");
             child.send("tcp 3");
             child.awaitStdout(l -> l.equals("done tcp 3"), TIMEOUT_MS);
             // Jolokia's own HTTP connections are inbound to the child: the outbound count is exact
             String read = base + "read/bpfhook:type=ConnectionMonitor/OutboundConnections";
-            await(() -> body(read).contains("\"value\":3,"), "OutboundConnections 3");
+            Await.until(() -> body(read).contains("\"value\":3,"), "OutboundConnections 3");
             Thread.sleep(1_500);
             assertTrue(body(read).contains("\"value\":3,"), body(read));
 
@@ -79,7 +79,7 @@ class BridgeIT {
         try (TestCgroup cgroup = TestCgroup.create("jolokiaauth");
              ChildJvm child = start(cgroup, "jolokia=" + port + ",jolokia.user=ops,jolokia.password=s3cret")) {
             String version = "http://127.0.0.1:" + port + "/jolokia/version";
-            await(() -> {
+            Await.until(() -> {
                 try {
                     return Http.get(version, "ops:s3cret").statusCode() == 200;
                 } catch (Exception e) {
@@ -125,7 +125,7 @@ class BridgeIT {
             child.send("tcp 4");
             child.awaitStdout(l -> l.equals("done tcp 4"), TIMEOUT_MS);
             String cgroupName = "/" + cgroup.directory().getFileName();
-            await(() -> value(body(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 4,
+            Await.until(() -> value(body(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 4,
                     "4 outbound in /metrics");
             String text = body(metrics);
             // the scrapes themselves are inbound connections of the child: the outbound count is the exact one
@@ -146,7 +146,7 @@ class BridgeIT {
 
     @Test
     void theOfficialExporterAgentReadsTheSameRules() throws Exception {
-        Path exporter = itDependency("jmx_prometheus_javaagent-");
+        Path exporter = ChildJvm.itDependency("jmx_prometheus_javaagent-");
         int port = Http.freePort();
         try (TestCgroup cgroup = TestCgroup.create("official");
              ChildJvm child = ChildJvm.builder(APP).inCgroup(cgroup.directory())
@@ -154,11 +154,11 @@ class BridgeIT {
                      .jvmArg("-javaagent:" + exporter + "=127.0.0.1:" + port + ":" + RULES).start()) {
             child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
             String metrics = "http://127.0.0.1:" + port + "/metrics";
-            await(() -> body(metrics).contains("bpfhook_events_received_total"), "the agent's MBeans exported");
+            Await.until(() -> body(metrics).contains("bpfhook_events_received_total"), "the agent's MBeans exported");
             child.send("tcp 3");
             child.awaitStdout(l -> l.equals("done tcp 3"), TIMEOUT_MS);
             String cgroupName = "/" + cgroup.directory().getFileName();
-            await(() -> value(body(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 3,
+            Await.until(() -> value(body(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 3,
                     "the official exporter shows 3 outbound");
         }
     }
@@ -188,7 +188,7 @@ class BridgeIT {
                 String query = "http://127.0.0.1:" + serverPort + "/api/v1/query?query="
                         + java.net.URLEncoder.encode("bpfhook_connections_total{direction=\"outbound\",cgroup=\"/"
                                 + cgroup.directory().getFileName() + "\"}", StandardCharsets.UTF_8);
-                await(() -> body(query).matches("(?s).*\"value\":\\[[0-9.]+,\"5\"\\].*"),
+                Await.until(() -> body(query).matches("(?s).*\"value\":\\[[0-9.]+,\"5\"\\].*"),
                         "Prometheus answers 5 outbound connections");
             } finally {
                 server.destroy();
@@ -257,21 +257,4 @@ class BridgeIT {
         }
     }
 
-    private static Path itDependency(String prefix) throws Exception {
-        try (Stream<Path> files = Files.list(Paths.get("target", "it-deps"))) {
-            return files.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst()
-                    .orElseThrow(() -> new AssertionError("no " + prefix + "* in target/it-deps")).toAbsolutePath();
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
-        while (System.nanoTime() < end) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("timed out waiting for " + what);
-    }
 }

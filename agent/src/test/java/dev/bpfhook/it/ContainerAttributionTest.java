@@ -20,6 +20,7 @@ import dev.bpfhook.report.Attribution;
 import dev.bpfhook.report.EventLine;
 import dev.bpfhook.report.JsonLines;
 import dev.bpfhook.report.MetricsReport;
+import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.LoopbackTraffic;
 import dev.bpfhook.testing.TestEnvironment;
@@ -70,16 +71,7 @@ class ContainerAttributionTest {
                     }
                 }
 
-                MonitorSnapshot snapshot = null;
-                for (int i = 0; i < 200; i++) {
-                    monitor.flush();
-                    snapshot = monitor.snapshot(100);
-                    KernelCounters c = snapshot.byCgroup().getOrDefault(serverCgroup, KernelCounters.ZERO);
-                    if (c.closed() == CONNECTIONS) {
-                        break;
-                    }
-                    Thread.sleep(25);
-                }
+                MonitorSnapshot snapshot = Await.counters(monitor, serverCgroup, c -> c.closed() == CONNECTIONS);
                 KernelCounters clientCounters = snapshot.byCgroup().get(clientCgroup);
                 KernelCounters serverCounters = snapshot.byCgroup().get(serverCgroup);
                 assertCount(CONNECTIONS, clientCounters.outboundEstablished(), "the client container's outbound");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.apps.AgentTestApp;
+import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.TestCgroup;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanInfo;
 import javax.management.MBeanServerConnection;
@@ -66,7 +66,7 @@ class JmxIT {
             int port = Integer.parseInt(child.jvm.awaitStdout(l -> l.startsWith("port "), TIMEOUT_MS).substring(5));
 
             // the JMX connection itself is inbound to the child, so the outbound count is the exact one
-            await(() -> outbound(jmx) - outboundBefore == 5, "5 more outbound connections");
+            Await.until(() -> outbound(jmx) - outboundBefore == 5, "5 more outbound connections");
             Thread.sleep(2_500); // two more cache periods: nothing else may arrive
             assertEquals(5, outbound(jmx) - outboundBefore, "outbound connections made by the child");
 
@@ -93,12 +93,12 @@ class JmxIT {
 
             ObjectName cgroupBean = name("bpfhook:type=Cgroup,path=" + ObjectName.quote("/" + cgroup.directory()
                     .getFileName()) + ",container=" + ObjectName.quote("host"));
-            await(() -> registered(jmx, cgroupBean), "the cgroup's MBean");
+            Await.until(() -> registered(jmx, cgroupBean), "the cgroup's MBean");
             assertEquals(jmx.getAttribute(MONITOR, "OutboundConnections"), jmx.getAttribute(cgroupBean,
                     "OutboundConnections"));
             assertFalse(jmx.queryNames(name("bpfhook:type=NetworkNamespace,*"), null).isEmpty());
 
-            await(() -> connectNotifications(notifications) == 5, "5 connect notifications");
+            Await.until(() -> connectNotifications(notifications) == 5, "5 connect notifications");
             Thread.sleep(500);
             assertEquals(5, connectNotifications(notifications), "one connect notification per outbound connect");
 
@@ -143,7 +143,7 @@ class JmxIT {
             }
             // four cgroups have connections: the three sub-cgroups (outbound) and the child's own (this
             // test's JMX connection, inbound); the bound is two
-            await(() -> intAttribute(jmx, "CgroupMBeans") == 2 && intAttribute(jmx, "CgroupsWithoutMBean") == 2,
+            Await.until(() -> intAttribute(jmx, "CgroupMBeans") == 2 && intAttribute(jmx, "CgroupsWithoutMBean") == 2,
                     "two MBeans (the bound) and two cgroups without");
             assertEquals(2, jmx.queryNames(name("bpfhook:type=Cgroup,*"), null).size());
             assertEquals(3L, jmx.getAttribute(MONITOR, "OutboundConnections"), "one per sub-cgroup");
@@ -153,7 +153,7 @@ class JmxIT {
                 Files.delete(sub);
             }
             String own = "/" + cgroup.directory().getFileName();
-            await(() -> intAttribute(jmx, "CgroupsWithoutMBean") == 0 && intAttribute(jmx, "CgroupMBeans") == 1,
+            Await.until(() -> intAttribute(jmx, "CgroupsWithoutMBean") == 0 && intAttribute(jmx, "CgroupMBeans") == 1,
                     "the removed cgroups' MBeans gone, the child's own registered");
             assertEquals(Set.of(name("bpfhook:type=Cgroup,path=" + ObjectName.quote(own) + ",container=\"host\"")),
                     jmx.queryNames(name("bpfhook:type=Cgroup,*"), null));
@@ -219,17 +219,6 @@ class JmxIT {
         return cause.getMessage() == null ? cause : new Throwable(cause.getMessage());
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
-        while (System.nanoTime() < end) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out waiting for " + what);
-    }
-
     private static ObjectName name(String text) {
         try {
             return new ObjectName(text);
@@ -267,7 +256,7 @@ class JmxIT {
                     new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi"));
             Child child = new Child(jvm, connector);
             MBeanServerConnection jmx = connector.getMBeanServerConnection();
-            await(() -> {
+            Await.until(() -> {
                 try {
                     return jmx.isRegistered(MONITOR) && !"STARTING".equals(jmx.getAttribute(MONITOR, "State"));
                 } catch (Exception e) {

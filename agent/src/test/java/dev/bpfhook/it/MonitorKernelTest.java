@@ -18,6 +18,7 @@ import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.kernel.HookStatus;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.testing.AttachedPrograms;
+import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.LoopbackTraffic;
 import dev.bpfhook.testing.TestCgroup;
@@ -88,7 +89,7 @@ class MonitorKernelTest {
                 HookSettings settings = new HookSettings(cgroup.directory(), cgroupId, cgroup.level(), 1 << 20, 4096,
                         true);
                 try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024), List.of(events::add))) {
-                    MonitorSnapshot atStart = awaitCounters(monitor, cgroupId, c -> c.preexisting() == 2);
+                    MonitorSnapshot atStart = Await.counters(monitor, cgroupId, c -> c.preexisting() == 2);
                     KernelCounters c = atStart.byCgroup().get(cgroupId);
                     assertCount(2, c.preexisting(), "both ends of the open connection");
                     assertCount(2, c.activeConnections(), "active right from the start");
@@ -101,7 +102,7 @@ class MonitorKernelTest {
 
                     client.close();
                     server.close();
-                    MonitorSnapshot after = awaitCounters(monitor, cgroupId, x -> x.closed() == 2);
+                    MonitorSnapshot after = Await.counters(monitor, cgroupId, x -> x.closed() == 2);
                     KernelCounters end = after.byCgroup().get(cgroupId);
                     assertCount(2, end.closed(), "their close is counted");
                     assertCount(0, end.activeConnections(), "active after close");
@@ -126,27 +127,11 @@ class MonitorKernelTest {
                 LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(4), 4);
             }
             cgroup.close(); // the JVM leaves and the directory goes, under the attached programs
-            MonitorSnapshot after = awaitCounters(monitor, id, c -> c.closed() == 2);
+            MonitorSnapshot after = Await.counters(monitor, id, c -> c.closed() == 2);
             assertCount(2, after.byCgroup().get(id).closed(), "counted before the cgroup went");
             assertCount(0, after.eventsLost(), "events lost");
         }
         assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
-    }
-
-    /** Polls (bounded) until {@code done} holds for the cgroup's counters and no event is in flight. */
-    private static MonitorSnapshot awaitCounters(Monitor monitor, long cgroupId, Predicate<KernelCounters> done)
-            throws InterruptedException {
-        MonitorSnapshot snapshot = null;
-        for (int attempt = 0; attempt < 200; attempt++) {
-            monitor.flush();
-            snapshot = monitor.snapshot(10);
-            if (done.test(snapshot.byCgroup().getOrDefault(cgroupId, KernelCounters.ZERO))
-                    && snapshot.eventsReceived() == snapshot.kernelStats().eventsSubmitted()) {
-                return snapshot;
-            }
-            Thread.sleep(25);
-        }
-        return snapshot;
     }
 
     private void runScenario(TestCgroup testCgroup, Set<String> disabledTiers, String expectedStateTier)
@@ -245,7 +230,7 @@ class MonitorKernelTest {
 
     /** Waits until the kernel's counters show the whole scenario and every submitted event has arrived. */
     private static MonitorSnapshot awaitQuiet(Monitor monitor, long cgroupId) throws InterruptedException {
-        return awaitCounters(monitor, cgroupId, c -> c.closed() == 2L * (IPV4_EXCHANGES + IPV6_EXCHANGES));
+        return Await.counters(monitor, cgroupId, c -> c.closed() == 2L * (IPV4_EXCHANGES + IPV6_EXCHANGES));
     }
 
     private static void assertCounters(MonitorSnapshot snapshot, long cgroupId) {

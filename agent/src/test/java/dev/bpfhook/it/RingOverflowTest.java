@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bpfhook.event.KernelCounters;
 import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.pipeline.Monitor;
+import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.LoopbackTraffic;
 import dev.bpfhook.testing.TestCgroup;
@@ -49,11 +50,11 @@ class RingOverflowTest {
                 exchanges(BURST);
                 MonitorSnapshot during = monitor.snapshot(0); // snapshots do not wait for a stuck listener
                 release.countDown();
-                MonitorSnapshot drained = await(monitor, cgroup.id(), 2L * BURST);
+                MonitorSnapshot drained = Await.counters(monitor, cgroup.id(), c -> c.closed() == 2L * BURST);
                 exchanges(AFTER);
                 cgroup.leave();
 
-                MonitorSnapshot after = await(monitor, cgroup.id(), 2L * (BURST + AFTER));
+                MonitorSnapshot after = Await.counters(monitor, cgroup.id(), c -> c.closed() == 2L * (BURST + AFTER));
                 KernelCounters c = after.byCgroup().get(cgroup.id());
                 assertCount(BURST + AFTER, c.outboundEstablished(), "outbound: exact despite the drops");
                 assertCount(BURST + AFTER, c.inboundAccepted(), "inbound: exact despite the drops");
@@ -78,17 +79,4 @@ class RingOverflowTest {
         }
     }
 
-    private static MonitorSnapshot await(Monitor monitor, long cgroupId, long closed) throws InterruptedException {
-        MonitorSnapshot s = null;
-        for (int i = 0; i < 400; i++) {
-            monitor.flush();
-            s = monitor.snapshot(0);
-            if (s.byCgroup().getOrDefault(cgroupId, KernelCounters.ZERO).closed() == closed
-                    && s.eventsReceived() == s.kernelStats().eventsSubmitted()) {
-                return s;
-            }
-            Thread.sleep(25);
-        }
-        return s;
-    }
 }

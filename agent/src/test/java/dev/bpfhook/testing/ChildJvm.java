@@ -58,6 +58,14 @@ public final class ChildJvm implements AutoCloseable {
         return new ChildJvm(new ProcessBuilder(command).start());
     }
 
+    /** A jar Maven copied into target/it-deps for the integration tests (e.g. another JNA version). */
+    public static Path itDependency(String prefix) throws IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(Paths.get("target", "it-deps"))) {
+            return files.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + prefix + "* in target/it-deps")).toAbsolutePath();
+        }
+    }
+
     /** A JVM running {@code mainClass} from the test classes. */
     public static Builder builder(String mainClass, String... args) {
         return new Builder(mainClass, args);
