@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The churn benchmark's load: THREADS clients make CONNECTIONS loopback connections in all, each
  * connect, write 16 bytes, read 16 back, close, as fast as they can, against a server in the same
  * process. Prints one line: connections, seconds, connections per second, and this process's CPU
- * seconds (all threads, the agent's included) with, separately, the agent's own threads' CPU.
+ * seconds (all threads, the agent's included) with, separately, the agent's own threads' CPU; with
+ * the agent, also what it counted, and per BPF program its run time and runs per connection
+ * (bpf_programs=name:ns:runs,...; a loopback connection runs the programs of both of its ends).
  */
 public class Churn {
     public static void main(String[] args) throws Exception {
@@ -39,6 +41,7 @@ public class Churn {
         warmUp(lo, server.getLocalPort(), Math.min(2000, connections / 10 + 1));
         Thread.sleep(agent ? 1500 : 200); // the agent's MBeans cache a second: let the warm-up settle in them
         long[] kernelBefore = agent ? kernel() : null;
+        java.util.Map<String, long[]> programsBefore = agent ? programs() : null;
         AtomicInteger left = new AtomicInteger(connections);
         CountDownLatch done = new CountDownLatch(threads);
         long cpuBefore = processCpuNanos();
@@ -71,6 +74,14 @@ public class Churn {
             line.append(String.format(" counted_outbound=%d events_received=%d events_dropped=%d events_lost=%d"
                     + " bpf_ns_per_connection=%.0f", k[0] - kernelBefore[0], k[1] - kernelBefore[1],
                     k[2] - kernelBefore[2], k[3] - kernelBefore[3], (k[4] - kernelBefore[4]) / (double) connections));
+            StringBuilder perProgram = new StringBuilder();
+            programs().forEach((program, now) -> {
+                long[] before = programsBefore.getOrDefault(program, new long[2]);
+                perProgram.append(perProgram.length() == 0 ? " bpf_programs=" : ",").append(String.format(
+                        "%s:%.0f:%.1f", program, (now[1] - before[1]) / (double) connections,
+                        (now[0] - before[0]) / (double) connections));
+            });
+            line.append(perProgram);
         }
         System.out.println(line);
         server.close();
@@ -110,6 +121,17 @@ public class Churn {
         return new long[] {(Long) server.getAttribute(name, "OutboundConnections"),
             (Long) server.getAttribute(name, "EventsReceived"), (Long) server.getAttribute(name, "DroppedEvents"),
             (Long) server.getAttribute(name, "LostEvents"), runTime};
+    }
+
+    /** Each program's run count and run time (ns), from the ProgramStats attribute. */
+    private static java.util.Map<String, long[]> programs() throws Exception {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        java.util.Map<String, long[]> result = new java.util.TreeMap<>();
+        for (Object o : (Object[]) server.getAttribute(new javax.management.ObjectName(MONITOR), "ProgramStats")) {
+            javax.management.openmbean.CompositeData c = (javax.management.openmbean.CompositeData) o;
+            result.put((String) c.get("program"), new long[] {(Long) c.get("runCount"), (Long) c.get("runTimeNanos")});
+        }
+        return result;
     }
 
     private static void warmUp(InetAddress lo, int port, int n) throws Exception {

@@ -9,11 +9,19 @@
  *                              the counters of established, failed and closed
  *   fexit, kretprobe or        inbound: which process accepted the connection
  *   sys_exit_accept(4)
- *   sockops                    bytes, RTT and retransmits of each connection
+ *   sockops                    only with the classic tracepoint: gives passive
+ *                              sockets their cookie, the join key
  *   iter/tcp                   once at start: connections that were already open
  *
  * Each hook family has tiers; the agent loads and attaches the first tier the
  * running kernel offers and reports which one it chose.
+ *
+ * Every program runs in the path of the application's own connect, accept or
+ * packet, so each does as little as it can: no per-connection state in the
+ * kernel (a map insert and delete per connection cost more than everything
+ * else together), one counter-map update per counted event, and what a
+ * socket knows (bytes, RTT, retransmits) read from the socket itself at close.
+ * User space joins a connection's events by socket cookie.
  *
  * cgroup programs are attached to the monitored cgroup and so see only its
  * subtree. Tracepoints and the accept hooks see the whole host: they check the
@@ -52,25 +60,33 @@ struct {
 } events SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536); /* resized by the agent before load */
-	__type(key, __u64);         /* socket cookie */
-	__type(value, struct bh_conn);
-} connections SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64); /* cgroup id */
+	__uint(max_entries, 4096); /* resized by the agent before load */
+	__type(key, struct bh_counter_key);
 	__type(value, struct bh_counters);
-} cgroup_counters SEC(".maps");
+} counters SEC(".maps");
 
+/*
+ * The start window: from the moment the hooks attach until the start-up
+ * listing (iter/tcp) has run, a close cannot tell on its own whether the
+ * connection's start was counted (established after the hooks attached, or
+ * listed as pre-existing) or not (established before, closed before the
+ * listing reached it). Connections counted in the window are entered here;
+ * the listing skips them, and a close in the window counts only what it finds
+ * here. Once the listing is done nothing reads this set: the agent empties it.
+ * Without the listing (kernels before 5.9) the window never closes and this
+ * set is a table of the open connections.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64); /* netns cookie */
-	__type(value, struct bh_counters);
-} netns_counters SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* nearly always empty: no memory until used */
+	__uint(max_entries, 65536);           /* resized by the agent before load */
+	__type(key, __u64);                   /* socket cookie */
+	__type(value, __u8);
+} start_set SEC(".maps");
+
+/* Set by the start-up listing's last call: the start window is over. */
+volatile __u32 listing_done = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -97,14 +113,16 @@ static __always_inline struct bh_stats *stats(void)
 	return bpf_map_lookup_elem(&global_stats, &zero);
 }
 
-static __always_inline struct bh_counters *counters_in(void *map, __u64 key)
+/* The counters of one (cgroup, namespace) pair, created on first use; NULL (counted) when the map is full. */
+static __always_inline struct bh_counters *counters_for(__u64 cgroup_id, __u64 netns_cookie)
 {
-	struct bh_counters *c = bpf_map_lookup_elem(map, &key);
+	struct bh_counter_key key = { .cgroup_id = cgroup_id, .netns_cookie = netns_cookie };
+	struct bh_counters *c = bpf_map_lookup_elem(&counters, &key);
 	if (c)
 		return c;
 	struct bh_counters zero = {};
-	bpf_map_update_elem(map, &key, &zero, BPF_NOEXIST); /* EEXIST: another CPU won */
-	c = bpf_map_lookup_elem(map, &key);
+	bpf_map_update_elem(&counters, &key, &zero, BPF_NOEXIST); /* EEXIST: another CPU won */
+	c = bpf_map_lookup_elem(&counters, &key);
 	if (!c) {
 		struct bh_stats *s = stats();
 		if (s)
@@ -112,29 +130,6 @@ static __always_inline struct bh_counters *counters_in(void *map, __u64 key)
 	}
 	return c;
 }
-
-/* The cgroup and namespace counters of one connection, both or either may be NULL. */
-struct counter_pair {
-	struct bh_counters *cgroup;
-	struct bh_counters *netns;
-};
-
-static __always_inline struct counter_pair counters_for(__u64 cgroup_id, __u64 netns_cookie)
-{
-	struct counter_pair p = {
-		.cgroup = counters_in(&cgroup_counters, cgroup_id),
-		.netns = counters_in(&netns_counters, netns_cookie),
-	};
-	return p;
-}
-
-#define COUNT_BOTH(pair, field, n)                     \
-	do {                                           \
-		if ((pair).cgroup)                     \
-			COUNT((pair).cgroup, field, n); \
-		if ((pair).netns)                      \
-			COUNT((pair).netns, field, n);  \
-	} while (0)
 
 /* A zeroed record with the fields every kind has, or NULL (counted) when the ring is full. */
 static __always_inline struct bh_event *event_reserve(__u8 kind, __u64 cookie, __u64 cgroup_id, __u64 netns,
@@ -181,14 +176,6 @@ static __always_inline void fill_task(struct bh_event *e)
 	e->pid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-}
-
-static __always_inline void fill_from_conn(struct bh_event *e, const struct bh_conn *c)
-{
-	e->pid = c->pid;
-	e->tid = c->tid;
-	e->direction = c->direction;
-	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
 }
 
 /* Kernels before 6.2 kept ancestor ids instead of ancestor pointers. */
@@ -307,26 +294,16 @@ static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool ipv6)
 	__u64 cookie = bpf_get_socket_cookie(ctx);
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
 	__u64 netns = bpf_get_netns_cookie(ctx);
-	struct counter_pair counters = counters_for(cgroup_id, netns);
-	if (protocol == IPPROTO_TCP) {
-		COUNT_BOTH(counters, connect_attempts, 1);
-		/* Remember who connected: the state tracepoint runs in softirq,
-		 * where the current task is unrelated to the socket. */
-		struct bh_conn conn = {
-			.start_ns = bpf_ktime_get_ns(),
-			.cgroup_id = cgroup_id,
-			.netns_cookie = netns,
-			.direction = BH_DIR_OUTBOUND,
-		};
-		__u64 pid_tgid = bpf_get_current_pid_tgid();
-		conn.pid = pid_tgid >> 32;
-		conn.tid = (__u32)pid_tgid;
-		bpf_get_current_comm(conn.comm, sizeof(conn.comm));
-		bpf_map_update_elem(&connections, &cookie, &conn, BPF_ANY);
-	} else {
-		COUNT_BOTH(counters, udp_connects, 1);
+	struct bh_counters *counters = counters_for(cgroup_id, netns);
+	if (counters) {
+		if (protocol == IPPROTO_TCP)
+			COUNT(counters, connect_attempts, 1);
+		else
+			COUNT(counters, udp_connects, 1);
 	}
 
+	/* The only record of who connected: the state tracepoint runs in
+	 * softirq, where the current task is unrelated to the socket. */
 	struct bh_event *e = event_reserve(BH_EVENT_CONNECT, cookie, cgroup_id, netns, protocol, BH_DIR_OUTBOUND);
 	if (!e)
 		return 1;
@@ -369,167 +346,185 @@ static __always_inline bool is_established_family(int state)
 	       state == BPF_TCP_TIME_WAIT;
 }
 
-static __always_inline void count_failure(struct counter_pair counters, int err)
-{
-	COUNT_BOTH(counters, failed_connects, 1);
-	if (err == ECONNREFUSED)
-		COUNT_BOTH(counters, failed_refused, 1);
-	else if (err == ETIMEDOUT)
-		COUNT_BOTH(counters, failed_timed_out, 1);
-	else if (err == EHOSTUNREACH || err == ENETUNREACH)
-		COUNT_BOTH(counters, failed_unreachable, 1);
-	else if (err == ECONNRESET)
-		COUNT_BOTH(counters, failed_reset, 1);
-}
-
-/*
- * sockops reports TCP sequence space: the active opener's SYN and each side's
- * FIN count as one byte. Take them out, so that the numbers are payload bytes.
- */
-static __always_inline void payload_bytes(struct sock *sk, const struct bh_conn *conn, int oldstate,
-					  __u64 *sent, __u64 *received)
-{
-	__u64 out = conn->bytes_sent, in = conn->bytes_received;
-	if (conn->direction == BH_DIR_OUTBOUND && out > 0)
-		out--; /* our SYN, acknowledged by the SYN-ACK */
-	/* These states are entered only by sending a FIN; it was acknowledged
-	 * when nothing we queued is unacknowledged. */
-	bool fin_sent = oldstate == BPF_TCP_FIN_WAIT2 || oldstate == BPF_TCP_CLOSING || oldstate == BPF_TCP_LAST_ACK;
-	struct tcp_sock *tp = (struct tcp_sock *)sk;
-	if (fin_sent && out > 0 && BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
-		out--;
-	/* SOCK_DONE: the peer's FIN was processed, and counted as received */
-	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
-	if ((flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))) && in > 0)
-		in--;
-	*sent = out;
-	*received = in;
-}
-
-static __always_inline int on_state(struct sock *sk, const struct sock_facts *f, __u64 cookie, int oldstate,
-				    int newstate)
+/* Is this transition one we count or report? Decided before anything is read. */
+static __always_inline bool wanted(int oldstate, int newstate)
 {
 	/* A listener opening or closing is not a connection; LISTEN -> SYN_RECV,
 	 * the first state of a passive connection's own socket, is. */
 	if (oldstate == newstate || newstate == BPF_TCP_LISTEN ||
 	    (oldstate == BPF_TCP_LISTEN && newstate != BPF_TCP_SYN_RECV))
-		return 0;
+		return false;
+	return bh_config.all_states || newstate == BPF_TCP_ESTABLISHED || newstate == BPF_TCP_CLOSE;
+}
+
+static __always_inline void count_failure(struct bh_counters *c, int err)
+{
+	COUNT(c, failed_connects, 1);
+	if (err == ECONNREFUSED)
+		COUNT(c, failed_refused, 1);
+	else if (err == ETIMEDOUT)
+		COUNT(c, failed_timed_out, 1);
+	else if (err == EHOSTUNREACH || err == ENETUNREACH)
+		COUNT(c, failed_unreachable, 1);
+	else if (err == ECONNRESET)
+		COUNT(c, failed_reset, 1);
+}
+
+/* What a connection carried, read from its socket as it closes. */
+struct close_stats {
+	__u64 bytes_sent;     /* payload, each byte once: retransmitted bytes taken out */
+	__u64 bytes_received; /* payload: the peer's FIN, counted in sequence space, taken out */
+	__u32 srtt_us;
+	__u32 retransmits;
+};
+
+static __always_inline bool sock_done(unsigned long flags)
+{
+	/* SOCK_DONE: the peer's FIN was processed */
+	return flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE));
+}
+
+static __always_inline void read_close_stats_btf(struct sock *sk, struct close_stats *st)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp)
+		return;
+	st->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
+	st->bytes_received = tp->bytes_received;
+	if (sock_done(sk->__sk_common.skc_flags) && st->bytes_received > 0)
+		st->bytes_received--;
+	st->srtt_us = tp->srtt_us >> 3; /* the kernel keeps srtt << 3 */
+	st->retransmits = tp->total_retrans;
+}
+
+static __always_inline void read_close_stats_probe(struct sock *sk, struct close_stats *st)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	st->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	st->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	if (sock_done(BPF_CORE_READ(sk, __sk_common.skc_flags)) && st->bytes_received > 0)
+		st->bytes_received--;
+	st->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+	st->retransmits = BPF_CORE_READ(tp, total_retrans);
+}
+
+/*
+ * A close of an established connection is counted only if its start was: in
+ * the start window, that is known from start_set; after it, always.
+ */
+static __always_inline bool start_was_counted(__u64 cookie)
+{
+	if (listing_done)
+		return true;
+	return cookie && bpf_map_delete_elem(&start_set, &cookie) == 0;
+}
+
+static __always_inline void remember_start(__u64 cookie)
+{
+	if (!listing_done && cookie) {
+		__u8 one = 1;
+		bpf_map_update_elem(&start_set, &cookie, &one, BPF_NOEXIST);
+	}
+}
+
+static __always_inline int on_state(struct sock *sk, const struct sock_facts *f, __u64 cookie, int oldstate,
+				    int newstate, bool btf)
+{
 	if (!cgroup_in_scope(f->cgroup))
 		return 0;
 
-	bool opening = newstate == BPF_TCP_SYN_SENT || newstate == BPF_TCP_SYN_RECV ||
-		       (newstate == BPF_TCP_ESTABLISHED && (oldstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_RECV));
-	/* cookie 0: the classic tracepoint on a socket nobody asked a cookie of
-	 * yet (a passive open before sockops ran): nothing to join by */
-	struct bh_conn *conn = cookie ? bpf_map_lookup_elem(&connections, &cookie) : NULL;
-	if (!conn && cookie && opening) {
-		/* A connection we did not see start: a passive open, or a connect
-		 * in a cgroup where our connect hook is not attached. */
-		struct bh_conn fresh = {
-			.start_ns = bpf_ktime_get_ns(),
-			.cgroup_id = f->cgroup_id,
-			.netns_cookie = f->netns,
-			.direction = newstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_SENT ? BH_DIR_OUTBOUND
-											      : BH_DIR_INBOUND,
-		};
-		bpf_map_update_elem(&connections, &cookie, &fresh, BPF_NOEXIST);
-		conn = bpf_map_lookup_elem(&connections, &cookie);
-	}
-
-	__u64 cgroup_id, netns;
-	if (conn) {
-		cgroup_id = conn->cgroup_id;
-		netns = conn->netns_cookie;
-	} else {
-		cgroup_id = f->cgroup_id;
-		netns = f->netns;
-	}
+	bool closing = newstate == BPF_TCP_CLOSE;
+	bool opened = newstate == BPF_TCP_ESTABLISHED && (oldstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_RECV);
+	__u8 direction = BH_DIR_UNKNOWN;
+	if (newstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_SENT)
+		direction = BH_DIR_OUTBOUND;
+	else if (newstate == BPF_TCP_SYN_RECV || oldstate == BPF_TCP_SYN_RECV)
+		direction = BH_DIR_INBOUND;
 
 	__u16 error = 0;
-	__u64 bytes_sent = 0, bytes_received = 0;
-	bool closing = newstate == BPF_TCP_CLOSE;
-	if (closing && conn && conn->has_stats)
-		payload_bytes(sk, conn, oldstate, &bytes_sent, &bytes_received);
-	if (newstate == BPF_TCP_ESTABLISHED && (oldstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_RECV)) {
-		struct counter_pair counters = counters_for(cgroup_id, netns);
-		if (oldstate == BPF_TCP_SYN_SENT)
-			COUNT_BOTH(counters, outbound_established, 1);
-		else
-			COUNT_BOTH(counters, inbound_accepted, 1);
-		if (conn)
-			conn->established = 1;
+	struct close_stats st = {};
+	bool with_stats = false;
+	if (opened) {
+		struct bh_counters *c = counters_for(f->cgroup_id, f->netns);
+		if (c) {
+			if (oldstate == BPF_TCP_SYN_SENT)
+				COUNT(c, outbound_established, 1);
+			else
+				COUNT(c, inbound_accepted, 1);
+		}
+		remember_start(cookie);
 	} else if (closing && oldstate == BPF_TCP_SYN_SENT) {
-		error = BPF_CORE_READ(sk, sk_err);
-		count_failure(counters_for(cgroup_id, netns), error);
-	} else if (closing && conn && conn->established) {
-		struct counter_pair counters = counters_for(cgroup_id, netns);
-		COUNT_BOTH(counters, closed, 1);
-		COUNT_BOTH(counters, bytes_sent, bytes_sent);
-		COUNT_BOTH(counters, bytes_received, bytes_received);
-		COUNT_BOTH(counters, retransmits, conn->retransmits);
-	} else if (closing && !conn && is_established_family(oldstate)) {
-		struct bh_stats *s = stats();
-		if (s)
-			COUNT(s, closed_untracked, 1);
-	}
-
-	bool report = bh_config.all_states || newstate == BPF_TCP_ESTABLISHED || closing;
-	if (report) {
-		struct bh_event *e = event_reserve(BH_EVENT_STATE, cookie, cgroup_id, netns, IPPROTO_TCP, BH_DIR_UNKNOWN);
-		if (e) {
-			e->old_state = oldstate;
-			e->new_state = newstate;
-			e->error = error;
-			fill_endpoints(e, f);
-			if (conn) {
-				fill_from_conn(e, conn);
-				if (closing && conn->has_stats) {
-					e->bytes_sent = bytes_sent;
-					e->bytes_received = bytes_received;
-					e->srtt_us = conn->srtt_us;
-					e->retransmits = conn->retransmits;
-				}
-			} else if (newstate == BPF_TCP_SYN_SENT) {
-				e->direction = BH_DIR_OUTBOUND;
-			} else if (newstate == BPF_TCP_SYN_RECV) {
-				e->direction = BH_DIR_INBOUND;
+		error = btf ? sk->sk_err : BPF_CORE_READ(sk, sk_err);
+		struct bh_counters *c = counters_for(f->cgroup_id, f->netns);
+		if (c)
+			count_failure(c, error);
+	} else if (closing && is_established_family(oldstate)) {
+		if (btf)
+			read_close_stats_btf(sk, &st);
+		else
+			read_close_stats_probe(sk, &st);
+		with_stats = true;
+		if (start_was_counted(cookie)) {
+			struct bh_counters *c = counters_for(f->cgroup_id, f->netns);
+			if (c) {
+				COUNT(c, closed, 1);
+				COUNT(c, bytes_sent, st.bytes_sent);
+				COUNT(c, bytes_received, st.bytes_received);
+				COUNT(c, retransmits, st.retransmits);
 			}
-			event_submit(e);
+		} else {
+			struct bh_stats *s = stats();
+			if (s)
+				COUNT(s, closed_untracked, 1);
 		}
 	}
-	if (closing && conn)
-		bpf_map_delete_elem(&connections, &cookie);
+
+	struct bh_event *e = event_reserve(BH_EVENT_STATE, cookie, f->cgroup_id, f->netns, IPPROTO_TCP, direction);
+	if (!e)
+		return 0;
+	e->old_state = oldstate;
+	e->new_state = newstate;
+	e->error = error;
+	fill_endpoints(e, f);
+	if (with_stats) {
+		e->bytes_sent = st.bytes_sent;
+		e->bytes_received = st.bytes_received;
+		e->srtt_us = st.srtt_us;
+		e->retransmits = st.retransmits;
+	}
+	event_submit(e);
 	return 0;
 }
 
-/* Preferred tier: typed arguments, and the cookie from the socket itself. */
+/* Preferred tier: typed arguments, direct reads, and the cookie from the socket itself. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(bh_state_btf, struct sock *sk, int oldstate, int newstate)
 {
+	if (!wanted(oldstate, newstate) || sk->sk_protocol != IPPROTO_TCP)
+		return 0;
 	struct sock_facts f;
 	read_facts_btf(sk, &f);
-	if (f.protocol != IPPROTO_TCP)
-		return 0;
-	return on_state(sk, &f, bpf_get_socket_cookie(sk), oldstate, newstate);
+	return on_state(sk, &f, bpf_get_socket_cookie(sk), oldstate, newstate, true);
 }
 
 /* Fallback tier: the classic tracepoint (needs tracefs). The cookie is read from
- * the socket; it is 0 until a hook asked for it, e.g. for a half-open passive
- * connection, which then cannot be joined to its later events. */
+ * the socket; it is 0 until a hook asked for it (sockops does, at ESTABLISHED),
+ * so a half-open passive connection cannot be joined to its later events. */
 SEC("tracepoint/sock/inet_sock_set_state")
 int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	if (ctx->protocol != IPPROTO_TCP)
+	if (!wanted(ctx->oldstate, ctx->newstate) || ctx->protocol != IPPROTO_TCP)
 		return 0;
 	struct sock *sk = (struct sock *)ctx->skaddr;
 	struct sock_facts f;
 	read_facts_probe(sk, &f);
 	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	return on_state(sk, &f, cookie, ctx->oldstate, ctx->newstate);
+	return on_state(sk, &f, cookie, ctx->oldstate, ctx->newstate, false);
 }
 
 /* ---------------------------------------------- inbound: accept attribution */
 
+/* The only record of who accepted a connection; user space joins it by cookie. */
 static __always_inline int on_accept(struct sock *sk)
 {
 	if (!sk || !task_in_scope())
@@ -542,18 +537,7 @@ static __always_inline int on_accept(struct sock *sk)
 		return 0;
 
 	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct bh_conn *conn = cookie ? bpf_map_lookup_elem(&connections, &cookie) : NULL;
-	if (conn) {
-		conn->pid = pid_tgid >> 32;
-		conn->tid = (__u32)pid_tgid;
-		conn->direction = BH_DIR_INBOUND;
-		bpf_get_current_comm(conn->comm, sizeof(conn->comm));
-	}
-
-	__u64 cgroup_id = conn ? conn->cgroup_id : f.cgroup_id;
-	__u64 netns = conn ? conn->netns_cookie : f.netns;
-	struct bh_event *e = event_reserve(BH_EVENT_ACCEPT, cookie, cgroup_id, netns, IPPROTO_TCP, BH_DIR_INBOUND);
+	struct bh_event *e = event_reserve(BH_EVENT_ACCEPT, cookie, f.cgroup_id, f.netns, IPPROTO_TCP, BH_DIR_INBOUND);
 	if (!e)
 		return 0;
 	e->new_state = f.state;
@@ -607,37 +591,19 @@ int bh_accept_exit(struct trace_event_raw_sys_exit *ctx)
 	return on_accept_syscall_exit(ctx->ret);
 }
 
-/* ------------------------------------ per-connection statistics: sockops */
+/* ------------------------------- passive cookies for the classic tracepoint */
 
+/*
+ * Attached only with the classic tracepoint tier, which can read a socket's
+ * cookie but not create one: a passive socket gets its cookie here, just
+ * before its transition to ESTABLISHED, so that its later events and its
+ * accept join. tp_btf creates cookies itself and needs no sockops.
+ */
 SEC("sockops")
 int bh_sockops(struct bpf_sock_ops *skops)
 {
-	switch (skops->op) {
-	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
-		/* ask for BPF_SOCK_OPS_STATE_CB, to read the totals at close */
-		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
-		/* Give the socket its cookie now: this runs just before the
-		 * transition to ESTABLISHED, and the classic tracepoint can only
-		 * read a cookie that exists, not create one. */
+	if (skops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
 		bpf_get_socket_cookie(skops);
-		break;
-	case BPF_SOCK_OPS_STATE_CB:
-		/* runs just before the tracepoint reports the same transition */
-		if (skops->args[1] == BPF_TCP_CLOSE) {
-			__u64 cookie = bpf_get_socket_cookie(skops);
-			struct bh_conn *conn = bpf_map_lookup_elem(&connections, &cookie);
-			if (conn) {
-				/* sequence space; on_state() turns it into payload */
-				conn->bytes_sent = skops->bytes_acked;
-				conn->bytes_received = skops->bytes_received;
-				conn->srtt_us = skops->srtt_us >> 3; /* kernel keeps srtt << 3 */
-				conn->retransmits = skops->total_retrans;
-				conn->has_stats = 1;
-			}
-		}
-		break;
-	}
 	return 1;
 }
 
@@ -645,17 +611,19 @@ int bh_sockops(struct bpf_sock_ops *skops)
 
 /*
  * Run once, after every other hook is attached: lists the scope's TCP
- * connections that were open before, and enters them in the connection table
- * and the counters, so that their close is counted like any other. A socket
- * already in the table was opened after the hooks attached: the other hooks
- * report it.
+ * connections that were open before and counts them, so that their close is
+ * counted like any other. A socket already in start_set was counted by the
+ * state tracepoint after the hooks attached. The last call (no socket) ends
+ * the start window.
  */
 SEC("iter/tcp")
 int bh_iter_tcp(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
-	if (!skc)
+	if (!skc) {
+		listing_done = 1;
 		return 0;
+	}
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp)
 		return 0; /* request and time-wait sockets: no connection to track */
@@ -670,23 +638,17 @@ int bh_iter_tcp(struct bpf_iter__tcp *ctx)
 		return 0;
 
 	__u64 cookie = bpf_get_socket_cookie(sk);
-	__u64 cgroup_id = f.cgroup_id;
-	__u64 netns = f.netns;
-	struct bh_conn conn = {
-		.start_ns = bpf_ktime_get_ns(),
-		.cgroup_id = cgroup_id,
-		.netns_cookie = netns,
-		.direction = state == BPF_TCP_SYN_SENT ? BH_DIR_OUTBOUND : BH_DIR_UNKNOWN,
-		.established = established,
-	};
-	if (bpf_map_update_elem(&connections, &cookie, &conn, BPF_NOEXIST))
-		return 0; /* known already, or the table is full */
+	__u8 one = 1;
+	if (bpf_map_update_elem(&start_set, &cookie, &one, BPF_NOEXIST))
+		return 0; /* counted already, or the set is full */
 	if (established) {
-		struct counter_pair counters = counters_for(cgroup_id, netns);
-		COUNT_BOTH(counters, preexisting, 1);
+		struct bh_counters *c = counters_for(f.cgroup_id, f.netns);
+		if (c)
+			COUNT(c, preexisting, 1);
 	}
 
-	struct bh_event *e = event_reserve(BH_EVENT_EXISTING, cookie, cgroup_id, netns, IPPROTO_TCP, conn.direction);
+	__u8 direction = state == BPF_TCP_SYN_SENT ? BH_DIR_OUTBOUND : BH_DIR_UNKNOWN;
+	struct bh_event *e = event_reserve(BH_EVENT_EXISTING, cookie, f.cgroup_id, f.netns, IPPROTO_TCP, direction);
 	if (!e)
 		return 0;
 	e->new_state = state;

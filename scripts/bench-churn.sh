@@ -99,4 +99,10 @@ for threads in $THREADS; do
             "$(awk -v m="$min" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" \
             "$(awk -v m="$max" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" "$cpu" "$agent" "$extra"
     done
+    stats_line="$(grep '^agent-stats ' "$WORK/results" | tail -1 || true)"
+    if [[ "$stats_line" == *bpf_programs=* ]]; then
+        echo "  BPF run time per connection by program (last agent-stats round; a loopback connection runs both ends):"
+        echo "$stats_line" | sed 's/.*bpf_programs=\([^ ]*\).*/\1/' | tr ',' '\n' \
+            | awk -F: '{printf "    %-18s %8s ns %6s runs\n", $1, $2, $3; total += $2} END {printf "    %-18s %8d ns\n", "sum", total}'
+    fi
 done

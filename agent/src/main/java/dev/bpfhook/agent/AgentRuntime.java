@@ -159,7 +159,7 @@ public final class AgentRuntime {
 
         List<String> missing = new ArrayList<>();
         for (HookStatus hook : monitor.hooks()) {
-            if (!hook.active()) {
+            if (hook.missing()) {
                 missing.add(hook.hook().label());
                 log.warn("no " + hook.hook().label() + " hook on this kernel, so " + hook.hook().withoutIt() + ": "
                         + String.join("; ", hook.skipped()));

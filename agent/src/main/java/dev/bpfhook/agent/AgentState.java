@@ -57,7 +57,7 @@ final class AgentState implements MonitorState {
         }
         List<HookInfo> hooks = new ArrayList<>();
         for (HookStatus h : monitor.hooks()) {
-            hooks.add(new HookInfo(h.hook().label(), h.active() ? h.tier().name() : "unavailable",
+            hooks.add(new HookInfo(h.hook().label(), h.tierName(),
                     String.join("; ", h.skipped())));
         }
         return hooks;

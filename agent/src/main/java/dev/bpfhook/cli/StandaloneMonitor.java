@@ -83,7 +83,7 @@ final class StandaloneMonitor {
             try {
                 List<String> hooks = describe(monitor.hooks());
                 for (HookStatus h : monitor.hooks()) {
-                    if (!h.active()) {
+                    if (h.missing()) {
                         err.println("bpfhook: warning: no " + h.hook().label() + " hook on this kernel, so "
                                 + h.hook().withoutIt() + ": " + String.join("; ", h.skipped()));
                     }

@@ -14,8 +14,8 @@ public final class AgentOptionsHelp {
                     + "`host` = the cgroup v2 root (the whole host), a path = that cgroup and the cgroups below it |",
             "| `ring` | bytes with an optional `K` or `M` suffix; a power of two from `64K` to `512M` | `2M` "
                     + "| ring-buffer size between the kernel and the agent |",
-            "| `connections` | `1024` to `16777216` | `65536` | connections tracked at once (kernel table and Java "
-                    + "table) |",
+            "| `connections` | `1024` to `16777216` | `65536` | connections tracked at once by the agent; the kernel "
+                    + "keeps no per-connection table (see Hooks) |",
             "| `cgroups` | `16` to `1048576` | `4096` | cgroups with their own counters |",
             "| `states` | `all` or `lifecycle` | `all` | `all`: an event per TCP state transition; `lifecycle`: only "
                     + "transitions to ESTABLISHED and CLOSE |",

@@ -42,6 +42,16 @@ public final class Abi {
         }
     }
 
+    /** struct bh_counter_key: the key of the counters map. */
+    public static final class CounterKey {
+        public static final int SIZE = 16;
+        public static final int CGROUP_ID = 0;
+        public static final int NETNS_COOKIE = 8;
+
+        private CounterKey() {
+        }
+    }
+
     /** struct bh_counters: u64 words, in this order (index = offset / 8). */
     public static final class Counters {
         public static final int SIZE = 112;

@@ -55,6 +55,25 @@ public final class ConnectionEvent {
         return new Builder(kind);
     }
 
+    /**
+     * This event with the process and direction of its connection filled in where it has none: the
+     * kernel reports the process with connect and accept only, and the direction where a transition
+     * shows it; user space knows them from the connection's earlier events.
+     */
+    public ConnectionEvent completedWith(int pid, int tid, String comm, Direction direction) {
+        boolean addProcess = this.pid == 0 && pid != 0;
+        boolean addDirection = this.direction == Direction.UNKNOWN && direction != Direction.UNKNOWN;
+        if (!addProcess && !addDirection) {
+            return this;
+        }
+        Builder b = new Builder(kind).timestampNs(timestampNs).socketCookie(socketCookie).cgroupId(cgroupId)
+                .netnsCookie(netnsCookie).protocol(protocol).local(local).remote(remote).states(oldState, newState)
+                .error(error).closeStats(bytesSent, bytesReceived, srttUs, retransmits)
+                .process(addProcess ? pid : this.pid, addProcess ? tid : this.tid, addProcess ? comm : this.comm)
+                .direction(addDirection ? direction : this.direction);
+        return b.build();
+    }
+
     public EventKind kind() {
         return kind;
     }
@@ -128,7 +147,7 @@ public final class ConnectionEvent {
         return kind == EventKind.STATE && oldState == TcpState.SYN_SENT && newState == TcpState.CLOSE;
     }
 
-    /** Bytes acknowledged by the peer, on the transition to CLOSE. */
+    /** Payload bytes sent, each byte once (retransmissions not counted again), on the transition to CLOSE. */
     public long bytesSent() {
         return bytesSent;
     }

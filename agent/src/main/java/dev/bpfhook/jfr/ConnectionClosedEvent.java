@@ -16,7 +16,7 @@ final class ConnectionClosedEvent extends ConnectionJfrEvent {
     long lifetime;
 
     @Label("Bytes Sent")
-    @Description("Payload bytes acknowledged by the peer")
+    @Description("Payload bytes sent, each byte once")
     @DataAmount(DataAmount.BYTES)
     long bytesSent;
 

@@ -22,7 +22,7 @@ public interface ConnectionCounters {
     @Metric(Metric.COUNTER)
     long getFailedConnections();
 
-    @Description("Payload bytes acknowledged by peers, summed at close")
+    @Description("Payload bytes sent (each byte once, retransmissions not counted again), summed at close")
     @Units("bytes")
     @Metric(Metric.COUNTER)
     long getBytesSent();

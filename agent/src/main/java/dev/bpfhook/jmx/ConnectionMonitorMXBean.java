@@ -69,7 +69,7 @@ public interface ConnectionMonitorMXBean {
     @Description("Open connections in the agent's table, by TCP state")
     Map<String, Integer> getConnectionsByState();
 
-    @Description("Payload bytes acknowledged by peers, summed when connections close")
+    @Description("Payload bytes sent (each byte once, retransmissions not counted again), summed when connections close")
     @Units("bytes")
     @Metric(Metric.COUNTER)
     long getBytesSent();
@@ -99,7 +99,8 @@ public interface ConnectionMonitorMXBean {
     @Metric(Metric.COUNTER)
     long getCounterUpdatesLost();
 
-    @Description("Closes of connections that were not in the kernel's table (evicted from a full table)")
+    @Description("Closes of connections whose start was not counted: opened before the agent and closed before "
+            + "its start-up listing reached them (or, on kernels without the listing, any opened before the agent)")
     @Metric(Metric.COUNTER)
     long getClosedUntracked();
 

@@ -18,7 +18,11 @@ public enum Hook {
             new Tier("fexit/inet_csk_accept", Attach.GLOBAL, "bh_accept_fexit"),
             new Tier("kretprobe/inet_csk_accept", Attach.GLOBAL, "bh_accept_kretprobe"),
             new Tier("tracepoint/syscalls/sys_exit_accept+accept4", Attach.GLOBAL, "bh_accept_exit", "bh_accept4_exit")),
-    SOCKET_STATS("stats", false, "connections carry no bytes, RTT or retransmits",
+    /**
+     * Needed only by the classic state tracepoint, which cannot create a socket's cookie: without it,
+     * inbound connections' events there cannot be joined. tp_btf creates cookies itself.
+     */
+    PASSIVE_COOKIES("cookies", false, "inbound connections' state events cannot be joined to their accept",
             new Tier("sockops", Attach.CGROUP, "bh_sockops")),
     EXISTING_CONNECTIONS("existing", false, "connections open before the start are neither listed nor tracked, "
             + "and their close is counted as untracked",

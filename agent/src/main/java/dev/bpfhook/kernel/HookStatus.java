@@ -8,11 +8,22 @@ public final class HookStatus {
     private final Hook hook;
     private final Hook.Tier tier;
     private final List<String> skipped;
+    private final boolean needed;
 
     HookStatus(Hook hook, Hook.Tier tier, List<String> skipped) {
+        this(hook, tier, skipped, true);
+    }
+
+    private HookStatus(Hook hook, Hook.Tier tier, List<String> skipped, boolean needed) {
         this.hook = hook;
         this.tier = tier;
         this.skipped = Collections.unmodifiableList(skipped);
+        this.needed = needed;
+    }
+
+    /** A hook the chosen tiers of the others make unnecessary: not attached, and not missed. */
+    static HookStatus notNeeded(Hook hook, String why) {
+        return new HookStatus(hook, null, Collections.singletonList(why), false);
     }
 
     public Hook hook() {
@@ -28,6 +39,16 @@ public final class HookStatus {
         return tier != null;
     }
 
+    /** Needed on this kernel but no tier works: the monitor runs without what the hook provides. */
+    public boolean missing() {
+        return tier == null && needed;
+    }
+
+    /** The tier's name, "unavailable" or "not needed". */
+    public String tierName() {
+        return tier != null ? tier.name() : needed ? "unavailable" : "not needed";
+    }
+
     /** "tier: reason" for each better tier that did not load or attach. */
     public List<String> skipped() {
         return skipped;
@@ -35,8 +56,10 @@ public final class HookStatus {
 
     @Override
     public String toString() {
-        String chosen = tier == null ? "unavailable" : tier.name();
-        return skipped.isEmpty() ? hook.label() + "=" + chosen
-                : hook.label() + "=" + chosen + " (not " + String.join("; ", skipped) + ")";
+        if (!needed) {
+            return hook.label() + "=not needed (" + String.join("; ", skipped) + ")";
+        }
+        return skipped.isEmpty() ? hook.label() + "=" + tierName()
+                : hook.label() + "=" + tierName() + " (not " + String.join("; ", skipped) + ")";
     }
 }

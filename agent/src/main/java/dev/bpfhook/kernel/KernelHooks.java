@@ -31,9 +31,12 @@ public final class KernelHooks implements AutoCloseable {
     static final int CONFIG_WAKEUP_BYTES = 12;
     static final int CONFIG_ALL_STATES = 16;
 
-    /** Value sizes of the per-CPU maps: struct bh_counters and struct bh_stats. */
+    /** Key and value sizes of the per-CPU maps: struct bh_counter_key, bh_counters, bh_stats. */
+    private static final int COUNTER_KEY_SIZE = 16;
     private static final int COUNTERS_SIZE = 112;
     private static final int STATS_SIZE = 32;
+    /** The tier whose sockets have cookies from the start, so that it needs no sockops. */
+    private static final String STATE_TIER_WITH_COOKIES = "tp_btf/inet_sock_set_state";
 
     private static final Pattern FAILED_PROGRAM = Pattern.compile("prog '([A-Za-z0-9_]+)': (?:failed to load|BPF program load failed)");
     private static final int EPERM = 1;
@@ -42,18 +45,16 @@ public final class KernelHooks implements AutoCloseable {
     private final List<Link> links;
     private final List<HookStatus> hooks;
     private final RingBuffer ringBuffer;
-    private final PerCpuMap cgroupCounters;
-    private final PerCpuMap netnsCounters;
+    private final PerCpuMap counters;
     private final PerCpuMap globalStats;
 
     private KernelHooks(BpfObject object, List<Link> links, List<HookStatus> hooks, RingBuffer ringBuffer,
-            PerCpuMap cgroupCounters, PerCpuMap netnsCounters, PerCpuMap globalStats) {
+            PerCpuMap counters, PerCpuMap globalStats) {
         this.object = object;
         this.links = links;
         this.hooks = Collections.unmodifiableList(hooks);
         this.ringBuffer = ringBuffer;
-        this.cgroupCounters = cgroupCounters;
-        this.netnsCounters = netnsCounters;
+        this.counters = counters;
         this.globalStats = globalStats;
     }
 
@@ -78,11 +79,13 @@ public final class KernelHooks implements AutoCloseable {
         List<Link> links = new ArrayList<>();
         try {
             List<HookStatus> hooks = attachAll(object, settings, unloadable, links);
+            if (hooks.stream().anyMatch(h -> h.hook() == Hook.EXISTING_CONNECTIONS && h.active())) {
+                emptyStartSet(object);
+            }
             RingBuffer ring = new RingBuffer(object.mapFd("events"), object.maxEntries("events"));
-            PerCpuMap cgroups = new PerCpuMap(object.mapFd("cgroup_counters"), COUNTERS_SIZE);
-            PerCpuMap netns = new PerCpuMap(object.mapFd("netns_counters"), COUNTERS_SIZE);
-            PerCpuMap stats = new PerCpuMap(object.mapFd("global_stats"), STATS_SIZE);
-            return new KernelHooks(object, links, hooks, ring, cgroups, netns, stats);
+            PerCpuMap counters = new PerCpuMap(object.mapFd("counters"), COUNTER_KEY_SIZE, COUNTERS_SIZE);
+            PerCpuMap stats = new PerCpuMap(object.mapFd("global_stats"), 4, STATS_SIZE);
+            return new KernelHooks(object, links, hooks, ring, counters, stats);
         } catch (BpfException | RuntimeException e) {
             links.forEach(Link::close);
             object.close();
@@ -98,14 +101,9 @@ public final class KernelHooks implements AutoCloseable {
         return ringBuffer;
     }
 
-    /** struct bh_counters per cgroup id. */
-    public PerCpuMap cgroupCounters() {
-        return cgroupCounters;
-    }
-
-    /** struct bh_counters per network-namespace cookie. */
-    public PerCpuMap netnsCounters() {
-        return netnsCounters;
+    /** struct bh_counters per (cgroup id, network-namespace cookie). */
+    public PerCpuMap counters() {
+        return counters;
     }
 
     /** struct bh_stats at key 0. */
@@ -135,11 +133,6 @@ public final class KernelHooks implements AutoCloseable {
             }
         }
         return stats;
-    }
-
-    /** Forgets one cgroup's counters in the kernel, to make room; the caller keeps their sum. */
-    public boolean deleteCgroupCounters(long cgroupId) {
-        return cgroupCounters.delete(cgroupId);
     }
 
     /** Detaches every program and frees the maps; call after the ring's consumer stopped. */
@@ -207,9 +200,8 @@ public final class KernelHooks implements AutoCloseable {
         config.putInt(CONFIG_WAKEUP_BYTES, settings.wakeupBytes());
         config.putInt(CONFIG_ALL_STATES, settings.allStates() ? 1 : 0);
         object.setMaxEntries("events", settings.ringBytes());
-        object.setMaxEntries("connections", settings.connectionTableSize());
-        object.setMaxEntries("cgroup_counters", settings.cgroupLimit());
-        object.setMaxEntries("netns_counters", settings.cgroupLimit());
+        object.setMaxEntries("start_set", settings.connectionTableSize());
+        object.setMaxEntries("counters", settings.cgroupLimit());
     }
 
     private static Hook.Tier tierOfFailedProgram(String log) {
@@ -258,6 +250,10 @@ public final class KernelHooks implements AutoCloseable {
             for (Hook hook : Hook.values()) {
                 List<String> skipped = new ArrayList<>();
                 Hook.Tier chosen = null;
+                if (hook == Hook.PASSIVE_COOKIES && hasCookies(statuses.get(Hook.TCP_STATE))) {
+                    statuses.put(hook, HookStatus.notNeeded(hook, STATE_TIER_WITH_COOKIES + " gives sockets their cookie"));
+                    continue;
+                }
                 for (Hook.Tier tier : hook.tiers()) {
                     if (unloadable.containsKey(tier)) {
                         skipped.add(tier.name() + ": " + unloadable.get(tier));
@@ -280,6 +276,24 @@ public final class KernelHooks implements AutoCloseable {
             Libs.c().close(cgroupFd);
         }
         return new ArrayList<>(statuses.values());
+    }
+
+    /**
+     * The start-up listing ended the kernel's start window (see start_set in bpfhook.bpf.c), so nothing
+     * reads the set any more: free its entries. Bounded, in case the window did not end after all.
+     */
+    private static void emptyStartSet(BpfObject object) throws BpfException {
+        int fd = object.mapFd("start_set");
+        int limit = object.maxEntries("start_set");
+        try (com.sun.jna.Memory key = new com.sun.jna.Memory(8)) {
+            for (int i = 0; i < limit && Libs.bpf().bpf_map_get_next_key(fd, null, key) == 0; i++) {
+                Libs.bpf().bpf_map_delete_elem(fd, key);
+            }
+        }
+    }
+
+    private static boolean hasCookies(HookStatus state) {
+        return state != null && state.tier() != null && state.tier().name().equals(STATE_TIER_WITH_COOKIES);
     }
 
     /** libbpf finds a classic tracepoint's id in tracefs, which some machines do not mount at boot. */

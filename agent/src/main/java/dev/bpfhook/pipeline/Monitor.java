@@ -10,13 +10,13 @@ import dev.bpfhook.kernel.BpfException;
 import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.kernel.HookStatus;
 import dev.bpfhook.kernel.KernelHooks;
-import dev.bpfhook.kernel.PerCpuMap;
 import dev.bpfhook.kernel.ProgramStats;
 import dev.bpfhook.kernel.RingBuffer;
 import dev.bpfhook.track.ConnectionTable;
 import dev.bpfhook.track.EventCounters;
 import dev.bpfhook.track.MonitorSnapshot;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The one data path: kernel hooks, then the ring-buffer thread that decodes
- * each record and hands it to the listeners (the connection table first).
+ * each record, joins it to its connection in the table (which completes it
+ * with the process and direction) and hands it to the listeners.
  * Start it, read snapshots, close it; closing stops the thread and detaches
  * every hook.
  */
@@ -57,7 +58,6 @@ public final class Monitor implements AutoCloseable {
     private Monitor(KernelHooks hooks, ConnectionTable table) {
         this.hooks = hooks;
         this.table = table;
-        this.listeners.add(table);
         this.ringThread = new Thread(this::consume, "bpfhook-ring");
         this.ringThread.setDaemon(true);
     }
@@ -65,7 +65,7 @@ public final class Monitor implements AutoCloseable {
     /**
      * Loads and attaches the kernel side and starts consuming events.
      *
-     * @param extraListeners called after the connection table, on the ring thread
+     * @param extraListeners called on the ring thread with each event as the connection table completed it
      */
     public static Monitor start(HookSettings settings, ConnectionTable table, List<EventListener> extraListeners)
             throws BpfException {
@@ -120,8 +120,14 @@ public final class Monitor implements AutoCloseable {
         synchronized (this) {
             retiredNow = retired;
         }
-        return new MonitorSnapshot(counters(hooks.cgroupCounters()), counters(hooks.netnsCounters()), retiredNow,
-                stats, counters, table, recentLimit);
+        Map<Long, KernelCounters> byCgroup = new LinkedHashMap<>();
+        Map<Long, KernelCounters> byNetns = new LinkedHashMap<>();
+        hooks.counters().forEach((key, words) -> {
+            KernelCounters c = new KernelCounters(words);
+            byCgroup.merge(key[0], c, KernelCounters::plus);
+            byNetns.merge(key[1], c, KernelCounters::plus);
+        });
+        return new MonitorSnapshot(byCgroup, byNetns, retiredNow, stats, counters, table, recentLimit);
     }
 
     /**
@@ -134,12 +140,25 @@ public final class Monitor implements AutoCloseable {
         mapsLock.readLock().lock();
         try {
             synchronized (this) {
-                long[] words = mapsOpen ? hooks.cgroupCounters().lookup(cgroupId) : null;
-                if (words == null || !hooks.deleteCgroupCounters(cgroupId)) {
+                if (!mapsOpen) {
                     return false;
                 }
-                retired = retired.plus(new KernelCounters(words));
-                return true;
+                List<long[]> keys = new ArrayList<>();
+                hooks.counters().forEach((key, words) -> {
+                    if (key[0] == cgroupId) {
+                        keys.add(key);
+                    }
+                });
+                boolean any = false;
+                for (long[] key : keys) {
+                    // read again just before the delete: the kernel may have counted in between
+                    long[] words = hooks.counters().lookup(key);
+                    if (words != null && hooks.counters().delete(key)) {
+                        retired = retired.plus(new KernelCounters(words));
+                        any = true;
+                    }
+                }
+                return any;
             }
         } finally {
             mapsLock.readLock().unlock();
@@ -154,14 +173,6 @@ public final class Monitor implements AutoCloseable {
         } finally {
             mapsLock.readLock().unlock();
         }
-    }
-
-    private static Map<Long, KernelCounters> counters(PerCpuMap map) {
-        Map<Long, KernelCounters> result = new LinkedHashMap<>();
-        for (Map.Entry<Long, long[]> e : map.readAll().entrySet()) {
-            result.put(e.getKey(), new KernelCounters(e.getValue()));
-        }
-        return result;
     }
 
     private static long[] orZeros(long[] words, int size) {
@@ -183,12 +194,18 @@ public final class Monitor implements AutoCloseable {
 
     private void dispatch(ByteBuffer ring, int offset, int length) {
         counters.received();
-        ConnectionEvent event = decoder.decode(ring, offset, length);
-        if (event == null) {
+        ConnectionEvent decoded = decoder.decode(ring, offset, length);
+        if (decoded == null) {
             counters.decodeError();
             return;
         }
         boolean failed = false;
+        ConnectionEvent event = decoded;
+        try {
+            event = table.join(decoded);
+        } catch (RuntimeException e) {
+            failed = true;
+        }
         for (EventListener listener : listeners) {
             try {
                 listener.onEvent(event);

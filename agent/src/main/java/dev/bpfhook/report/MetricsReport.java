@@ -171,7 +171,7 @@ public final class MetricsReport {
             out.append(String.format("  %d open connections evicted from a full connection table%n", s.tableEvicted()));
         }
         if (s.kernelStats().closedUntracked() > 0) {
-            out.append(String.format("  %d connections opened before the monitor started have closed%n",
+            out.append(String.format("  %d connections opened before the monitor started closed uncounted%n",
                     s.kernelStats().closedUntracked()));
         }
     }

@@ -39,26 +39,35 @@ public final class ConnectionTable implements EventListener {
     }
 
     @Override
-    public synchronized void onEvent(ConnectionEvent event) {
+    public void onEvent(ConnectionEvent event) {
+        join(event);
+    }
+
+    /**
+     * Enters the event in its connection and returns it completed with what the connection's earlier
+     * events told (the process, the direction), for the listeners after the table.
+     */
+    public synchronized ConnectionEvent join(ConnectionEvent event) {
         long cookie = event.socketCookie();
         if (event.protocol() == Protocol.UDP || cookie == 0) {
             // nothing to join later: a UDP connect, or a socket without a cookie (classic tracepoint tier)
             remember(Connection.first(event));
-            return;
+            return event;
         }
         Connection known = open.remove(cookie);
         Connection now = known == null ? Connection.first(event) : known.with(event);
         if (event.kind() == EventKind.STATE && event.newState() == TcpState.CLOSE) {
             remember(now);
-            return;
+        } else {
+            open.put(cookie, now); // re-inserted: the map's order is the order of latest activity
+            if (open.size() > maxOpen) {
+                Iterator<Long> oldest = open.keySet().iterator();
+                oldest.next();
+                oldest.remove();
+                evicted++;
+            }
         }
-        open.put(cookie, now); // re-inserted: the map's order is the order of latest activity
-        if (open.size() > maxOpen) {
-            Iterator<Long> oldest = open.keySet().iterator();
-            oldest.next();
-            oldest.remove();
-            evicted++;
-        }
+        return known == null ? event : event.completedWith(now.pid(), now.tid(), now.comm(), now.direction());
     }
 
     /** Open TCP connections, most recently active first. */

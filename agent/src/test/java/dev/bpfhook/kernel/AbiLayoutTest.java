@@ -67,6 +67,12 @@ class AbiLayoutTest {
     }
 
     @Test
+    void counterKeyMatchesTheHeader() throws Exception {
+        assertEquals(Abi.CounterKey.SIZE, structSize("bh_counter_key"));
+        assertEquals(layout("bh_counter_key"), javaOffsets(Abi.CounterKey.class, "SIZE"));
+    }
+
+    @Test
     void statsMatchTheHeader() throws Exception {
         assertEquals(Abi.Stats.SIZE, structSize("bh_stats"));
         Map<String, Integer> words = new LinkedHashMap<>();

@@ -45,6 +45,28 @@ class ConnectionTableTest {
     }
 
     @Test
+    void joinCompletesLaterEventsWithTheProcessAndDirectionOfTheConnection() {
+        table.join(connect(7, 100).process(1234, 1235, "java").build());
+        ConnectionEvent closed = table.join(state(7, 300, TcpState.FIN_WAIT2, TcpState.CLOSE)
+                .direction(Direction.UNKNOWN).build()); // what the kernel sends for this transition
+
+        assertEquals(1234, closed.pid(), "the kernel sends the process with the connect only");
+        assertEquals(1235, closed.tid());
+        assertEquals("java", closed.comm());
+        assertEquals(Direction.OUTBOUND, closed.direction());
+        assertEquals(TcpState.CLOSE, closed.newState(), "the rest of the event is kept");
+        assertEquals(300, closed.timestampNs());
+    }
+
+    @Test
+    void joinLeavesAnEventOfAnUnknownConnectionAsItIs() {
+        ConnectionEvent first = state(8, 100, TcpState.ESTABLISHED, TcpState.CLOSE).build();
+
+        assertTrue(first == table.join(first));
+        assertEquals(0, first.pid());
+    }
+
+    @Test
     void tcpConnectAloneIsOpenInSynSent() {
         table.onEvent(connect(7, 100).build());
 
