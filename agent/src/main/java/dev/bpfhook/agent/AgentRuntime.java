@@ -101,6 +101,10 @@ public final class AgentRuntime {
         return monitor;
     }
 
+    AgentLog log() {
+        return log;
+    }
+
     /** The checks that need no kernel: fast enough for premain; null when the agent cannot run. */
     private Prepared prepare(String options) {
         AgentConfig config;

@@ -1,5 +1,7 @@
 package dev.bpfhook.agent;
 
+import dev.bpfhook.destination.DestinationTracker;
+import dev.bpfhook.destination.Destinations;
 import dev.bpfhook.jmx.HookInfo;
 import dev.bpfhook.jmx.MonitorState;
 import dev.bpfhook.jmx.ProgramInfo;
@@ -20,10 +22,14 @@ import java.util.Optional;
 final class AgentState implements MonitorState {
     private static final long CACHE_NANOS = 1_000_000_000L;
     private static final int RECENT = 100;
+    static final int MAX_DESTINATION_TOP = 10_000;
+    static final long MAX_SLOW_CONNECT_MILLIS = 3_600_000;
 
     private final AgentRuntime runtime;
     private MonitorSnapshot cached;
     private long cachedAt;
+    private Destinations cachedDestinations;
+    private long destinationsAt;
 
     AgentState(AgentRuntime runtime) {
         this.runtime = runtime;
@@ -96,6 +102,89 @@ final class AgentState implements MonitorState {
             programs.add(new ProgramInfo(p.program(), p.runCount(), p.runTimeNs()));
         }
         return programs;
+    }
+
+    @Override
+    public synchronized Optional<Destinations> destinations() {
+        Monitor monitor = runtime.monitor();
+        if (monitor == null) {
+            return Optional.empty();
+        }
+        long now = System.nanoTime();
+        if (cachedDestinations == null || now - destinationsAt >= CACHE_NANOS) {
+            cachedDestinations = monitor.destinations().snapshot();
+            destinationsAt = now;
+        }
+        return Optional.of(cachedDestinations);
+    }
+
+    @Override
+    public String setDestinationTop(int top) {
+        if (top < 1 || top > MAX_DESTINATION_TOP) {
+            throw new IllegalArgumentException("top must be 1 to " + MAX_DESTINATION_TOP + ", not " + top);
+        }
+        DestinationTracker tracker = running().destinations();
+        int was = tracker.settings().top();
+        tracker.setTop(top);
+        return changed("destinations kept per direction set to " + top + " (was " + was + ")");
+    }
+
+    @Override
+    public String setSlowConnectThresholdMillis(long millis) {
+        if (millis < 0 || millis > MAX_SLOW_CONNECT_MILLIS) {
+            throw new IllegalArgumentException("the threshold must be 0 to " + MAX_SLOW_CONNECT_MILLIS + " ms, not "
+                    + millis);
+        }
+        DestinationTracker tracker = running().destinations();
+        long was = tracker.settings().slowConnectMicros() / 1000;
+        tracker.setSlowConnectMicros(millis * 1000);
+        return changed("slow-connect threshold set to " + millis + " ms (was " + was + " ms)");
+    }
+
+    @Override
+    public String resetDestinationStatistics() {
+        running().destinations().reset();
+        return changed("destination statistics reset");
+    }
+
+    @Override
+    public String setEventEmission(boolean on) {
+        Monitor monitor = running();
+        boolean was = monitor.emitting();
+        monitor.setEmitting(on);
+        return changed(on ? "event emission resumed" + (was ? " (was not paused)" : "")
+                : "event emission paused: no JFR events, notifications or event lines until resumed; counting "
+                        + "goes on" + (was ? "" : " (was paused already)"));
+    }
+
+    @Override
+    public boolean eventEmission() {
+        Monitor monitor = runtime.monitor();
+        return monitor == null || monitor.emitting();
+    }
+
+    @Override
+    public long eventsNotEmitted() {
+        Monitor monitor = runtime.monitor();
+        return monitor == null ? 0 : monitor.eventCounters().notEmittedCount();
+    }
+
+    private Monitor running() {
+        Monitor monitor = runtime.monitor();
+        if (monitor == null) {
+            throw new IllegalStateException("the agent is not running (" + state()
+                    + (reason().isEmpty() ? "" : ": " + reason()) + ")");
+        }
+        return monitor;
+    }
+
+    /** An operator's change through JMX: one line, at warn level so that the default log level shows it. */
+    private String changed(String what) {
+        synchronized (this) {
+            cachedDestinations = null; // the next read shows the change
+        }
+        runtime.log().warn("JMX: " + what);
+        return what;
     }
 
     @Override

@@ -133,6 +133,42 @@ public interface ConnectionMonitorMXBean {
     @Metric(Metric.COUNTER)
     long getNotificationsDropped();
 
+    @Description("Destinations (remote endpoints, local ports) kept per direction with their own "
+            + "bpfhook:type=Destination MBean; the rest are summed in destination=\"other\"")
+    int getDestinationTop();
+
+    @Description("Destinations folded into 'other' because they were not among the top ones")
+    @Metric(Metric.COUNTER)
+    long getDestinationsFolded();
+
+    @Description("Connects slower than this are counted as SlowConnects of their destination")
+    @Units("ms")
+    long getSlowConnectThresholdMillis();
+
+    @Description("Whether per-event outputs (JFR events, notifications, event lines) run; see pauseEvents")
+    boolean isEventEmission();
+
+    @Description("Events not handed to the per-event outputs while they were paused (counting went on)")
+    @Metric(Metric.COUNTER)
+    long getEventsNotEmitted();
+
+    @Description("Keep this many destinations per direction (1 to 10000); the rest are folded into 'other' now. "
+            + "Logged; returns what changed")
+    String setDestinationTop(@Description("destinations kept per direction") int top);
+
+    @Description("Count connects slower than this as slow (0 to 3600000 ms), from now on. Logged; returns what changed")
+    String setSlowConnectThreshold(@Description("threshold in milliseconds") long millis);
+
+    @Description("Forget every destination's statistics and start again. Logged; returns what changed")
+    String resetDestinationStatistics();
+
+    @Description("Stop JFR events, notifications and event lines until resumeEvents; counters, the connection "
+            + "table and destinations go on. Logged; returns what changed")
+    String pauseEvents();
+
+    @Description("Resume the per-event outputs paused by pauseEvents. Logged; returns what changed")
+    String resumeEvents();
+
     @Description("Open connections matching a filter, most recently active first (at most 1000)")
     ConnectionInfo[] findConnections(
             @Description("Empty for all; a port (8080); an address (10.0.0.1 or [::1]); or address:port; "

@@ -209,6 +209,56 @@ final class ConnectionMonitorView implements ConnectionMonitorMXBean {
     }
 
     @Override
+    public int getDestinationTop() {
+        return state.destinations().map(d -> d.settings().top()).orElse(0);
+    }
+
+    @Override
+    public long getDestinationsFolded() {
+        return state.destinations().map(d -> d.folded()).orElse(0L);
+    }
+
+    @Override
+    public long getSlowConnectThresholdMillis() {
+        return state.destinations().map(d -> d.settings().slowConnectMicros() / 1000).orElse(0L);
+    }
+
+    @Override
+    public boolean isEventEmission() {
+        return state.eventEmission();
+    }
+
+    @Override
+    public long getEventsNotEmitted() {
+        return state.eventsNotEmitted();
+    }
+
+    @Override
+    public String setDestinationTop(int top) {
+        return state.setDestinationTop(top);
+    }
+
+    @Override
+    public String setSlowConnectThreshold(long millis) {
+        return state.setSlowConnectThresholdMillis(millis);
+    }
+
+    @Override
+    public String resetDestinationStatistics() {
+        return state.resetDestinationStatistics();
+    }
+
+    @Override
+    public String pauseEvents() {
+        return state.setEventEmission(false);
+    }
+
+    @Override
+    public String resumeEvents() {
+        return state.setEventEmission(true);
+    }
+
+    @Override
     public ConnectionInfo[] findConnections(String filter) {
         ConnectionFilter match = ConnectionFilter.parse(filter);
         List<Connection> found = new ArrayList<>();

@@ -1,10 +1,15 @@
 package dev.bpfhook.jmx;
 
 import dev.bpfhook.container.ContainerInfo;
+import dev.bpfhook.destination.Destination;
+import dev.bpfhook.destination.DestinationKey;
+import dev.bpfhook.destination.Destinations;
 import dev.bpfhook.event.KernelCounters;
 import dev.bpfhook.report.Attribution;
 import dev.bpfhook.track.MonitorSnapshot;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -35,6 +40,7 @@ public final class JmxExporter implements AutoCloseable {
     private final ConnectionNotifier notifier;
     private final Map<Long, ObjectName> cgroups = new HashMap<>();
     private final Map<Long, ObjectName> namespaces = new HashMap<>();
+    private final Map<DestinationKey, ObjectName> destinations = new HashMap<>();
     private volatile int cgroupsWithoutMBean;
     private ObjectName monitorName;
     private boolean closed;
@@ -66,6 +72,12 @@ public final class JmxExporter implements AutoCloseable {
 
     public static ObjectName namespaceName(long cookie) {
         return name("bpfhook:type=NetworkNamespace,cookie=" + cookie);
+    }
+
+    /** bpfhook:type=Destination,direction=outbound|inbound,destination="host:port",cgroup="path" ("" for other). */
+    public static ObjectName destinationName(String direction, String destination, String cgroupPath) {
+        return name("bpfhook:type=Destination,direction=" + direction + ",destination=" + ObjectName.quote(destination)
+                + ",cgroup=" + ObjectName.quote(cgroupPath));
     }
 
     /** Registers the ConnectionMonitor MBean and starts the sweeper. */
@@ -135,6 +147,7 @@ public final class JmxExporter implements AutoCloseable {
             }
         }
         cgroupsWithoutMBean = without;
+        state.destinations().ifPresent(this::sweepDestinations);
         for (Long cookie : snapshot.get().byNetns().keySet()) {
             if (!namespaces.containsKey(cookie) && namespaces.size() < maxCgroups) {
                 NetworkNamespaceView view = new NetworkNamespaceView(cookie, cookie == ownNetns, state);
@@ -142,6 +155,37 @@ public final class JmxExporter implements AutoCloseable {
                         namespaceName(cookie)).getObjectName());
             }
         }
+    }
+
+    /** One MBean per kept destination and per non-empty "other"; those no longer kept lose theirs. */
+    private void sweepDestinations(Destinations all) {
+        java.util.Set<DestinationKey> now = new java.util.HashSet<>();
+        List<Destination> list = new ArrayList<>(all.outbound());
+        list.addAll(all.inbound());
+        for (Destination d : list) {
+            DestinationKey key = d.key();
+            now.add(key);
+            if (destinations.containsKey(key)) {
+                continue;
+            }
+            String path = key.isOther() ? "" : attribution.cgroupName(key.cgroupId());
+            String container = key.isOther() ? "" : attribution.container(key.cgroupId()).label();
+            String direction = key.direction().name().toLowerCase(java.util.Locale.ROOT);
+            DestinationView view = new DestinationView(key, path, container, state);
+            try {
+                destinations.put(key, server.registerMBean(new DescribedMXBean<>(view, DestinationMXBean.class),
+                        destinationName(direction, key.label(), path)).getObjectName());
+            } catch (JMException e) {
+                // a name held by someone else: this destination stays without an MBean
+            }
+        }
+        destinations.entrySet().removeIf(e -> {
+            if (now.contains(e.getKey())) {
+                return false;
+            }
+            unregister(e.getValue());
+            return true;
+        });
     }
 
     /** A restarted service gets a new cgroup id at the same path: the old one's MBean gives way once it is gone. */
@@ -171,8 +215,10 @@ public final class JmxExporter implements AutoCloseable {
         unregister(monitorName);
         cgroups.values().forEach(this::unregister);
         namespaces.values().forEach(this::unregister);
+        destinations.values().forEach(this::unregister);
         cgroups.clear();
         namespaces.clear();
+        destinations.clear();
     }
 
     private void unregister(ObjectName name) {

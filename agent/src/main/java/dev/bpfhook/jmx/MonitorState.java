@@ -1,5 +1,6 @@
 package dev.bpfhook.jmx;
 
+import dev.bpfhook.destination.Destinations;
 import dev.bpfhook.track.MonitorSnapshot;
 import java.util.List;
 import java.util.Optional;
@@ -28,4 +29,27 @@ public interface MonitorState {
 
     /** Drops a removed, idle cgroup's kernel counters; its counts stay in the totals. */
     boolean retireCgroup(long cgroupId);
+
+    /** Per-destination statistics (cached briefly), while the monitor runs. */
+    Optional<Destinations> destinations();
+
+    /*
+     * Run-time control, the ConnectionMonitor's operations. Each logs one line and returns it;
+     * each throws IllegalStateException (with the agent's state and reason) when the monitor does
+     * not run, and IllegalArgumentException for a value out of range.
+     */
+
+    String setDestinationTop(int top);
+
+    String setSlowConnectThresholdMillis(long millis);
+
+    String resetDestinationStatistics();
+
+    /** Pauses (false) or resumes (true) the per-event outputs; counting goes on. */
+    String setEventEmission(boolean on);
+
+    boolean eventEmission();
+
+    /** Events not handed to the outputs while emission was paused. */
+    long eventsNotEmitted();
 }

@@ -1,5 +1,7 @@
 package dev.bpfhook.pipeline;
 
+import dev.bpfhook.destination.DestinationSettings;
+import dev.bpfhook.destination.DestinationTracker;
 import dev.bpfhook.event.Abi;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.EventDecoder;
@@ -37,7 +39,12 @@ public final class Monitor implements AutoCloseable {
 
     private final KernelHooks hooks;
     private final ConnectionTable table;
+    private final DestinationTracker destinations;
+    /** Aggregators (destinations): every event, always. */
+    private final List<EventListener> trackers = new CopyOnWriteArrayList<>();
+    /** Outputs that emit per-event records (JFR, notifications, event lines): skipped while paused. */
     private final List<EventListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean emitting = true;
     private final EventCounters counters = new EventCounters();
     private final EventDecoder decoder = new EventDecoder();
     private final Thread ringThread;
@@ -55,9 +62,11 @@ public final class Monitor implements AutoCloseable {
     /** Counters of cgroups dropped from the kernel's table, so that totals never go backwards. */
     private KernelCounters retired = KernelCounters.ZERO;
 
-    private Monitor(KernelHooks hooks, ConnectionTable table) {
+    private Monitor(KernelHooks hooks, ConnectionTable table, DestinationSettings destinationSettings) {
         this.hooks = hooks;
         this.table = table;
+        this.destinations = new DestinationTracker(table, destinationSettings);
+        this.trackers.add(destinations);
         this.ringThread = new Thread(this::consume, "bpfhook-ring");
         this.ringThread.setDaemon(true);
     }
@@ -69,15 +78,41 @@ public final class Monitor implements AutoCloseable {
      */
     public static Monitor start(HookSettings settings, ConnectionTable table, List<EventListener> extraListeners)
             throws BpfException {
-        Monitor monitor = new Monitor(KernelHooks.start(settings), table);
+        return start(settings, table, DestinationSettings.defaults(), extraListeners);
+    }
+
+    /**
+     * As {@link #start(HookSettings, ConnectionTable, List)}, with per-destination statistics kept
+     * as {@code destinationSettings} say.
+     */
+    public static Monitor start(HookSettings settings, ConnectionTable table, DestinationSettings destinationSettings,
+            List<EventListener> extraListeners) throws BpfException {
+        Monitor monitor = new Monitor(KernelHooks.start(settings), table, destinationSettings);
         monitor.listeners.addAll(extraListeners);
         monitor.ringThread.start();
         return monitor;
     }
 
-    /** Adds a listener, called on the ring thread from the next event on. */
+    /** Adds a listener, called on the ring thread from the next event on, while emission is on. */
     public void addListener(EventListener listener) {
         listeners.add(listener);
+    }
+
+    /** Adds an aggregator, called on the ring thread for every event, before the listeners. */
+    public void addTracker(EventListener tracker) {
+        trackers.add(tracker);
+    }
+
+    /**
+     * Pauses or resumes the per-event outputs (the listeners). Counting, the connection table and
+     * the trackers go on; events not handed out are counted (EventCounters.notEmittedCount).
+     */
+    public void setEmitting(boolean on) {
+        emitting = on;
+    }
+
+    public boolean emitting() {
+        return emitting;
     }
 
     public List<HookStatus> hooks() {
@@ -86,6 +121,11 @@ public final class Monitor implements AutoCloseable {
 
     public ConnectionTable table() {
         return table;
+    }
+
+    /** Per-destination statistics: connect latency, failures, lifetime, churn. */
+    public DestinationTracker destinations() {
+        return destinations;
     }
 
     public EventCounters eventCounters() {
@@ -206,11 +246,22 @@ public final class Monitor implements AutoCloseable {
         } catch (RuntimeException e) {
             failed = true;
         }
-        for (EventListener listener : listeners) {
+        for (EventListener tracker : trackers) {
             try {
-                listener.onEvent(event);
+                tracker.onEvent(event);
             } catch (RuntimeException e) {
                 failed = true;
+            }
+        }
+        if (!emitting) {
+            counters.notEmitted();
+        } else {
+            for (EventListener listener : listeners) {
+                try {
+                    listener.onEvent(event);
+                } catch (RuntimeException e) {
+                    failed = true;
+                }
             }
         }
         if (failed) {

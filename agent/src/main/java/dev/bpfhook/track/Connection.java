@@ -25,6 +25,7 @@ public final class Connection {
     private final TcpState state;
     private final long startNs;
     private final long lastNs;
+    private final long establishedNs;
     private final int error;
     private final long bytesSent;
     private final long bytesReceived;
@@ -34,8 +35,8 @@ public final class Connection {
 
     private Connection(long socketCookie, int pid, int tid, String comm, long cgroupId, long netnsCookie,
             Protocol protocol, Direction direction, InetSocketAddress local, InetSocketAddress remote, TcpState state,
-            long startNs, long lastNs, int error, long bytesSent, long bytesReceived, int srttUs, int retransmits,
-            boolean preexisting) {
+            long startNs, long lastNs, long establishedNs, int error, long bytesSent, long bytesReceived, int srttUs,
+            int retransmits, boolean preexisting) {
         this.socketCookie = socketCookie;
         this.pid = pid;
         this.tid = tid;
@@ -49,6 +50,7 @@ public final class Connection {
         this.state = state;
         this.startNs = startNs;
         this.lastNs = lastNs;
+        this.establishedNs = establishedNs;
         this.error = error;
         this.bytesSent = bytesSent;
         this.bytesReceived = bytesReceived;
@@ -63,7 +65,7 @@ public final class Connection {
                 : e.newState();
         return new Connection(e.socketCookie(), e.pid(), e.tid(), e.comm(), e.cgroupId(), e.netnsCookie(),
                 e.protocol(), e.direction(), e.local(), e.remote(), state, e.timestampNs(), e.timestampNs(),
-                e.error(), e.bytesSent(), e.bytesReceived(), e.srttUs(), e.retransmits(),
+                handshakeDone(e) ? e.timestampNs() : 0, e.error(), e.bytesSent(), e.bytesReceived(), e.srttUs(), e.retransmits(),
                 e.kind() == EventKind.EXISTING);
     }
 
@@ -83,11 +85,17 @@ public final class Connection {
                 knowsEndpoints && e.remote().getPort() != 0 ? e.remote() : remote,
                 e.kind() == EventKind.STATE ? e.newState() : state,
                 startNs, e.timestampNs(),
+                establishedNs == 0 && handshakeDone(e) ? e.timestampNs() : establishedNs,
                 e.error() != 0 ? e.error() : error,
                 Math.max(bytesSent, e.bytesSent()), Math.max(bytesReceived, e.bytesReceived()),
                 e.srttUs() != 0 ? e.srttUs() : srttUs,
                 Math.max(retransmits, e.retransmits()),
                 preexisting);
+    }
+
+    private static boolean handshakeDone(ConnectionEvent e) {
+        return e.kind() == EventKind.STATE && e.newState() == TcpState.ESTABLISHED
+                && (e.oldState() == TcpState.SYN_SENT || e.oldState() == TcpState.SYN_RECV);
     }
 
     public long socketCookie() {
@@ -142,6 +150,11 @@ public final class Connection {
 
     public long lastEventNs() {
         return lastNs;
+    }
+
+    /** When the handshake completed (kernel clock), or 0 when not seen (not yet, or before the monitor). */
+    public long establishedNs() {
+        return establishedNs;
     }
 
     /** errno of a failed connect, else 0. */

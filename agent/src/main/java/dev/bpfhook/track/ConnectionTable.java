@@ -89,6 +89,19 @@ public final class ConnectionTable implements EventListener {
         return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
     }
 
+    /**
+     * The connection of a cookie as the table knows it now: open, or the one that ended last (for the
+     * listeners after the table, the connection of the event they hold); null when neither.
+     */
+    public synchronized Connection find(long cookie) {
+        Connection c = open.get(cookie);
+        if (c == null) {
+            Connection last = ended.peekFirst();
+            c = last != null && last.socketCookie() == cookie ? last : null;
+        }
+        return c;
+    }
+
     /** The connection that ended last (for listeners after the table: the one of the event they hold). */
     public synchronized Connection lastEnded() {
         return ended.peekFirst();

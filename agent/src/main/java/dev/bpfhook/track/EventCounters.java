@@ -11,6 +11,7 @@ public final class EventCounters {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong decodeErrors = new AtomicLong();
     private final AtomicLong listenerErrors = new AtomicLong();
+    private final AtomicLong notEmitted = new AtomicLong();
 
     public void received() {
         received.incrementAndGet();
@@ -22,6 +23,15 @@ public final class EventCounters {
 
     public void listenerError() {
         listenerErrors.incrementAndGet();
+    }
+
+    public void notEmitted() {
+        notEmitted.incrementAndGet();
+    }
+
+    /** Events counted and tracked but not handed to the outputs while emission was paused. */
+    public long notEmittedCount() {
+        return notEmitted.get();
     }
 
     /** Records read from the ring, decodable or not. */

@@ -47,8 +47,11 @@ class DescribedMXBeanTest {
     private static final ObjectName MONITOR = JmxExporter.monitorName();
     private static final ObjectName CGROUP = JmxExporter.cgroupName("/app.slice/worker.scope", "host");
     private static final ObjectName NAMESPACE = JmxExporter.namespaceName(4026531840L);
-    /** Numbers that name something (ids, cookies) rather than count it. */
-    private static final Set<String> IDENTIFIERS = new HashSet<>(Arrays.asList("ScopeCgroupId", "CgroupId", "Cookie"));
+    private static final ObjectName DESTINATION = JmxExporter.destinationName("outbound", "10.0.0.5:5432",
+            "/app.slice/worker.scope");
+    /** Numbers that name something (ids, cookies) or are settings, rather than count or measure it. */
+    private static final Set<String> IDENTIFIERS = new HashSet<>(Arrays.asList("ScopeCgroupId", "CgroupId", "Cookie",
+            "DestinationTop", "SlowConnectThresholdMillis"));
 
     private final MBeanServer server = MBeanServerFactory.newMBeanServer();
     private JmxExporter exporter;
@@ -56,12 +59,15 @@ class DescribedMXBeanTest {
     static Stream<Arguments> mbeans() {
         return Stream.of(Arguments.of(MONITOR, ConnectionMonitorMXBean.class),
                 Arguments.of(CGROUP, CgroupMXBean.class),
-                Arguments.of(NAMESPACE, NetworkNamespaceMXBean.class));
+                Arguments.of(NAMESPACE, NetworkNamespaceMXBean.class),
+                Arguments.of(DESTINATION, DestinationMXBean.class));
     }
 
     @BeforeEach
     void register() throws Exception {
         FakeMonitorState state = new FakeMonitorState().cgroup(101, active(1)).namespace(4026531840L, active(1));
+        state.destinationTracker.onEvent(dev.bpfhook.event.ConnectionEvent.builder(dev.bpfhook.event.EventKind.CONNECT)
+                .socketCookie(7).cgroupId(101).remote(new java.net.InetSocketAddress("10.0.0.5", 5432)).build());
         Attribution attribution = new Attribution(new HostIdentity(4026531840L), id -> "/app.slice/worker.scope");
         exporter = new JmxExporter(server, state, attribution, id -> true, 4026531840L, 256, null);
         exporter.start();
@@ -111,11 +117,20 @@ class DescribedMXBeanTest {
     }
 
     @Test
-    void findConnectionsTakesOneStringNamedFilter() throws Exception {
-        MBeanOperationInfo[] ops = server.getMBeanInfo(MONITOR).getOperations();
+    void theMonitorsOperationsAreFindingAndRunTimeControl() throws Exception {
+        Set<String> names = new HashSet<>();
+        for (MBeanOperationInfo op : server.getMBeanInfo(MONITOR).getOperations()) {
+            names.add(op.getName());
+        }
 
-        assertEquals(1, ops.length);
-        MBeanOperationInfo find = ops[0];
+        assertEquals(new HashSet<>(Arrays.asList("findConnections", "setDestinationTop", "setSlowConnectThreshold",
+                "resetDestinationStatistics", "pauseEvents", "resumeEvents")), names);
+    }
+
+    @Test
+    void findConnectionsTakesOneStringNamedFilter() throws Exception {
+        MBeanOperationInfo find = Arrays.stream(server.getMBeanInfo(MONITOR).getOperations())
+                .filter(op -> op.getName().equals("findConnections")).findFirst().orElseThrow(AssertionError::new);
         assertEquals("findConnections", find.getName());
         assertEquals("Open connections matching a filter, most recently active first (at most 1000)",
                 find.getDescription());
@@ -130,14 +145,15 @@ class DescribedMXBeanTest {
     }
 
     @Test
-    void cgroupAndNamespaceMBeansHaveNoOperations() throws Exception {
+    void cgroupNamespaceAndDestinationMBeansHaveNoOperations() throws Exception {
         assertEquals(0, server.getMBeanInfo(CGROUP).getOperations().length);
         assertEquals(0, server.getMBeanInfo(NAMESPACE).getOperations().length);
+        assertEquals(0, server.getMBeanInfo(DESTINATION).getOperations().length);
     }
 
     @ParameterizedTest
     @MethodSource("mbeans")
-    void onlyTheByteCountersHaveUnitsAndTheirUnitIsBytes(ObjectName name, Class<?> type) throws Exception {
+    void bytesTimesAndRatesHaveUnits(ObjectName name, Class<?> type) throws Exception {
         Map<String, Object> units = new TreeMap<>();
         for (MBeanAttributeInfo a : server.getMBeanInfo(name).getAttributes()) {
             Object unit = a.getDescriptor().getFieldValue("units");
@@ -149,6 +165,16 @@ class DescribedMXBeanTest {
         Map<String, Object> expected = new TreeMap<>();
         expected.put("BytesSent", "bytes");
         expected.put("BytesReceived", "bytes");
+        if (name.equals(MONITOR)) {
+            expected.put("SlowConnectThresholdMillis", "ms");
+        }
+        if (name.equals(DESTINATION)) {
+            for (String ms : Arrays.asList("ConnectLatencyP50Millis", "ConnectLatencyP99Millis",
+                    "ConnectLatencyMaxMillis", "LifetimeP50Millis")) {
+                expected.put(ms, "ms");
+            }
+            expected.put("NewConnectionsPerMinute", "connections/min");
+        }
         assertEquals(expected, units);
     }
 
@@ -158,7 +184,8 @@ class DescribedMXBeanTest {
         for (MBeanAttributeInfo a : server.getMBeanInfo(name).getAttributes()) {
             Descriptor d = a.getDescriptor();
             OpenType<?> openType = (OpenType<?>) d.getFieldValue("openType");
-            boolean number = openType == SimpleType.LONG || openType == SimpleType.INTEGER;
+            boolean number = openType == SimpleType.LONG || openType == SimpleType.INTEGER
+                    || openType == SimpleType.DOUBLE;
             Object metricType = d.getFieldValue("metricType");
             if (number && !IDENTIFIERS.contains(a.getName())) {
                 assertTrue("counter".equals(metricType) || "gauge".equals(metricType), a.getName() + ": " + metricType);
@@ -176,7 +203,10 @@ class DescribedMXBeanTest {
                 "ConnectAttempts", "UdpConnects", "FailedConnections", "PreexistingConnections", "ClosedConnections",
                 "BytesSent", "BytesReceived", "Retransmits", "EventsReceived", "DroppedEvents", "LostEvents",
                 "CounterUpdatesLost", "ClosedUntracked", "TableEvictions", "NotificationsSent",
-                "NotificationsDropped")), withMetricType(MONITOR, "counter"));
+                "NotificationsDropped", "DestinationsFolded", "EventsNotEmitted")), withMetricType(MONITOR, "counter"));
+        assertEquals(new HashSet<>(Arrays.asList("Active", "NewConnectionsPerMinute", "ConnectLatencyP50Millis",
+                "ConnectLatencyP99Millis", "ConnectLatencyMaxMillis", "LifetimeP50Millis")),
+                withMetricType(DESTINATION, "gauge"));
         assertEquals(new HashSet<>(Arrays.asList("ActiveConnections")), withMetricType(CGROUP, "gauge"));
         assertEquals(new HashSet<>(Arrays.asList("ActiveConnections")), withMetricType(NAMESPACE, "gauge"));
     }
@@ -192,7 +222,7 @@ class DescribedMXBeanTest {
 
     @Test
     void mbeansAreMXBeans() throws Exception {
-        for (ObjectName name : Arrays.asList(MONITOR, CGROUP, NAMESPACE)) {
+        for (ObjectName name : Arrays.asList(MONITOR, CGROUP, NAMESPACE, DESTINATION)) {
             assertEquals("true", server.getMBeanInfo(name).getDescriptor().getFieldValue("mxbean"), name.toString());
         }
     }

@@ -1,5 +1,8 @@
 package dev.bpfhook.jmx;
 
+import dev.bpfhook.destination.DestinationSettings;
+import dev.bpfhook.destination.DestinationTracker;
+import dev.bpfhook.destination.Destinations;
 import dev.bpfhook.event.KernelCounters;
 import dev.bpfhook.event.KernelStats;
 import dev.bpfhook.track.ConnectionTable;
@@ -147,5 +150,55 @@ class FakeMonitorState implements MonitorState {
         }
         retired = retired.plus(gone);
         return true;
+    }
+
+    /** Destinations fed by the test through {@link #destinationTracker}, as the ring thread would. */
+    final DestinationTracker destinationTracker = new DestinationTracker(new ConnectionTable(100, 100),
+            DestinationSettings.defaults());
+    private boolean emitting = true;
+    final List<String> changes = new ArrayList<>();
+
+    @Override
+    public synchronized Optional<Destinations> destinations() {
+        return hasSnapshot ? Optional.of(destinationTracker.snapshot()) : Optional.empty();
+    }
+
+    @Override
+    public synchronized String setDestinationTop(int top) {
+        destinationTracker.setTop(top);
+        return change("top " + top);
+    }
+
+    @Override
+    public synchronized String setSlowConnectThresholdMillis(long millis) {
+        destinationTracker.setSlowConnectMicros(millis * 1000);
+        return change("slow " + millis);
+    }
+
+    @Override
+    public synchronized String resetDestinationStatistics() {
+        destinationTracker.reset();
+        return change("reset");
+    }
+
+    @Override
+    public synchronized String setEventEmission(boolean on) {
+        emitting = on;
+        return change(on ? "resumed" : "paused");
+    }
+
+    @Override
+    public synchronized boolean eventEmission() {
+        return emitting;
+    }
+
+    @Override
+    public long eventsNotEmitted() {
+        return events.notEmittedCount();
+    }
+
+    private String change(String what) {
+        changes.add(what);
+        return what;
     }
 }
