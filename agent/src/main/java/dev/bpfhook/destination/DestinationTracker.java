@@ -102,9 +102,13 @@ public final class DestinationTracker implements EventListener {
     }
 
     /** The destinations now: kept ones sorted by connections (most first), then "other" when not empty. */
-    public synchronized Destinations snapshot() {
+    public Destinations snapshot() {
+        return snapshotAt(System.nanoTime()); // the clock of the kernel's timestamps (CLOCK_MONOTONIC)
+    }
+
+    /** The destinations as of {@code now} (kernel clock), which "the last minute" counts back from. */
+    synchronized Destinations snapshotAt(long now) {
         rank();
-        long now = System.nanoTime(); // the clock of the kernel's timestamps (CLOCK_MONOTONIC)
         List<Destination> outbound = new ArrayList<>();
         List<Destination> inbound = new ArrayList<>();
         for (Map.Entry<DestinationKey, DestinationStats> e : kept.entrySet()) {
