@@ -34,7 +34,9 @@ enum bh_direction {
 
 /*
  * One ring-buffer record: 128 bytes, fixed size for every kind.
- * Fields a kind does not know are zero.
+ * Fields a kind does not know are zero. ACCEPT carries only the cookie, the
+ * family and the process: user space completes it from the connection's state
+ * events (joined by cookie), so that the accept hook reads little.
  */
 struct bh_event {
 	__u64 timestamp_ns;   /*   0: bpf_ktime_get_ns() when the event happened (CLOCK_MONOTONIC) */

@@ -56,22 +56,50 @@ public final class ConnectionEvent {
     }
 
     /**
-     * This event with the process and direction of its connection filled in where it has none: the
-     * kernel reports the process with connect and accept only, and the direction where a transition
-     * shows it; user space knows them from the connection's earlier events.
+     * This event with what its connection's earlier events told filled in where it has nothing: the
+     * kernel reports the process with connect and accept only, the direction where a transition shows
+     * it, and an accept carries neither endpoints nor cgroup; user space knows them.
      */
-    public ConnectionEvent completedWith(int pid, int tid, String comm, Direction direction) {
-        boolean addProcess = this.pid == 0 && pid != 0;
-        boolean addDirection = this.direction == Direction.UNKNOWN && direction != Direction.UNKNOWN;
-        if (!addProcess && !addDirection) {
+    public ConnectionEvent completedWith(Known known) {
+        boolean addProcess = pid == 0 && known.pid != 0;
+        boolean addDirection = direction == Direction.UNKNOWN && known.direction != Direction.UNKNOWN;
+        boolean addCgroup = cgroupId == 0 && known.cgroupId != 0;
+        boolean addNetns = netnsCookie == 0 && known.netnsCookie != 0;
+        boolean addLocal = local.getPort() == 0 && known.local != null && known.local.getPort() != 0;
+        boolean addRemote = remote.getPort() == 0 && known.remote != null && known.remote.getPort() != 0;
+        if (!addProcess && !addDirection && !addCgroup && !addNetns && !addLocal && !addRemote) {
             return this;
         }
-        Builder b = new Builder(kind).timestampNs(timestampNs).socketCookie(socketCookie).cgroupId(cgroupId)
-                .netnsCookie(netnsCookie).protocol(protocol).local(local).remote(remote).states(oldState, newState)
-                .error(error).closeStats(bytesSent, bytesReceived, srttUs, retransmits)
-                .process(addProcess ? pid : this.pid, addProcess ? tid : this.tid, addProcess ? comm : this.comm)
-                .direction(addDirection ? direction : this.direction);
-        return b.build();
+        return new Builder(kind).timestampNs(timestampNs).socketCookie(socketCookie)
+                .cgroupId(addCgroup ? known.cgroupId : cgroupId).netnsCookie(addNetns ? known.netnsCookie : netnsCookie)
+                .protocol(protocol).local(addLocal ? known.local : local).remote(addRemote ? known.remote : remote)
+                .states(oldState, newState).error(error).closeStats(bytesSent, bytesReceived, srttUs, retransmits)
+                .process(addProcess ? known.pid : pid, addProcess ? known.tid : tid, addProcess ? known.comm : comm)
+                .direction(addDirection ? known.direction : direction).build();
+    }
+
+    /** What user space knows of a connection, to complete its events with. */
+    public static final class Known {
+        final int pid;
+        final int tid;
+        final String comm;
+        final Direction direction;
+        final long cgroupId;
+        final long netnsCookie;
+        final InetSocketAddress local;
+        final InetSocketAddress remote;
+
+        public Known(int pid, int tid, String comm, Direction direction, long cgroupId, long netnsCookie,
+                InetSocketAddress local, InetSocketAddress remote) {
+            this.pid = pid;
+            this.tid = tid;
+            this.comm = comm;
+            this.direction = direction;
+            this.cgroupId = cgroupId;
+            this.netnsCookie = netnsCookie;
+            this.local = local;
+            this.remote = remote;
+        }
     }
 
     public EventKind kind() {

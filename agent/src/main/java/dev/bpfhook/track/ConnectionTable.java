@@ -67,7 +67,8 @@ public final class ConnectionTable implements EventListener {
                 evicted++;
             }
         }
-        return known == null ? event : event.completedWith(now.pid(), now.tid(), now.comm(), now.direction());
+        return known == null ? event : event.completedWith(new ConnectionEvent.Known(now.pid(), now.tid(), now.comm(),
+                now.direction(), now.cgroupId(), now.netnsCookie(), now.local(), now.remote()));
     }
 
     /** Open TCP connections, most recently active first. */

@@ -59,6 +59,20 @@ class ConnectionTableTest {
     }
 
     @Test
+    void joinCompletesAnAcceptWithTheEndpointsCgroupAndNamespaceOfItsConnection() {
+        table.join(state(9, 100, TcpState.SYN_RECV, TcpState.ESTABLISHED).direction(Direction.INBOUND).cgroupId(55)
+                .netnsCookie(66).build());
+        ConnectionEvent accept = table.join(ConnectionEvent.builder(EventKind.ACCEPT).socketCookie(9).timestampNs(120)
+                .direction(Direction.INBOUND).process(4321, 4322, "nginx").build()); // what the kernel sends
+
+        assertEquals(LOCAL, accept.local());
+        assertEquals(REMOTE, accept.remote());
+        assertEquals(55, accept.cgroupId());
+        assertEquals(66, accept.netnsCookie());
+        assertEquals(4321, accept.pid(), "its own process is kept");
+    }
+
+    @Test
     void joinLeavesAnEventOfAnUnknownConnectionAsItIs() {
         ConnectionEvent first = state(8, 100, TcpState.ESTABLISHED, TcpState.CLOSE).build();
 
