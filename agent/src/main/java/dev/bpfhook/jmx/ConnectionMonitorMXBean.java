@@ -137,6 +137,10 @@ public interface ConnectionMonitorMXBean {
             + "bpfhook:type=Destination MBean; the rest are summed in destination=\"other\"")
     int getDestinationTop();
 
+    @Description("Destinations at a glance: outbound, then inbound, each sorted by connections (most first), "
+            + "'other' last; latencies and lifetimes in ms")
+    DestinationInfo[] getDestinations();
+
     @Description("Destinations folded into 'other' because they were not among the top ones")
     @Metric(Metric.COUNTER)
     long getDestinationsFolded();

@@ -209,6 +209,16 @@ final class ConnectionMonitorView implements ConnectionMonitorMXBean {
     }
 
     @Override
+    public DestinationInfo[] getDestinations() {
+        List<DestinationInfo> rows = new ArrayList<>();
+        state.destinations().ifPresent(all -> {
+            all.outbound().forEach(d -> rows.add(DestinationInfo.of(d)));
+            all.inbound().forEach(d -> rows.add(DestinationInfo.of(d)));
+        });
+        return rows.toArray(new DestinationInfo[0]);
+    }
+
+    @Override
     public int getDestinationTop() {
         return state.destinations().map(d -> d.settings().top()).orElse(0);
     }

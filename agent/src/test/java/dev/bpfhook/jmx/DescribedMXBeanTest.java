@@ -66,7 +66,7 @@ class DescribedMXBeanTest {
     @BeforeEach
     void register() throws Exception {
         FakeMonitorState state = new FakeMonitorState().cgroup(101, active(1)).namespace(4026531840L, active(1));
-        state.destinationTracker.onEvent(dev.bpfhook.event.ConnectionEvent.builder(dev.bpfhook.event.EventKind.CONNECT)
+        state.destinationEvent(dev.bpfhook.event.ConnectionEvent.builder(dev.bpfhook.event.EventKind.CONNECT)
                 .socketCookie(7).cgroupId(101).remote(new java.net.InetSocketAddress("10.0.0.5", 5432)).build());
         Attribution attribution = new Attribution(new HostIdentity(4026531840L), id -> "/app.slice/worker.scope");
         exporter = new JmxExporter(server, state, attribution, id -> true, 4026531840L, 256, null);

@@ -152,11 +152,16 @@ class FakeMonitorState implements MonitorState {
         return true;
     }
 
-    /** Destinations fed by the test through {@link #destinationTracker}, as the ring thread would. */
-    final DestinationTracker destinationTracker = new DestinationTracker(new ConnectionTable(100, 100),
+    private final ConnectionTable destinationTable = new ConnectionTable(100, 100);
+    private final DestinationTracker destinationTracker = new DestinationTracker(destinationTable,
             DestinationSettings.defaults());
     private boolean emitting = true;
     final List<String> changes = new ArrayList<>();
+
+    /** Feeds the destinations as the ring thread would: through a connection table first. */
+    void destinationEvent(dev.bpfhook.event.ConnectionEvent event) {
+        destinationTracker.onEvent(destinationTable.join(event));
+    }
 
     @Override
     public synchronized Optional<Destinations> destinations() {

@@ -92,6 +92,63 @@ class JmxExporterTest {
         }
     }
 
+    // ---- destinations ----
+
+    @Test
+    void eachKeptDestinationHasAnMBeanAndTheMonitorListsThemSorted() throws Exception {
+        connectTo(OWN_CGROUP, "10.0.0.5", 5432, 3);
+        connectTo(OWN_CGROUP, "10.0.0.6", 6379, 1);
+        start(256, null);
+
+        exporter.sweep();
+
+        ObjectName db = JmxExporter.destinationName("outbound", "10.0.0.5:5432", OWN_PATH);
+        assertTrue(server.isRegistered(db), String.valueOf(server.queryNames(name("bpfhook:type=Destination,*"), null)));
+        assertEquals("10.0.0.5:5432", server.getAttribute(db, "Destination"));
+        assertEquals(OWN_PATH, server.getAttribute(db, "CgroupPath"));
+        assertEquals(3L, server.getAttribute(db, "Established"));
+        assertEquals(3L, server.getAttribute(db, "ConnectLatency") instanceof CompositeData
+                ? ((CompositeData) server.getAttribute(db, "ConnectLatency")).get("count") : null);
+        CompositeData[] rows = (CompositeData[]) server.getAttribute(MONITOR, "Destinations");
+        assertEquals(2, rows.length);
+        assertEquals("10.0.0.5:5432", rows[0].get("destination"), "most connections first");
+        assertEquals("10.0.0.6:6379", rows[1].get("destination"));
+    }
+
+    @Test
+    void operationsChangeTheTrackerAndAResetRemovesTheDestinationMBeans() throws Exception {
+        connectTo(OWN_CGROUP, "10.0.0.5", 5432, 1);
+        start(256, null);
+        exporter.sweep();
+        assertEquals(1, server.queryNames(name("bpfhook:type=Destination,*"), null).size());
+
+        server.invoke(MONITOR, "setDestinationTop", new Object[] {7}, new String[] {"int"});
+        server.invoke(MONITOR, "setSlowConnectThreshold", new Object[] {250L}, new String[] {"long"});
+        server.invoke(MONITOR, "pauseEvents", new Object[0], new String[0]);
+        assertEquals(7, server.getAttribute(MONITOR, "DestinationTop"));
+        assertEquals(250L, server.getAttribute(MONITOR, "SlowConnectThresholdMillis"));
+        assertEquals(false, server.getAttribute(MONITOR, "EventEmission"));
+        server.invoke(MONITOR, "resumeEvents", new Object[0], new String[0]);
+        server.invoke(MONITOR, "resetDestinationStatistics", new Object[0], new String[0]);
+        exporter.sweep();
+
+        assertEquals(Arrays.asList("top 7", "slow 250", "paused", "resumed", "reset"), state.changes);
+        assertEquals(true, server.getAttribute(MONITOR, "EventEmission"));
+        assertTrue(server.queryNames(name("bpfhook:type=Destination,*"), null).isEmpty(), "reset: no destinations");
+    }
+
+    private void connectTo(long cgroup, String host, int port, int times) {
+        for (int i = 0; i < times; i++) {
+            long cookie = 1000 + port * 10L + i;
+            java.net.InetSocketAddress to = new java.net.InetSocketAddress(host, port);
+            state.destinationEvent(ConnectionEvent.builder(EventKind.CONNECT).socketCookie(cookie)
+                    .cgroupId(cgroup).timestampNs(1_000_000L).remote(to).direction(Direction.OUTBOUND).build());
+            state.destinationEvent(ConnectionEvent.builder(EventKind.STATE).socketCookie(cookie)
+                    .cgroupId(cgroup).timestampNs(2_000_000L).remote(to).direction(Direction.OUTBOUND)
+                    .states(TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+        }
+    }
+
     // ---- names ----
 
     @Test
