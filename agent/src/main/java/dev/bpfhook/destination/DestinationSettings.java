@@ -9,7 +9,7 @@ package dev.bpfhook.destination;
  * median lifetime of its closed connections is under {@code churnMedianLifetimeMs}.
  */
 public final class DestinationSettings {
-    public static final int DEFAULT_TOP = 50;
+    public static final int DEFAULT_TOP = 20;
     public static final long DEFAULT_SLOW_CONNECT_MS = 100;
     public static final int DEFAULT_CHURN_NEW_PER_MINUTE = 60;
     public static final long DEFAULT_CHURN_MEDIAN_LIFETIME_MS = 1000;
