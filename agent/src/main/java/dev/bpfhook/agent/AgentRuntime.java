@@ -151,7 +151,8 @@ public final class AgentRuntime {
                     + "connections, or say scope=host to silence this");
         }
         HookSettings settings = new HookSettings(scope.directory(), scope.id(), scope.level(), config.ringBytes(),
-                config.connections(), config.allStates()).withCgroupLimit(config.cgroups());
+                config.connections(), config.allStates()).withCgroupLimit(config.cgroups())
+                .withBtfFile(config.btfFile().orElse(null));
         try {
             monitor = Monitor.start(settings, new ConnectionTable(config.connections(), ENDED_CONNECTIONS_KEPT),
                     Collections.emptyList());

@@ -68,7 +68,8 @@ final class BridgeOutputs {
 
         @Override
         public void start(AgentContext context) throws BridgeException {
-            bridge = PrometheusBridge.start(endpoint.host(), endpoint.port(),
+            bridge = PrometheusBridge.start(endpoint.host(), endpoint.port(), endpoint.isLoopback(),
+                    config.prometheusUser().orElse(null), config.prometheusPassword().orElse(null),
                     file(config.prometheusRules().orElse(null)));
             log.info("prometheus metrics at http://" + endpoint + "/metrics");
         }

@@ -13,6 +13,8 @@ import java.lang.instrument.Instrumentation;
 public final class AgentEntry {
     /** Set once per JVM; a second -javaagent or attach sees it and does nothing. */
     static final String LOADED_PROPERTY = "dev.bpfhook.agent";
+    /** Microseconds premain (or agentmain) took on the caller's thread; read by scripts/bench-startup.sh. */
+    static final String PREMAIN_MICROS_PROPERTY = "dev.bpfhook.agent.premainMicros";
     private static final String RUNTIME = "dev.bpfhook.agent.AgentRuntime";
 
     private AgentEntry() {
@@ -27,6 +29,7 @@ public final class AgentEntry {
     }
 
     private static void begin(String options, String how) {
+        long startNs = System.nanoTime();
         try {
             if (System.getProperties().putIfAbsent(LOADED_PROPERTY, how) != null) {
                 System.err.println("bpfhook: already loaded in this JVM (" + System.getProperty(LOADED_PROPERTY)
@@ -34,6 +37,7 @@ public final class AgentEntry {
                 return;
             }
             run(options);
+            System.setProperty(PREMAIN_MICROS_PROPERTY, Long.toString((System.nanoTime() - startNs) / 1000));
         } catch (Throwable t) {
             warn(t);
         }

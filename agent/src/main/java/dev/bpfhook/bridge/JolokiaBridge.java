@@ -66,6 +66,10 @@ public final class JolokiaBridge implements AutoCloseable {
         config.put("discoveryEnabled", "false");
         config.put("threadNamePrefix", "bpfhook-jolokia-");
         config.put("policyLocation", s.policy == null ? DEFAULT_POLICY : s.policy.toURI().toString());
+        // Host, Origin, JSONP, body size and nesting, and the credentials: see HttpGuard
+        config.put("authClass", HttpGuard.class.getName());
+        // no stack traces or serialized exceptions in answers, even when a request asks for them
+        config.put("allowErrorDetails", "false");
         if (s.user != null) {
             config.put("user", s.user);
             config.put("password", s.password);

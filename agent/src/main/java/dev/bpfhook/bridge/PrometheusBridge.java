@@ -12,7 +12,9 @@ import java.net.BindException;
  * /metrics for Prometheus: the Prometheus JMX exporter's collector over the
  * platform MBeanServer with the rules of jmx-config/bpfhook-exporter.yaml (or
  * the operator's file), served by the client library's HTTP server. It reads
- * the bpfhook MBeans by name only, like any JMX client.
+ * the bpfhook MBeans by name only, like any JMX client. The Destination MBeans
+ * are served beside the rules, whatever they are, as real histograms
+ * ({@link DestinationCollector}).
  */
 public final class PrometheusBridge implements AutoCloseable {
     static final String DEFAULT_RULES = "/dev/bpfhook/jmx-config/bpfhook-exporter.yaml";
@@ -23,8 +25,17 @@ public final class PrometheusBridge implements AutoCloseable {
         this.server = server;
     }
 
-    /** @param rules the exporter's YAML, or null for the bundled bpfhook rules */
-    public static PrometheusBridge start(String host, int port, File rules) throws BridgeException {
+    /**
+     * @param loopback whether {@code host} is a loopback address; any other needs credentials
+     * @param user     basic-authentication user, or null for none
+     * @param rules    the exporter's YAML, or null for the bundled bpfhook rules
+     */
+    public static PrometheusBridge start(String host, int port, boolean loopback, String user, String password,
+            File rules) throws BridgeException {
+        if (!loopback && user == null) {
+            throw new BridgeException("prometheus on " + host + " (not loopback) needs credentials: set prometheus.user "
+                    + "and prometheus.password (basic_auth in the scrape config), or bind to 127.0.0.1");
+        }
         JmxCollector collector;
         try {
             collector = rules != null ? new JmxCollector(rules) : bundledCollector();
@@ -34,9 +45,10 @@ public final class PrometheusBridge implements AutoCloseable {
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         collector.register(registry);
+        DestinationCollector.registerBeside(collector, registry);
         try {
             return new PrometheusBridge(HTTPServer.builder().hostname(host).port(port).registry(registry)
-                    .buildAndStart());
+                    .authenticator(new HttpGuard("bpfhook", user, password, true)).buildAndStart());
         } catch (BindException e) {
             throw new BridgeException("prometheus cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "); choose another port with prometheus=PORT, or prometheus=off");

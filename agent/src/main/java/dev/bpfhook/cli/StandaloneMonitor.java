@@ -51,7 +51,7 @@ final class StandaloneMonitor {
         EventLine eventLine = new EventLine(attribution);
         ConnectionTable table = new ConnectionTable(MonitorConfig.DEFAULT_CONNECTION_TABLE, ENDED_CONNECTIONS_KEPT);
         HookSettings settings = new HookSettings(scope.directory(), scope.id(), scope.level(), config.ringBytes(),
-                MonitorConfig.DEFAULT_CONNECTION_TABLE, true);
+                MonitorConfig.DEFAULT_CONNECTION_TABLE, true).withBtfFile(config.btfFile().orElse(null));
 
         try (LineWriter printer = new LineWriter(out, PRINT_QUEUE)) {
             List<EventListener> listeners = new ArrayList<>();

@@ -44,7 +44,7 @@ public final class AgentConfig {
     }
 
     private static final AgentConfig DEFAULTS = new AgentConfig(Scope.SELF, null, DEFAULT_RING_BYTES,
-            DEFAULT_CONNECTIONS, DEFAULT_CGROUPS, true, true, Endpoint.of("127.0.0.1", 8778), null, Report.OFF, null,
+            DEFAULT_CONNECTIONS, DEFAULT_CGROUPS, true, null, true, Endpoint.of("127.0.0.1", 8778), null, Report.OFF, null,
             DEFAULT_REPORT_INTERVAL_SEC, false, LogLevel.WARN, null, JmxConfig.DEFAULTS, BridgeConfig.DEFAULTS);
 
     private final Scope scope;
@@ -53,6 +53,7 @@ public final class AgentConfig {
     private final int connections;
     private final int cgroups;
     private final boolean allStates;
+    private final Path btfFile;
     private final boolean jfr;
     private final Endpoint jolokia;
     private final Endpoint prometheus;
@@ -66,7 +67,7 @@ public final class AgentConfig {
     private final BridgeConfig bridges;
 
     AgentConfig(Scope scope, Path scopeCgroup, int ringBytes, int connections, int cgroups, boolean allStates,
-            boolean jfr, Endpoint jolokia, Endpoint prometheus, Report report, Path reportFile,
+            Path btfFile, boolean jfr, Endpoint jolokia, Endpoint prometheus, Report report, Path reportFile,
             int reportIntervalSec, boolean events, LogLevel log, Path configFile, JmxConfig jmx,
             BridgeConfig bridges) {
         if ((scope == Scope.CGROUP) != (scopeCgroup != null) || (report == Report.FILE) != (reportFile != null)) {
@@ -78,6 +79,7 @@ public final class AgentConfig {
         this.connections = connections;
         this.cgroups = cgroups;
         this.allStates = allStates;
+        this.btfFile = btfFile;
         this.jfr = jfr;
         this.jolokia = jolokia;
         this.prometheus = prometheus;
@@ -128,6 +130,14 @@ public final class AgentConfig {
     /** An event per TCP state transition; false: only transitions to ESTABLISHED and CLOSE. */
     public boolean allStates() {
         return allStates;
+    }
+
+    /**
+     * The kernel's BTF from this file instead of /sys/kernel/btf/vmlinux, for CO-RE on kernels that do not
+     * publish their own (checked to exist when parsed); empty: the kernel's.
+     */
+    public Optional<Path> btfFile() {
+        return Optional.ofNullable(btfFile);
     }
 
     /** Flight Recorder events, recorded when a recording enables them. */
@@ -187,7 +197,8 @@ public final class AgentConfig {
         }
         AgentConfig c = (AgentConfig) o;
         return scope == c.scope && Objects.equals(scopeCgroup, c.scopeCgroup) && ringBytes == c.ringBytes
-                && connections == c.connections && cgroups == c.cgroups && allStates == c.allStates && jfr == c.jfr
+                && connections == c.connections && cgroups == c.cgroups && allStates == c.allStates
+                && Objects.equals(btfFile, c.btfFile) && jfr == c.jfr
                 && Objects.equals(jolokia, c.jolokia) && Objects.equals(prometheus, c.prometheus)
                 && report == c.report && Objects.equals(reportFile, c.reportFile)
                 && reportIntervalSec == c.reportIntervalSec && events == c.events && log == c.log
@@ -197,7 +208,8 @@ public final class AgentConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(scope, scopeCgroup, ringBytes, connections, cgroups, allStates, jfr, jolokia, prometheus,
+        return Objects.hash(scope, scopeCgroup, ringBytes, connections, cgroups, allStates, btfFile, jfr, jolokia,
+                prometheus,
                 report, reportFile, reportIntervalSec, events, log, configFile, jmx, bridges);
     }
 
@@ -212,6 +224,7 @@ public final class AgentConfig {
                 + ",connections=" + connections
                 + ",cgroups=" + cgroups
                 + ",states=" + (allStates ? "all" : "lifecycle")
+                + (btfFile == null ? "" : ",btf=" + btfFile)
                 + ",jfr=" + onOff(jfr)
                 + ",jolokia=" + (jolokia == null ? "off" : jolokia.toString())
                 + ",prometheus=" + (prometheus == null ? "off" : prometheus.toString())

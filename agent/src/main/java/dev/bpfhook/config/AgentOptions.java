@@ -29,9 +29,10 @@ import java.util.Properties;
 public final class AgentOptions {
     /** The option keys, in the order of {@link #TABLE}. */
     public static final List<String> KEYS = Collections.unmodifiableList(Arrays.asList("scope", "ring",
-            "connections", "cgroups", "states", "jfr", "jolokia", "prometheus", "report", "report.interval", "events",
-            "jmx", "jmx.notifications", "jmx.notifications.rate", "jmx.cgroups", "jolokia.user", "jolokia.password",
-            "jolokia.policy", "jolokia.tls.keystore", "jolokia.tls.password", "prometheus.config", "log", "config"));
+            "connections", "cgroups", "states", "btf", "jfr", "jolokia", "prometheus", "report", "report.interval",
+            "events", "jmx", "jmx.notifications", "jmx.notifications.rate", "jmx.cgroups", "jolokia.user",
+            "jolokia.password", "jolokia.policy", "jolokia.tls.keystore", "jolokia.tls.password", "prometheus.config",
+            "prometheus.user", "prometheus.password", "log", "config"));
 
 
     static final long NOT_A_NUMBER = Long.MIN_VALUE;
@@ -42,6 +43,8 @@ public final class AgentOptions {
     private static final int MAX_SHOWN = 80;
     private static final String KNOWN = String.join(", ", KEYS);
     private static final String PROPERTIES_FILE_HINT = "give the path of a properties file with the same keys";
+    private static final String BTF_FILE_HINT = "give the BTF file of this kernel (a vmlinux with .BTF, or a raw "
+            + "BTF file such as BTFHub's), or leave btf out to use /sys/kernel/btf/vmlinux";
 
     private AgentOptions() {
     }
@@ -202,6 +205,7 @@ public final class AgentOptions {
         private int connections = AgentConfig.DEFAULT_CONNECTIONS;
         private int cgroups = AgentConfig.DEFAULT_CGROUPS;
         private boolean allStates = true;
+        private Path btfFile;
         private boolean jfr = true;
         private Endpoint jolokia = Endpoint.of("127.0.0.1", 8778);
         private String jolokiaUser;
@@ -210,6 +214,8 @@ public final class AgentOptions {
         private Path jolokiaKeystore;
         private String jolokiaKeystorePassword;
         private Path prometheusRules;
+        private String prometheusUser;
+        private String prometheusPassword;
         private Endpoint prometheus;
         private AgentConfig.Report report = AgentConfig.Report.OFF;
         private Path reportFile;
@@ -256,6 +262,9 @@ public final class AgentOptions {
                                 + "transition) or lifecycle (only to ESTABLISHED and CLOSE)");
                     }
                     allStates = word.equals("all");
+                    break;
+                case "btf":
+                    btfFile = btfFile(prefix, path(key, where, value), value);
                     break;
                 case "jfr":
                     jfr = bool(prefix, value);
@@ -317,6 +326,12 @@ public final class AgentOptions {
                 case "prometheus.config":
                     prometheusRules = path(key, where, value);
                     break;
+                case "prometheus.user":
+                    prometheusUser = value;
+                    break;
+                case "prometheus.password":
+                    prometheusPassword = value;
+                    break;
                 case "jmx.cgroups":
                     jmxCgroups = integer(prefix, key, value, 1, 100000, "256");
                     break;
@@ -330,11 +345,15 @@ public final class AgentOptions {
                 throw new ConfigException("agent options jolokia.user and jolokia.password go together: give both "
                         + "(basic authentication) or neither");
             }
-            return new AgentConfig(scope, scopeCgroup, ringBytes, connections, cgroups, allStates, jfr, jolokia,
-                    prometheus, report, reportFile, reportIntervalSec, events, log, configFile,
+            if ((prometheusUser == null) != (prometheusPassword == null)) {
+                throw new ConfigException("agent options prometheus.user and prometheus.password go together: give "
+                        + "both (basic authentication) or neither");
+            }
+            return new AgentConfig(scope, scopeCgroup, ringBytes, connections, cgroups, allStates, btfFile, jfr,
+                    jolokia, prometheus, report, reportFile, reportIntervalSec, events, log, configFile,
                     new JmxConfig(jmx, jmxNotifications, jmxNotificationRate, jmxCgroups),
                     new BridgeConfig(jolokiaUser, jolokiaPassword, jolokiaPolicy, jolokiaKeystore,
-                            jolokiaKeystorePassword, prometheusRules));
+                            jolokiaKeystorePassword, prometheusRules, prometheusUser, prometheusPassword));
         }
     }
 
@@ -370,6 +389,8 @@ public final class AgentOptions {
                 return "info";
             case "config":
                 return "bpfhook.properties";
+            case "btf":
+                return "/path/to/vmlinux.btf";
             default:
                 return "on";
         }
@@ -450,6 +471,27 @@ public final class AgentOptions {
         } catch (ConfigException e) {
             throw new ConfigException(prefix + e.getMessage());
         }
+    }
+
+    /**
+     * The file must be there now: a path that does not exist fails here, in one line, instead of as a libbpf error
+     * on the loader thread. Whether it holds BTF is libbpf's to say, at load.
+     */
+    private static Path btfFile(String prefix, Path file, String value) throws ConfigException {
+        if (!Files.exists(file)) {
+            throw new ConfigException(prefix + "file " + quoted(value) + " not found; " + BTF_FILE_HINT);
+        }
+        if (Files.isDirectory(file)) {
+            throw new ConfigException(prefix + quoted(value) + " is a directory; " + BTF_FILE_HINT);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(prefix + quoted(value) + " is not a regular file; " + BTF_FILE_HINT);
+        }
+        if (!Files.isReadable(file)) {
+            throw new ConfigException(prefix + "cannot read file " + quoted(value) + " (permission denied); make it "
+                    + "readable by the JVM's user");
+        }
+        return file;
     }
 
     private static Path path(String key, String where, String value) throws ConfigException {

@@ -19,13 +19,19 @@ public final class AgentOptionsHelp {
             "| `cgroups` | `16` to `1048576` | `4096` | cgroups with their own counters |",
             "| `states` | `all` or `lifecycle` | `all` | `all`: an event per TCP state transition; `lifecycle`: only "
                     + "transitions to ESTABLISHED and CLOSE |",
+            "| `btf` | path of a BTF file that describes the running kernel | (the kernel's own) | for kernels without "
+                    + "`/sys/kernel/btf/vmlinux`: the BTF the programs are relocated against (CO-RE), e.g. from "
+                    + "BTFHub; the file must exist when the agent starts. Without the kernel's own BTF, the hooks "
+                    + "that need it (`tp_btf`, `fexit`, `iter`) are reported unavailable and their tracepoint tiers, "
+                    + "which need tracefs, are used |",
             "| `jfr` | `on` or `off` | `on` | Flight Recorder events (`bpfhook.*`), recorded when a recording enables "
                     + "them (see `jmx-config/bpfhook.jfc`); nearly free otherwise |",
             "| `jolokia` | `off` or `[host:]port`, e.g. `8778`, `0.0.0.0:8778`, `[::1]:8778` | `127.0.0.1:8778` "
                     + "| Jolokia HTTP/JSON endpoint for JMX; the host defaults to `127.0.0.1`; another address needs "
                     + "`jolokia.user` and `jolokia.password` |",
             "| `prometheus` | `off` or `[host:]port`, e.g. `9404` | `off` | Prometheus `/metrics` endpoint; the "
-                    + "host defaults to `127.0.0.1` |",
+                    + "host defaults to `127.0.0.1`; another address needs `prometheus.user` and "
+                    + "`prometheus.password` |",
             "| `report` | `off`, `stderr`, or a file path | `off` | where to write JSON-lines reports; a relative "
                     + "path is relative to the JVM's working directory |",
             "| `report.interval` | seconds, `1` to `86400` | `60` | seconds between reports |",
@@ -45,6 +51,9 @@ public final class AgentOptionsHelp {
             "| `jolokia.tls.password` | text | (none) | the keystore's password |",
             "| `prometheus.config` | path of a JMX exporter YAML file | (bundled) | replaces "
                     + "`jmx-config/bpfhook-exporter.yaml` |",
+            "| `prometheus.user` | text | (none) | basic-authentication user for `/metrics` (a scrape config's "
+                    + "`basic_auth`); needs `prometheus.password` |",
+            "| `prometheus.password` | text | (none) | its password; needs `prometheus.user` |",
             "| `log` | `off`, `error`, `warn`, `info` or `debug` | `warn` | what the agent says on stderr |",
             "| `config` | path of a properties file | (none) | more options from a UTF-8 `java.util.Properties` "
                     + "file with the same keys (except `config`); the agent arguments override it |");

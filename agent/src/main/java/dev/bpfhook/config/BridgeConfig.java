@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /** Credentials, policy, TLS and rules of the HTTP bridges (Jolokia, Prometheus). Immutable. */
 public final class BridgeConfig {
-    static final BridgeConfig DEFAULTS = new BridgeConfig(null, null, null, null, null, null);
+    static final BridgeConfig DEFAULTS = new BridgeConfig(null, null, null, null, null, null, null, null);
 
     private final String jolokiaUser;
     private final String jolokiaPassword;
@@ -14,15 +14,19 @@ public final class BridgeConfig {
     private final Path jolokiaKeystore;
     private final String jolokiaKeystorePassword;
     private final Path prometheusRules;
+    private final String prometheusUser;
+    private final String prometheusPassword;
 
     BridgeConfig(String jolokiaUser, String jolokiaPassword, Path jolokiaPolicy, Path jolokiaKeystore,
-            String jolokiaKeystorePassword, Path prometheusRules) {
+            String jolokiaKeystorePassword, Path prometheusRules, String prometheusUser, String prometheusPassword) {
         this.jolokiaUser = jolokiaUser;
         this.jolokiaPassword = jolokiaPassword;
         this.jolokiaPolicy = jolokiaPolicy;
         this.jolokiaKeystore = jolokiaKeystore;
         this.jolokiaKeystorePassword = jolokiaKeystorePassword;
         this.prometheusRules = prometheusRules;
+        this.prometheusUser = prometheusUser;
+        this.prometheusPassword = prometheusPassword;
     }
 
     /** Basic-auth user of the Jolokia endpoint; empty: no authentication. */
@@ -53,6 +57,15 @@ public final class BridgeConfig {
         return Optional.ofNullable(prometheusRules);
     }
 
+    /** Basic-auth user of the /metrics endpoint; empty: no authentication (then loopback only). */
+    public Optional<String> prometheusUser() {
+        return Optional.ofNullable(prometheusUser);
+    }
+
+    public Optional<String> prometheusPassword() {
+        return Optional.ofNullable(prometheusPassword);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof BridgeConfig)) {
@@ -62,13 +75,15 @@ public final class BridgeConfig {
         return Objects.equals(jolokiaUser, c.jolokiaUser) && Objects.equals(jolokiaPassword, c.jolokiaPassword)
                 && Objects.equals(jolokiaPolicy, c.jolokiaPolicy) && Objects.equals(jolokiaKeystore, c.jolokiaKeystore)
                 && Objects.equals(jolokiaKeystorePassword, c.jolokiaKeystorePassword)
-                && Objects.equals(prometheusRules, c.prometheusRules);
+                && Objects.equals(prometheusRules, c.prometheusRules)
+                && Objects.equals(prometheusUser, c.prometheusUser)
+                && Objects.equals(prometheusPassword, c.prometheusPassword);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(jolokiaUser, jolokiaPassword, jolokiaPolicy, jolokiaKeystore, jolokiaKeystorePassword,
-                prometheusRules);
+                prometheusRules, prometheusUser, prometheusPassword);
     }
 
     /** In agent-argument form, passwords masked; empty when all are defaults. */
@@ -81,6 +96,8 @@ public final class BridgeConfig {
         append(s, "jolokia.tls.keystore", jolokiaKeystore);
         append(s, "jolokia.tls.password", jolokiaKeystorePassword == null ? null : "***");
         append(s, "prometheus.config", prometheusRules);
+        append(s, "prometheus.user", prometheusUser);
+        append(s, "prometheus.password", prometheusPassword == null ? null : "***");
         return s.toString();
     }
 

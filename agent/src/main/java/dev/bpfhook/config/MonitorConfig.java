@@ -20,9 +20,10 @@ public final class MonitorConfig {
     private final boolean verbose;
     private final boolean help;
     private final Path jfrFile;
+    private final Path btfFile;
 
     MonitorConfig(Path cgroup, int metricsIntervalSec, boolean showContainers, boolean showEvents, int durationSec,
-            boolean json, int ringBytes, boolean verbose, boolean help, Path jfrFile) {
+            boolean json, int ringBytes, boolean verbose, boolean help, Path jfrFile, Path btfFile) {
         this.cgroup = cgroup;
         this.metricsIntervalSec = metricsIntervalSec;
         this.showContainers = showContainers;
@@ -33,6 +34,12 @@ public final class MonitorConfig {
         this.verbose = verbose;
         this.help = help;
         this.jfrFile = jfrFile;
+        this.btfFile = btfFile;
+    }
+
+    /** The kernel's BTF from this file (--btf) instead of /sys/kernel/btf/vmlinux; checked to exist. */
+    public Optional<Path> btfFile() {
+        return Optional.ofNullable(btfFile);
     }
 
     /** Where to write a Flight Recorder recording of the session (--jfr), if anywhere. */

@@ -18,6 +18,7 @@ public final class MonitorOptions {
             "      --json                   events and reports as one JSON object per line",
             "      --ring-size SIZE         ring-buffer size, a power of two: 64K to 512M (default: 4M)",
             "      --jfr FILE               also record the session's events with Flight Recorder into FILE",
+            "      --btf FILE               the kernel's BTF from FILE, for kernels without /sys/kernel/btf/vmlinux",
             "      --verbose                on a load failure, print libbpf's log (the verifier's explanation)",
             "  -h, --help                   this text",
             "",
@@ -41,6 +42,7 @@ public final class MonitorOptions {
         boolean verbose = false;
         boolean help = false;
         Path jfr = null;
+        Path btf = null;
 
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -64,6 +66,9 @@ public final class MonitorOptions {
                     break;
                 case "--jfr":
                     jfr = jfrFile(inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
+                    break;
+                case "--btf":
+                    btf = btfFile(inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
                     break;
                 case "--ring-size":
                     ring = ringSize(inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
@@ -93,7 +98,7 @@ public final class MonitorOptions {
             }
         }
         return new MonitorConfig(cgroup, interval, showContainers, showEvents, duration, json, ring, verbose, help,
-                jfr);
+                jfr, btf);
     }
 
     private static String value(String[] args, int i, String option) throws ConfigException {
@@ -135,6 +140,19 @@ public final class MonitorOptions {
         if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
             throw new ConfigException("option --jfr: directory " + dir + " does not exist; create it or write the "
                     + "recording elsewhere");
+        }
+        return file;
+    }
+
+    /** Checked now, like the agent's btf option: a missing file is a mistake to report before loading anything. */
+    private static Path btfFile(String value) throws ConfigException {
+        Path file = path("--btf", value);
+        String hint = "give the BTF file of this kernel, or leave --btf out to use /sys/kernel/btf/vmlinux";
+        if (!java.nio.file.Files.exists(file)) {
+            throw new ConfigException("option --btf: file '" + value + "' not found; " + hint);
+        }
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new ConfigException("option --btf: '" + value + "' is not a regular file; " + hint);
         }
         return file;
     }

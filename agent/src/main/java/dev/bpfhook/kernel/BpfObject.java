@@ -4,8 +4,11 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /**
  * A libbpf object opened from the ELF bytes shipped in the jar: configure it,
@@ -14,6 +17,16 @@ import java.nio.ByteOrder;
 final class BpfObject implements AutoCloseable {
     private static final int BTF_KIND_VAR = 14;
     private static final int BTF_KIND_DATASEC = 15;
+    /* offsets in struct bpf_object_open_opts, and the sizes that end after object_name and btf_custom_path */
+    private static final int OPTS_OBJECT_NAME = 8;
+    private static final int OPTS_BTF_CUSTOM_PATH = 48;
+    private static final int OPTS_NAME_SIZE = 16;
+    private static final int OPTS_BTF_SIZE = 56;
+    private static final int ENOENT = 2;
+    private static final int EINVAL = 22;
+    private static final int EPROTO = 71;
+    private static final int MAX_ERRNO = 4095;
+    private static final int LIBBPF_ERRNO_BASE = 4000;
 
     private final LibBpf bpf;
     /** libbpf parses the ELF from this buffer until load: keep it alive. */
@@ -29,24 +42,75 @@ final class BpfObject implements AutoCloseable {
     }
 
     static BpfObject open(byte[] elfBytes, String name) throws BpfException {
+        return open(elfBytes, name, null);
+    }
+
+    /**
+     * @param btfFile the BTF that CO-RE relocates against instead of the kernel's own
+     *                (bpf_object_open_opts.btf_custom_path), or null
+     */
+    static BpfObject open(byte[] elfBytes, String name, Path btfFile) throws BpfException {
         LibBpf bpf = Libs.bpf();
         LibbpfLog.install(bpf);
+        if (btfFile != null) {
+            checkBtf(bpf, btfFile);
+        }
         Memory elf = new Memory(elfBytes.length);
         elf.write(0, elfBytes, 0, elfBytes.length);
-        // struct bpf_object_open_opts { size_t sz; const char *object_name; ... }:
-        // libbpf reads only the first sz bytes, so naming the object needs no more
+        // struct bpf_object_open_opts { size_t sz; const char *object_name; bool relaxed_maps;
+        // const char *pin_root_path; __u32 :32; const char *kconfig; const char *btf_custom_path; ... }
+        // (libbpf 1.1, x86_64 and other LP64): libbpf reads only the first sz bytes, so an object name
+        // needs 16 and a BTF path 56, and libbpf 0.5+ understands both
         Memory objectName = new Memory(name.length() + 1L);
         objectName.setString(0, name);
-        Memory opts = new Memory(16);
-        opts.setLong(0, 16);
-        opts.setPointer(8, objectName);
+        Memory btfPath = null;
+        Memory opts = new Memory(btfFile == null ? OPTS_NAME_SIZE : OPTS_BTF_SIZE);
+        opts.clear();
+        opts.setLong(0, opts.size());
+        opts.setPointer(OPTS_OBJECT_NAME, objectName);
+        if (btfFile != null) {
+            btfPath = new Memory(btfFile.toString().getBytes(StandardCharsets.UTF_8).length + 1L);
+            btfPath.setString(0, btfFile.toString(), StandardCharsets.UTF_8.name());
+            opts.setPointer(OPTS_BTF_CUSTOM_PATH, btfPath);
+        }
         LibbpfLog.drain();
         Pointer object = bpf.bpf_object__open_mem(elf, elfBytes.length, opts);
         if (object == null) {
             int errno = Native.getLastError();
-            throw new BpfException("cannot open the BPF object: " + Libs.errnoText(errno), errno, LibbpfLog.drain());
+            throw new BpfException("cannot open the BPF object: " + Libs.errnoText(errno)
+                    + (btfFile != null && errno == EINVAL ? " (a BTF file needs libbpf 0.5 or later)" : ""), errno,
+                    LibbpfLog.drain());
         }
+        // libbpf copied the path (strdup) during the call: it only has to outlive the call
+        Reference.reachabilityFence(btfPath);
         return new BpfObject(bpf, elf, objectName, object);
+    }
+
+    /**
+     * libbpf would parse the file only at load, and report a bad one as a failed CO-RE relocation;
+     * parsing it first gives the operator a message about the file they named.
+     */
+    private static void checkBtf(LibBpf bpf, Path btfFile) throws BpfException {
+        LibbpfLog.drain();
+        Pointer btf = bpf.btf__parse(btfFile.toString(), null);
+        // libbpf 1.x returns NULL and sets errno; 0.x returns the error in the pointer (ERR_PTR)
+        long address = Pointer.nativeValue(btf);
+        int errno = btf == null ? Native.getLastError() : address < 0 && address >= -MAX_ERRNO ? (int) -address : 0;
+        if (btf == null || errno != 0) {
+            throw new BpfException("the BTF file " + btfFile + " cannot be used (" + btfError(errno) + "); give the "
+                    + "BTF of the running kernel: a raw BTF file (e.g. from BTFHub) or a vmlinux with a .BTF section",
+                    errno, LibbpfLog.drain());
+        }
+        bpf.btf__free(btf);
+    }
+
+    private static String btfError(int errno) {
+        if (errno == ENOENT) {
+            return "an ELF file without a .BTF section, or gone";
+        }
+        // libbpf's own codes (LIBBPF_ERRNO__*) start at 4000: for btf__parse, not an ELF file and not raw BTF
+        return errno >= LIBBPF_ERRNO_BASE ? "neither raw BTF nor an ELF file with a .BTF section"
+                : errno == EPROTO || errno == EINVAL ? "not BTF, or BTF this libbpf cannot read" : Libs.errnoText(errno);
     }
 
     boolean hasProgram(String name) {

@@ -3,6 +3,7 @@ package dev.bpfhook.kernel;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /** What the kernel side needs to know before load: the scope and the sizes of its tables. */
@@ -18,6 +19,7 @@ public final class HookSettings {
     private final boolean allStates;
     private final Set<String> disabledTiers;
     private final int cgroupLimit;
+    private final Path btfFile;
 
     /**
      * @param scopeCgroup         directory of the monitored cgroup v2
@@ -30,11 +32,11 @@ public final class HookSettings {
     public HookSettings(Path scopeCgroup, long scopeCgroupId, int scopeLevel, int ringBytes,
             int connectionTableSize, boolean allStates) {
         this(scopeCgroup, scopeCgroupId, scopeLevel, ringBytes, connectionTableSize, allStates,
-                Collections.emptySet(), DEFAULT_CGROUP_LIMIT);
+                Collections.emptySet(), DEFAULT_CGROUP_LIMIT, null);
     }
 
     private HookSettings(Path scopeCgroup, long scopeCgroupId, int scopeLevel, int ringBytes,
-            int connectionTableSize, boolean allStates, Set<String> disabledTiers, int cgroupLimit) {
+            int connectionTableSize, boolean allStates, Set<String> disabledTiers, int cgroupLimit, Path btfFile) {
         this.scopeCgroup = scopeCgroup;
         this.scopeCgroupId = scopeCgroupId;
         this.scopeLevel = scopeLevel;
@@ -45,6 +47,7 @@ public final class HookSettings {
         this.allStates = allStates;
         this.disabledTiers = Collections.unmodifiableSet(new LinkedHashSet<>(disabledTiers));
         this.cgroupLimit = cgroupLimit;
+        this.btfFile = btfFile;
     }
 
     /**
@@ -56,13 +59,27 @@ public final class HookSettings {
         Set<String> all = new LinkedHashSet<>(disabledTiers);
         all.addAll(tiers);
         return new HookSettings(scopeCgroup, scopeCgroupId, scopeLevel, ringBytes, connectionTableSize, allStates, all,
-                cgroupLimit);
+                cgroupLimit, btfFile);
     }
 
     /** The same settings with room for counters of {@code cgroups} cgroups (and as many namespaces). */
     public HookSettings withCgroupLimit(int cgroups) {
         return new HookSettings(scopeCgroup, scopeCgroupId, scopeLevel, ringBytes, connectionTableSize, allStates,
-                disabledTiers, cgroups);
+                disabledTiers, cgroups, btfFile);
+    }
+
+    /**
+     * The same settings with CO-RE relocations against this BTF file instead of the kernel's own, for kernels
+     * without /sys/kernel/btf/vmlinux; null: the kernel's.
+     */
+    public HookSettings withBtfFile(Path file) {
+        return new HookSettings(scopeCgroup, scopeCgroupId, scopeLevel, ringBytes, connectionTableSize, allStates,
+                disabledTiers, cgroupLimit, file);
+    }
+
+    /** The BTF file CO-RE relocates against, when not the kernel's own. */
+    public Optional<Path> btfFile() {
+        return Optional.ofNullable(btfFile);
     }
 
     /** Cgroups (and network namespaces) with counters of their own; past it, updates are counted as lost. */

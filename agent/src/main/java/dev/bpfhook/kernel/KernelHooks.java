@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  */
 public final class KernelHooks implements AutoCloseable {
     public static final String OBJECT_RESOURCE = "/dev/bpfhook/bpf/bpfhook.bpf.o";
+    private static final String KERNEL_BTF = "/sys/kernel/btf/vmlinux";
 
     /* struct bh_config in bpf/bpfhook.h (AbiLayoutTest checks these offsets) */
     static final String CONFIG_VARIABLE = "bh_config";
@@ -65,13 +66,15 @@ public final class KernelHooks implements AutoCloseable {
      *                      cannot be attached; nothing stays attached then
      */
     public static KernelHooks start(HookSettings settings) throws BpfException {
-        requireBtf();
+        boolean kernelBtf = requireBtf(settings);
         byte[] elf = readObject();
         Map<Hook.Tier, String> unloadable = new LinkedHashMap<>();
         for (Hook hook : Hook.values()) {
             for (Hook.Tier tier : hook.tiers()) {
                 if (settings.disabledTiers().contains(tier.name())) {
                     unloadable.put(tier, "disabled by configuration");
+                } else if (!kernelBtf && needsKernelBtf(tier)) {
+                    unloadable.put(tier, "needs the kernel's own BTF (" + KERNEL_BTF + ")");
                 }
             }
         }
@@ -143,11 +146,22 @@ public final class KernelHooks implements AutoCloseable {
         object.close();
     }
 
-    private static void requireBtf() throws BpfException {
-        if (!Files.isReadable(Paths.get("/sys/kernel/btf/vmlinux"))) {
-            throw new BpfException("this kernel has no BTF (/sys/kernel/btf/vmlinux is missing), which CO-RE "
-                    + "programs need; use a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)");
+    /** Whether the kernel publishes its own BTF; without it, only a BTF file given in the settings will do. */
+    private static boolean requireBtf(HookSettings settings) throws BpfException {
+        boolean kernelBtf = Files.isReadable(Paths.get(KERNEL_BTF));
+        if (!kernelBtf && !settings.btfFile().isPresent()) {
+            throw new BpfException("this kernel has no BTF (" + KERNEL_BTF + " is missing), which CO-RE programs "
+                    + "need; use a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later), or give this kernel's BTF "
+                    + "in a file (agent option btf=FILE, monitor option --btf FILE)");
         }
+        return kernelBtf;
+    }
+
+    /** Program types the kernel verifies against its own BTF, whatever file CO-RE relocates against. */
+    private static boolean needsKernelBtf(Hook.Tier tier) {
+        String name = tier.name();
+        return name.startsWith("tp_btf/") || name.startsWith("fentry/") || name.startsWith("fexit/")
+                || name.startsWith("iter/");
     }
 
     private static byte[] readObject() throws BpfException {
@@ -168,7 +182,7 @@ public final class KernelHooks implements AutoCloseable {
     private static BpfObject loadWithTiers(byte[] elf, HookSettings settings, Map<Hook.Tier, String> unloadable)
             throws BpfException {
         while (true) {
-            BpfObject object = BpfObject.open(elf, "bpfhook");
+            BpfObject object = BpfObject.open(elf, "bpfhook", settings.btfFile().orElse(null));
             try {
                 configure(object, settings);
                 for (Hook.Tier tier : unloadable.keySet()) {

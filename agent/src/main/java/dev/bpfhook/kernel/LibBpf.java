@@ -59,6 +59,8 @@ interface LibBpf extends Library {
 
     Pointer btf__parse_elf(String path, Pointer btfExt);
 
+    Pointer btf__parse(String path, Pointer btfExt);
+
     void btf__free(Pointer btf);
 
     int btf__find_by_name_kind(Pointer btf, String name, int kind);

@@ -40,16 +40,26 @@ final class Libs {
     }
 
     private static LibBpf loadLibbpf() throws BpfException {
-        UnsatisfiedLinkError last = null;
+        StringBuilder reasons = new StringBuilder();
         for (String name : new String[] {"libbpf.so.1", "libbpf.so.0"}) {
             try {
                 return Native.load(name, LibBpf.class);
             } catch (UnsatisfiedLinkError e) {
-                last = e;
+                reasons.append(reasons.length() == 0 ? "" : "; ").append(reason(name, e.getMessage()));
             }
         }
-        throw new BpfException("libbpf is not installed (libbpf.so.1 or libbpf.so.0 not found: "
-                + firstLine(last.getMessage()) + "); install it, e.g. apt-get install libbpf1");
+        throw new BpfException("libbpf cannot be loaded (" + reasons + "); install libbpf 1.x, e.g. apt-get "
+                + "install libbpf1");
+    }
+
+    /**
+     * JNA says "Unable to load library 'NAME':" and then a line per place it tried; the first of those is the
+     * dynamic loader's reason (not there, not a library, wrong architecture).
+     */
+    private static String reason(String name, String message) {
+        String[] lines = message == null ? new String[0] : message.split("\n");
+        String why = lines.length > 1 ? lines[1].trim() : lines.length == 1 ? firstLine(lines[0]).trim() : "";
+        return why.contains(name) ? why : name + ": " + why;
     }
 
     static String errnoText(int errno) {

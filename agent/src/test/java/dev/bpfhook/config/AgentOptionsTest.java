@@ -23,12 +23,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class AgentOptionsTest {
-    private static final String KNOWN = "scope, ring, connections, cgroups, states, jfr, jolokia, prometheus, report, "
-            + "report.interval, events, jmx, jmx.notifications, jmx.notifications.rate, jmx.cgroups, jolokia.user, "
-            + "jolokia.password, jolokia.policy, jolokia.tls.keystore, jolokia.tls.password, prometheus.config, log, config";
-    private static final String KNOWN_IN_FILE = "scope, ring, connections, cgroups, states, jfr, jolokia, prometheus, "
-            + "report, report.interval, events, jmx, jmx.notifications, jmx.notifications.rate, jmx.cgroups, jolokia.user, "
-            + "jolokia.password, jolokia.policy, jolokia.tls.keystore, jolokia.tls.password, prometheus.config, log";
+    private static final String KNOWN = "scope, ring, connections, cgroups, states, btf, jfr, jolokia, prometheus, "
+            + "report, report.interval, events, jmx, jmx.notifications, jmx.notifications.rate, jmx.cgroups, "
+            + "jolokia.user, jolokia.password, jolokia.policy, jolokia.tls.keystore, jolokia.tls.password, "
+            + "prometheus.config, prometheus.user, prometheus.password, log, config";
+    private static final String KNOWN_IN_FILE = KNOWN.replace(", config", "");
+    private static final String BTF_HINT = "give the BTF file of this kernel (a vmlinux with .BTF, or a raw BTF "
+            + "file such as BTFHub's), or leave btf out to use /sys/kernel/btf/vmlinux";
     private static final String CGROUP = "/sys/fs/cgroup/my.slice/app.scope"; // an argument, never opened
 
     @TempDir
@@ -55,6 +56,8 @@ class AgentOptionsTest {
         assertFalse(c.events());
         assertEquals(LogLevel.WARN, c.log());
         assertEquals(Optional.empty(), c.configFile());
+        assertEquals(Optional.empty(), c.btfFile(), "the kernel's own BTF");
+        assertEquals(Optional.empty(), c.bridges().prometheusUser(), "no credentials");
     }
 
     @ParameterizedTest
@@ -132,6 +135,57 @@ class AgentOptionsTest {
         assertEquals("::1", v6.host());
         assertEquals(8778, v6.port());
         assertEquals("localhost", AgentOptions.parse("prometheus=localhost:1").prometheus().get().host());
+    }
+
+    @Test
+    void btfIsAFileThatExists() throws Exception {
+        Path btf = Files.write(dir.resolve("vmlinux.btf"), new byte[] {1});
+
+        AgentConfig c = AgentOptions.parse("btf=" + btf);
+
+        assertEquals(Optional.of(btf), c.btfFile());
+        assertTrue(c.toString().contains(",states=all,btf=" + btf + ",jfr=on,"), c.toString());
+        assertEquals(c, AgentOptions.parse(c.toString()), "parses back");
+        assertEquals(Optional.of(btf), AgentOptions.parse("config=" + properties("btf=" + btf)).btfFile(),
+                "in the config file too");
+    }
+
+    @Test
+    void btfThatDoesNotExistIsRefusedWhenParsed() {
+        Path missing = dir.resolve("no-such.btf");
+        assertMessage("agent option btf: file '" + missing + "' not found; " + BTF_HINT, "btf=" + missing);
+    }
+
+    @Test
+    void btfThatIsADirectoryOrNotARegularFile() {
+        assertMessage("agent option btf: '" + dir + "' is a directory; " + BTF_HINT, "btf=" + dir);
+        assertMessage("agent option btf: '/dev/null' is not a regular file; " + BTF_HINT, "btf=/dev/null");
+    }
+
+    @Test
+    void btfMissingInTheConfigFileNamesTheFile() throws Exception {
+        Path file = properties("btf=/no/such/vmlinux");
+        assertMessage("agent option btf in config file " + file + ": file '/no/such/vmlinux' not found; " + BTF_HINT,
+                "config=" + file);
+    }
+
+    @Test
+    void btfNeedsAValue() {
+        assertMessage("agent option btf needs a value; write e.g. btf=/path/to/vmlinux.btf", "btf=");
+    }
+
+    @Test
+    void prometheusCredentialsGoTogetherAndThePasswordIsMasked() throws ConfigException {
+        AgentConfig c = AgentOptions.parse("prometheus=0.0.0.0:9404,prometheus.user=scraper,prometheus.password=pw");
+
+        assertEquals(Optional.of("scraper"), c.bridges().prometheusUser());
+        assertEquals(Optional.of("pw"), c.bridges().prometheusPassword());
+        assertTrue(c.toString().contains(",prometheus.user=scraper,prometheus.password=***,"), c.toString());
+        assertFalse(c.toString().contains("pw"), c.toString());
+        String together = "agent options prometheus.user and prometheus.password go together: give both (basic "
+                + "authentication) or neither";
+        assertMessage(together, "prometheus.user=scraper");
+        assertMessage(together, "prometheus.password=pw");
     }
 
     @Test

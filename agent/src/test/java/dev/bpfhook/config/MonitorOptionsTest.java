@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -91,6 +94,22 @@ class MonitorOptionsTest {
         assertEquals(1048576, MonitorOptions.ringSize("1048576"));
         assertEquals(524288, MonitorOptions.ringSize("512k"));
         assertEquals(512 << 20, MonitorOptions.ringSize("512M"));
+    }
+
+    @Test
+    void btfIsAFileThatExists(@TempDir Path dir) throws Exception {
+        Path btf = Files.write(dir.resolve("vmlinux.btf"), new byte[] {1});
+        assertEquals(Optional.of(btf), MonitorOptions.parse("--btf", btf.toString()).btfFile());
+        assertEquals(Optional.of(btf), MonitorOptions.parse("--btf=" + btf).btfFile());
+        assertEquals(Optional.empty(), MonitorOptions.parse().btfFile());
+    }
+
+    @Test
+    void btfThatDoesNotExistOrIsNotAFile(@TempDir Path dir) {
+        String hint = "give the BTF file of this kernel, or leave --btf out to use /sys/kernel/btf/vmlinux";
+        Path missing = dir.resolve("missing.btf");
+        assertMessage("option --btf: file '" + missing + "' not found; " + hint, "--btf", missing.toString());
+        assertMessage("option --btf: '" + dir + "' is not a regular file; " + hint, "--btf", dir.toString());
     }
 
     @Test

@@ -7,14 +7,17 @@ import dev.bpfhook.testing.KernelTests;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Collections;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The benchmarks at tiny sizes, so that they never rot: they run, print their figures, and the
- * churn benchmark's agent rounds count exactly the connections made. Their figures are not
- * asserted: timing belongs to the benchmarks, not to tests.
+ * The benchmarks at tiny sizes, so that they never rot: they run, print their figures in the
+ * expected form, the churn benchmark's agent rounds count exactly the connections made, and the
+ * memory benchmark's agent tracks every socket it holds open. Their figures are not asserted:
+ * timing and memory belong to the benchmarks, not to tests.
  */
 class BenchmarkSmokeIT {
     private static final Path SCRIPTS = Paths.get("..", "scripts").toAbsolutePath();
@@ -26,7 +29,7 @@ class BenchmarkSmokeIT {
 
     @Test
     void churnBenchmarkRunsAndCountsExactly() throws Exception {
-        String out = run("bench-churn.sh", "300", "1", "1");
+        String out = run(Collections.emptyMap(), "bench-churn.sh", "300", "1", "1");
         assertTrue(out.contains("threads=1"), out);
         for (String mode : new String[] {"none", "agent", "agent-jfr", "agent-stats"}) {
             assertTrue(out.matches("(?s).*\\n  " + mode + " +\\d+ +\\d\\.\\d{3} .*"), mode + " row in:\n" + out);
@@ -36,18 +39,47 @@ class BenchmarkSmokeIT {
     }
 
     @Test
-    void startupBenchmarkRuns() throws Exception {
-        String out = run("bench-startup.sh", "2", "scope=host,jolokia=off");
-        assertTrue(out.matches("(?s).*time before main\\(\\): +without agent: median +\\d+ ms .* added: -?\\d+ ms.*"),
-                out);
+    void startupBenchmarkRunsEveryMode() throws Exception {
+        String out = run(Collections.emptyMap(), "bench-startup.sh", "1");
+        String range = " +\\d+ \\(\\d+-\\d+\\)";
+        String mib = " +\\d+\\.\\d \\(\\d+\\.\\d-\\d+\\.\\d\\)";
+        assertTrue(out.matches("(?s).*\\nnone" + range + " +-" + range + " +-" + mib + " +-\\n.*"), out);
+        for (String mode : new String[] {"noop-agent", "bpfhook", "bpfhook-nojolokia", "jolokia", "jmx-exporter"}) {
+            assertTrue(out.matches("(?s).*\\n" + mode + range + " +[-+]\\d+" + range + " +[-+]\\d+" + mib
+                    + " +[-+]\\d+\\.\\d\\n.*"), mode + " row in:\n" + out);
+        }
+        for (String mode : new String[] {"bpfhook", "bpfhook-nojolokia"}) {
+            assertTrue(out.matches("(?s).*\\n" + mode + " premain .*: median \\d+\\.\\d ms \\(\\d+\\.\\d-\\d+\\.\\d\\)\\n.*"),
+                    mode + " premain in:\n" + out);
+        }
+        assertTrue(out.matches("(?s).*\\ntargets for bpfhook .*: wall [-+]\\d+ ms .*, peak RSS [-+]\\d+\\.\\d MiB .*,"
+                + " premain \\d+\\.\\d ms .*"), out);
     }
 
-    private static String run(String script, String... args) throws Exception {
+    @Test
+    void memoryBenchmarkRunsAndTracksEveryConnection() throws Exception {
+        String out = run(Collections.singletonMap("SETTLE_MS", "200"), "bench-memory.sh", "300", "1");
+        String mib = " +\\d+\\.\\d \\(\\d+\\.\\d-\\d+\\.\\d\\)";
+        for (String row : new String[] {"idle none", "idle agent", "load none", "load agent"}) {
+            assertTrue(out.matches("(?s).*\\n" + row + mib + mib + mib + mib + " *\\n.*"), row + " row in:\n" + out);
+        }
+        assertTrue(out.contains("table entries 600 (established 600), kernel's active connections 600, evicted 0,"
+                + " events received 1800, dropped 0, lost 0;"), "every socket tracked, nothing lost:\n" + out);
+        String added = " +[-+]\\d+\\.\\d";
+        assertTrue(out.matches("(?s).*\\nidle" + added + added + added + added + " *\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\nloaded" + added + added + added + added + " *\\n.*"), out);
+        String bytes = " +[-+]\\d+ B";
+        assertTrue(out.matches("(?s).*\\nper tracked" + bytes + bytes + bytes + bytes + " *\\n.*"), out);
+    }
+
+    private static String run(Map<String, String> environment, String script, String... args) throws Exception {
         String[] command = new String[args.length + 2];
         command[0] = "bash";
         command[1] = SCRIPTS.resolve(script).toString();
         System.arraycopy(args, 0, command, 2, args.length);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process p = builder.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), script + " timed out");
         assertEquals(0, p.exitValue(), script + ":\n" + out);
