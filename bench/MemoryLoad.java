@@ -20,13 +20,15 @@ import java.util.List;
  * the rest ({@code MemoryLoad hold N}, small JVMs without the agent). Children stay in this JVM's
  * cgroup, so an agent that watches the cgroup (scope=self) tracks their connections as well.
  *
- * <p>With -Dbench.agent=true it first waits for the agent to run, then until its table holds the
- * connections, and adds what the agent says: table entries (tracked: all, and established), the
- * kernel's active connections, table evictions, events received, dropped and lost. JMX is touched
- * only then: the agent starts the platform MBeanServer itself anyway.
+ * <p>With -Dbench.agent=true it first waits for the agent and its outputs to run, then until its
+ * table holds the connections, and adds what the agent says: table entries (tracked: all, and
+ * established), the kernel's active connections, table evictions, events received, dropped and lost.
+ * JMX is touched only then: the agent starts the platform MBeanServer itself anyway.
  * Connections go to several listening ports, PER_PORT each, so that the ephemeral port range never
  * runs dry (a client port is reused towards another destination).
- *   usage: java [-Dbench.agent=true] MemoryLoad CONNECTIONS [SETTLE_MS=2000]
+ * At most RATE connections a second (0: as fast as it goes): a burst faster than the agent drains its
+ * ring buffer loses events, and then the table holds fewer than were opened (the output says how many).
+ *   usage: java [-Dbench.agent=true] MemoryLoad CONNECTIONS [SETTLE_MS=2000] [RATE=0]
  */
 public class MemoryLoad {
     private static final int PER_PORT = 10000;
@@ -34,11 +36,12 @@ public class MemoryLoad {
 
     public static void main(String[] args) throws Exception {
         if (args[0].equals("hold")) {
-            hold(Integer.parseInt(args[1]));
+            hold(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             return;
         }
         int connections = Integer.parseInt(args[0]);
         long settleMs = args.length > 1 ? Long.parseLong(args[1]) : 2000;
+        int rate = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         boolean agent = Boolean.getBoolean("bench.agent");
         if (agent) {
             awaitAgent();
@@ -47,13 +50,13 @@ public class MemoryLoad {
         int perProcess = (int) Math.max(1, (fdLimit - 256) / 2);
         int own = Math.min(connections, perProcess);
         long start = System.nanoTime();
-        List<SocketChannel> sockets = open(own);
+        List<SocketChannel> sockets = open(own, rate);
         List<Process> helpers = new ArrayList<>();
         for (int left = connections - own; left > 0; left -= perProcess) { // one after the other: a gentle rate
             Process helper = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-cp", System.getProperty("java.class.path"), "MemoryLoad", "hold",
-                    Integer.toString(Math.min(left, perProcess)))
+                    Integer.toString(Math.min(left, perProcess)), Integer.toString(rate))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             helpers.add(helper);
             String line = new BufferedReader(new InputStreamReader(helper.getInputStream(), StandardCharsets.UTF_8))
@@ -86,8 +89,8 @@ public class MemoryLoad {
     }
 
     /** A child's part: opens N connections, says "ready", keeps them until its parent goes (stdin ends). */
-    private static void hold(int connections) throws Exception {
-        List<SocketChannel> sockets = open(connections);
+    private static void hold(int connections, int rate) throws Exception {
+        List<SocketChannel> sockets = open(connections, rate);
         System.out.println("ready");
         System.out.flush();
         while (System.in.read() >= 0) {
@@ -96,11 +99,16 @@ public class MemoryLoad {
         System.exit(sockets.isEmpty() ? 1 : 0);
     }
 
-    private static List<SocketChannel> open(int connections) throws Exception {
+    private static List<SocketChannel> open(int connections, int rate) throws Exception {
         InetAddress lo = InetAddress.getByName("127.0.0.1");
         List<SocketChannel> sockets = new ArrayList<>(2 * connections);
         ServerSocketChannel listener = null;
+        long start = System.nanoTime();
         for (int i = 0; i < connections; i++) {
+            long ahead = rate == 0 ? 0 : (start + i * 1_000_000_000L / rate - System.nanoTime()) / 1_000_000;
+            if (ahead > 0) {
+                Thread.sleep(ahead);
+            }
             if (i % PER_PORT == 0) {
                 listener = ServerSocketChannel.open().bind(new InetSocketAddress(lo, 0), 128);
             }
@@ -129,12 +137,15 @@ public class MemoryLoad {
         return -1;
     }
 
-    /** Waits until the agent runs (its MBean says RUNNING or DEGRADED). */
+    /**
+     * Waits until the agent runs (its MBean says RUNNING or DEGRADED) and its outputs (Jolokia, ...) have
+     * started: the thread that loads the programs and starts the outputs, bpfhook-loader, has ended.
+     */
     private static void awaitAgent() throws Exception {
         javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
         javax.management.ObjectName name = new javax.management.ObjectName(MONITOR);
-        for (int i = 0; i < 400; i++) {
-            if (server.isRegistered(name)) {
+        for (int i = 0; i < 600; i++) {
+            if (server.isRegistered(name) && !loaderRuns()) {
                 String state = (String) server.getAttribute(name, "State");
                 if (state.equals("RUNNING") || state.equals("DEGRADED")) {
                     return;
@@ -143,6 +154,20 @@ public class MemoryLoad {
             Thread.sleep(50);
         }
         throw new IllegalStateException("the agent did not start");
+    }
+
+    private static boolean loaderRuns() {
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        for (java.io.File task : tasks == null ? new java.io.File[0] : tasks) {
+            try {
+                if (new String(Files.readAllBytes(task.toPath().resolve("comm"))).trim().equals("bpfhook-loader")) {
+                    return true;
+                }
+            } catch (java.io.IOException gone) {
+                // the thread ended
+            }
+        }
+        return false;
     }
 
     /**

@@ -1,11 +1,22 @@
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 
 /**
- * The application of the startup benchmark: prints how long the JVM ran before
- * main() (JVM uptime at the first line of main), then exits at once.
+ * The application of the startup benchmark. Prints one line and exits at once: how long the JVM ran
+ * before main() (its uptime at the first line of main, in ms), its peak resident memory so far
+ * (VmHWM, in kB) and the microseconds bpfhook's premain took, as the agent reports it in the system
+ * property dev.bpfhook.agent.premainMicros (-1 without the agent).
  */
 public class StartupHello {
-    public static void main(String[] args) {
-        System.out.println(ManagementFactory.getRuntimeMXBean().getUptime());
+    public static void main(String[] args) throws Exception {
+        long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
+        long hwm = -1;
+        for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                hwm = Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        System.out.println(uptime + " " + hwm + " " + System.getProperty("dev.bpfhook.agent.premainMicros", "-1"));
     }
 }

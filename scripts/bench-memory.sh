@@ -14,6 +14,8 @@
 #   usage: sudo ./scripts/bench-memory.sh [CONNECTIONS=100000] [ROUNDS=2] [MORE_BPFHOOK_OPTIONS]
 #   JVM_OPTIONS="-Xmx1g" ...  options for the measured JVM in both modes (default: none, JVM defaults)
 #   SETTLE_MS=2000 ...        wait after the connections are open (and tracked) before measuring
+#   RATE=4000 ...             at most this many connections opened a second (0: no limit); a burst faster
+#                             than the agent drains its ring loses events (counted, and shown)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/agent/target/bpfhook-agent.jar"
@@ -22,6 +24,7 @@ ROUNDS="${2:-2}"
 OPTIONS="${3:-}"
 JAVA="${JAVA:-java}"
 SETTLE_MS="${SETTLE_MS:-2000}"
+RATE="${RATE:-4000}"
 read -r -a JVM_ARGS <<<"${JVM_OPTIONS:-}"
 
 if [[ "$(id -u)" != 0 ]]; then
@@ -58,24 +61,38 @@ join() { local IFS=,; echo "$*"; }
 TABLE=262144
 ((2 * CONNECTIONS + 1024 > TABLE)) && TABLE=$((2 * CONNECTIONS + 1024))
 AGENT_OPTIONS="$(join "connections=$TABLE" ${OPTIONS:+"$OPTIONS"})"
-JOLOKIA_PORT="$(free_port 8778)" # the default; when another process holds it, the next free one
-[[ "$JOLOKIA_PORT" == 8778 ]] || AGENT_OPTIONS="$(join "$AGENT_OPTIONS" "jolokia=127.0.0.1:$JOLOKIA_PORT")"
 NOFILE=$((2 * CONNECTIONS + 1024))
 
-# run CASE MODE: one JVM in the benchmark's cgroup; appends "CASE MODE <its line>" to $WORK/results
+# run CASE MODE: one JVM in the benchmark's cgroup; appends "CASE MODE <its line>" to $WORK/results.
+# Jolokia's port is chosen before each run (8778, the default, unless another process holds it); a
+# run whose port was taken in between (the agent says so) is run again.
 run() {
-    local case=$1 mode=$2 args=() conns=0 line
+    local case=$1 mode=$2 args=() conns=0 line options port attempt i
     [[ "$case" == load ]] && conns="$CONNECTIONS"
-    [[ "$mode" == agent ]] && args=("-javaagent:$JAR=$AGENT_OPTIONS" -Dbench.agent=true)
-    line="$(bash -c 'echo $$ > "$0/cgroup.procs" && { ulimit -n "$1" 2>/dev/null || ulimit -n "$(ulimit -Hn)"; } && shift && exec "$@"' \
-        "$CGROUP" "$NOFILE" "$JAVA" "${JVM_ARGS[@]}" "${args[@]}" -cp "$WORK" MemoryLoad "$conns" "$SETTLE_MS" \
-        2>"$WORK/err" | grep '^connections=')" || { echo "bench-memory.sh: $case $mode failed:" >&2; cat "$WORK/err" >&2; exit 1; }
+    for attempt in 1 2 3; do
+        options="$AGENT_OPTIONS"
+        port="$(free_port 8778)"
+        if [[ "$port" != 8778 ]]; then
+            options="$(join "$options" "jolokia=127.0.0.1:$port")"
+            [[ "$mode" == agent ]] && echo "$case" >>"$WORK/moved"
+        fi
+        [[ "$mode" == agent ]] && args=("-javaagent:$JAR=$options" -Dbench.agent=true)
+        line="$(bash -c 'echo $$ > "$0/cgroup.procs" && { ulimit -n "$1" 2>/dev/null || ulimit -n "$(ulimit -Hn)"; } && shift && exec "$@"' \
+            "$CGROUP" "$NOFILE" "$JAVA" "${JVM_ARGS[@]}" "${args[@]}" -cp "$WORK" MemoryLoad "$conns" "$SETTLE_MS" "$RATE" \
+            2>"$WORK/err" | grep '^connections=')" || { echo "bench-memory.sh: $case $mode failed:" >&2; cat "$WORK/err" >&2; exit 1; }
+        for ((i = 0; i < 600; i++)); do # the processes take a moment to close their sockets as they go
+            [[ -n "$(cat "$CGROUP/cgroup.procs")" ]] || break
+            sleep 0.1
+        done
+        grep -q 'jolokia cannot listen' "$WORK/err" && ((attempt < 3)) || break
+    done
     echo "$case $mode $line" >>"$WORK/results"
-    local i # the processes take a moment to close their sockets as they go
-    for ((i = 0; i < 600; i++)); do [[ -n "$(cat "$CGROUP/cgroup.procs")" ]] || break; sleep 0.1; done
+    if [[ -s "$WORK/err" ]] && ! grep -qs "^$case $mode: " "$WORK/said"; then
+        head -3 "$WORK/err" | sed "s/^/$case $mode: /" >>"$WORK/said"
+    fi
 }
 
-: >"$WORK/results"
+: >"$WORK/results"; : >"$WORK/moved"
 for ((r = 0; r < ROUNDS; r++)); do
     for case in idle load; do
         if ((r % 2 == 0)); then run "$case" none; run "$case" agent; else run "$case" agent; run "$case" none; fi
@@ -92,8 +109,9 @@ added() { awk -v a="$(median "$1" agent "$2")" -v b="$(median "$1" none "$2")" '
 
 last="$(grep '^load agent ' "$WORK/results" | tail -1)"
 own="$(echo "$last" | field own)"; children="$(echo "$last" | field children)"; limit="$(echo "$last" | field fd_limit)"
-echo "bpfhook memory benchmark: $CONNECTIONS loopback connections held open ($((2 * CONNECTIONS)) sockets), $ROUNDS rounds," \
-    "agent and no agent alternating ($(nproc) CPUs, kernel $(uname -r), $("$JAVA" -version 2>&1 | head -1))"
+echo "bpfhook memory benchmark: $CONNECTIONS loopback connections held open ($((2 * CONNECTIONS)) sockets, at most $RATE" \
+    "opened a second), $ROUNDS rounds, agent and no agent alternating ($(nproc) CPUs, kernel $(uname -r)," \
+    "$("$JAVA" -version 2>&1 | head -1))"
 echo "agent: -javaagent:bpfhook-agent.jar=$AGENT_OPTIONS (default outputs: JMX, JFR, Jolokia); JVM options: '${JVM_OPTIONS:-}'"
 if [[ "$children" != 0 ]]; then
     echo "open files: limit $limit (it cannot be raised here to $NOFILE: that takes CAP_SYS_RESOURCE), so the measured JVM" \
@@ -127,3 +145,10 @@ per() { # FIELD -> bytes per tracked connection: (added loaded - added idle) / t
 printf "$ROW" "per tracked" "$(per heap_kb)" "$(per heap_committed_kb)" "$(per rss_kb)" "$(per hwm_kb)"
 echo "(per tracked connection = (added loaded - added idle) / $tracked table entries, medians; heap after GC is what the"
 echo " table keeps, the rest also counts garbage the agent made and the heap the JVM grew to for it)"
+if [[ -s "$WORK/moved" ]]; then
+    echo "another process held port 8778 in $(wc -l <"$WORK/moved") agent runs: those had jolokia=127.0.0.1:PORT (the next free one)"
+fi
+if [[ -s "$WORK/said" ]]; then
+    echo "on stderr (first run of each case that wrote any, up to 3 lines):"
+    sed 's/^/  /' "$WORK/said"
+fi

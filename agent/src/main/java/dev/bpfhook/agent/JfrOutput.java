@@ -21,7 +21,8 @@ final class JfrOutput implements AgentOutput {
 
     @Override
     public void start(AgentContext context) {
-        recorder = new JfrRecorder(context.attribution(), context.monitor().table(), snapshots);
+        recorder = new JfrRecorder(context.attribution(), context.monitor().table(),
+                () -> Optional.of(context.monitor().destinations().snapshot()), snapshots);
         context.monitor().addListener(recorder);
     }
 

@@ -37,7 +37,7 @@ public final class AgentEntry {
                 return;
             }
             run(options);
-            System.setProperty(PREMAIN_MICROS_PROPERTY, Long.toString((System.nanoTime() - startNs) / 1000));
+            System.setProperty(PREMAIN_MICROS_PROPERTY, String.valueOf((System.nanoTime() - startNs) / 1000));
         } catch (Throwable t) {
             warn(t);
         }

@@ -4,6 +4,8 @@ import dev.bpfhook.config.MonitorConfig;
 import dev.bpfhook.container.CgroupNames;
 import dev.bpfhook.container.CgroupScope;
 import dev.bpfhook.container.HostIdentity;
+import dev.bpfhook.destination.DestinationSettings;
+import dev.bpfhook.destination.Destinations;
 import dev.bpfhook.event.EventListener;
 import dev.bpfhook.kernel.BpfException;
 import dev.bpfhook.kernel.HookSettings;
@@ -24,6 +26,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -60,13 +63,16 @@ final class StandaloneMonitor {
             } else if (config.showEvents()) {
                 listeners.add(e -> printer.print(eventLine.format(e)));
             }
-            Monitor monitor = Monitor.start(settings, table, listeners);
+            DestinationSettings destinationSettings = config.top() > 0
+                    ? DestinationSettings.defaults().withTop(config.top()) : DestinationSettings.defaults();
+            Monitor monitor = Monitor.start(settings, table, destinationSettings, listeners);
             SessionRecording recording = null;
             JfrRecorder recorder = null;
             if (config.jfrFile().isPresent()) {
                 try {
                     recording = SessionRecording.start(config.jfrFile().get());
                     recorder = new JfrRecorder(attribution, table,
+                            () -> Optional.of(monitor.destinations().snapshot()),
                             () -> java.util.Optional.ofNullable(monitor.snapshot(0)));
                     monitor.addListener(recorder);
                 } catch (IOException | RuntimeException e) {
@@ -92,7 +98,7 @@ final class StandaloneMonitor {
                         : "bpfhook: watching cgroup " + scope.describe() + "; hooks: " + String.join(", ", hooks));
                 loop(monitor, printer, textReport, json, interrupted);
                 monitor.flush();
-                printer.print(render(monitor.snapshot(MonitorConfig.DEFAULT_RECENT), textReport, json, printer));
+                printer.print(render(monitor, textReport, json, printer));
             } finally {
                 monitor.close();
                 finishRecording(recording, recorder);
@@ -122,16 +128,19 @@ final class StandaloneMonitor {
             if (System.nanoTime() - end >= 0) {
                 return; // the final report follows
             }
-            printer.print(render(monitor.snapshot(MonitorConfig.DEFAULT_RECENT), textReport, json, printer));
+            printer.print(render(monitor, textReport, json, printer));
             nextReport += intervalNs;
         }
     }
 
-    private String render(MonitorSnapshot snapshot, MetricsReport textReport, JsonLines json, LineWriter printer) {
+    private String render(Monitor monitor, MetricsReport textReport, JsonLines json, LineWriter printer) {
+        MonitorSnapshot snapshot = monitor.snapshot(MonitorConfig.DEFAULT_RECENT);
+        Optional<Destinations> destinations = config.top() > 0 ? Optional.of(monitor.destinations().snapshot())
+                : Optional.empty();
         if (config.json()) {
-            return json.report(snapshot);
+            return destinations.isPresent() ? json.report(snapshot, 0, destinations.get()) : json.report(snapshot);
         }
-        String report = textReport.render(snapshot);
+        String report = textReport.render(snapshot, destinations);
         long unprinted = printer.dropped();
         return unprinted == 0 ? report
                 : report + "  (" + unprinted + " event lines not printed: the terminal could not keep up)\n";

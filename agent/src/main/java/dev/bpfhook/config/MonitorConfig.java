@@ -9,6 +9,8 @@ public final class MonitorConfig {
     public static final int DEFAULT_RING_BYTES = 4 << 20;
     public static final int DEFAULT_RECENT = 5;
     public static final int DEFAULT_CONNECTION_TABLE = 65536;
+    /** --top: beyond this a report is no longer a summary. */
+    public static final int MAX_TOP = 1000;
 
     private final Path cgroup;
     private final int metricsIntervalSec;
@@ -21,9 +23,11 @@ public final class MonitorConfig {
     private final boolean help;
     private final Path jfrFile;
     private final Path btfFile;
+    private final int top;
 
     MonitorConfig(Path cgroup, int metricsIntervalSec, boolean showContainers, boolean showEvents, int durationSec,
-            boolean json, int ringBytes, boolean verbose, boolean help, Path jfrFile, Path btfFile) {
+            boolean json, int ringBytes, boolean verbose, boolean help, Path jfrFile, Path btfFile,
+            int top) {
         this.cgroup = cgroup;
         this.metricsIntervalSec = metricsIntervalSec;
         this.showContainers = showContainers;
@@ -35,6 +39,12 @@ public final class MonitorConfig {
         this.help = help;
         this.jfrFile = jfrFile;
         this.btfFile = btfFile;
+        this.top = top;
+    }
+
+    /** --top N: destinations listed per direction in each report; 0 lists none. */
+    public int top() {
+        return top;
     }
 
     /** The kernel's BTF from this file (--btf) instead of /sys/kernel/btf/vmlinux; checked to exist. */

@@ -18,6 +18,9 @@ public final class MonitorOptions {
             "      --json                   events and reports as one JSON object per line",
             "      --ring-size SIZE         ring-buffer size, a power of two: 64K to 512M (default: 4M)",
             "      --jfr FILE               also record the session's events with Flight Recorder into FILE",
+            "      --top N                  list the N busiest destinations per direction in each report: connects,",
+            "                               failures by reason, connect latency p50/p99, lifetime, new per minute,",
+            "                               a CHURN flag; the rest as 'other' (N: 1 to " + MonitorConfig.MAX_TOP + ")",
             "      --btf FILE               the kernel's BTF from FILE, for kernels without /sys/kernel/btf/vmlinux",
             "      --verbose                on a load failure, print libbpf's log (the verifier's explanation)",
             "  -h, --help                   this text",
@@ -42,6 +45,7 @@ public final class MonitorOptions {
         boolean verbose = false;
         boolean help = false;
         Path jfr = null;
+        int top = 0;
         Path btf = null;
 
         for (int i = 0; i < args.length; i++) {
@@ -69,6 +73,9 @@ public final class MonitorOptions {
                     break;
                 case "--btf":
                     btf = btfFile(inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
+                    break;
+                case "--top":
+                    top = top(inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
                     break;
                 case "--ring-size":
                     ring = ringSize(inline != null ? inlineValue(arg, inline) : value(args, i++, arg));
@@ -98,7 +105,7 @@ public final class MonitorOptions {
             }
         }
         return new MonitorConfig(cgroup, interval, showContainers, showEvents, duration, json, ring, verbose, help,
-                jfr, btf);
+                jfr, btf, top);
     }
 
     private static String value(String[] args, int i, String option) throws ConfigException {
@@ -168,6 +175,19 @@ public final class MonitorOptions {
         if (n < 1 || n > MAX_SECONDS) {
             throw new ConfigException("option " + option + ": " + n + " is out of range; use 1 to " + MAX_SECONDS
                     + " seconds");
+        }
+        return (int) n;
+    }
+
+    private static int top(String value) throws ConfigException {
+        long n;
+        try {
+            n = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException("option --top: '" + value + "' is not a number of destinations; write e.g. --top 10");
+        }
+        if (n < 1 || n > MonitorConfig.MAX_TOP) {
+            throw new ConfigException("option --top: " + n + " is out of range; use 1 to " + MonitorConfig.MAX_TOP);
         }
         return (int) n;
     }

@@ -39,7 +39,7 @@ public final class DestinationSettings {
         return top;
     }
 
-    /** Connects that take longer are counted as slow (and reported to Flight Recorder). */
+    /** Connects that take this long or longer are counted as slow. */
     public long slowConnectMicros() {
         return slowConnectMicros;
     }

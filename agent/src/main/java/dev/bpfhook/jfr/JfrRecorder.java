@@ -1,5 +1,7 @@
 package dev.bpfhook.jfr;
 
+import dev.bpfhook.destination.DestinationKey;
+import dev.bpfhook.destination.Destinations;
 import dev.bpfhook.event.ConnectFailure;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.EventListener;
@@ -17,10 +19,12 @@ import jdk.jfr.FlightRecorder;
 
 /**
  * Turns connection events into Flight Recorder events: a Connect, Accept,
- * StateChange or ExistingConnection for each kernel event, and at the end of a
+ * StateChange or ExistingConnection for each kernel event, a SlowConnect when a
+ * handshake took at least the recording's connectThreshold, and at the end of a
  * connection a ConnectionClosed (lifetime, bytes, RTT, retransmits) or a
- * ConnectFailed (reason). A periodic CgroupStatistics event per cgroup charts
- * the counters. Nothing is built unless a recording has the event enabled.
+ * ConnectFailed (reason). Periodic CgroupStatistics events (per cgroup) and
+ * DestinationStatistics events (per destination) chart the counters. Nothing is
+ * built unless a recording has the event enabled.
  */
 public final class JfrRecorder implements EventListener, AutoCloseable {
     private final Attribution attribution;
@@ -28,16 +32,26 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
     private final Supplier<Optional<MonitorSnapshot>> snapshots;
     private final JavaThreadNames threads = new JavaThreadNames();
     private final Runnable periodic = this::emitStatistics;
+    private final Runnable perDestination;
+
+    /** Without destination statistics. */
+    public JfrRecorder(Attribution attribution, ConnectionTable table, Supplier<Optional<MonitorSnapshot>> snapshots) {
+        this(attribution, table, Optional::empty, snapshots);
+    }
 
     /**
-     * @param table     the connection table, which has seen each event before this listener does
-     * @param snapshots the latest counters, for the periodic statistics
+     * @param table        the connection table, which has seen each event before this listener does
+     * @param destinations the per-destination statistics now, for the periodic DestinationStatistics
+     * @param snapshots    the latest counters, for the periodic CgroupStatistics
      */
-    public JfrRecorder(Attribution attribution, ConnectionTable table, Supplier<Optional<MonitorSnapshot>> snapshots) {
+    public JfrRecorder(Attribution attribution, ConnectionTable table,
+            Supplier<Optional<Destinations>> destinations, Supplier<Optional<MonitorSnapshot>> snapshots) {
         this.attribution = attribution;
         this.table = table;
         this.snapshots = snapshots;
+        this.perDestination = new DestinationStatisticsEmitter(attribution, destinations)::emit;
         FlightRecorder.addPeriodicEvent(CgroupStatisticsEvent.class, periodic);
+        FlightRecorder.addPeriodicEvent(DestinationStatisticsEvent.class, perDestination);
     }
 
     @Override
@@ -68,6 +82,9 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
             change.newState = e.newState().name();
             commit(change, e);
         }
+        if (e.oldState() == TcpState.SYN_SENT && e.newState() == TcpState.ESTABLISHED) {
+            slowConnect(e);
+        }
         if (e.newState() != TcpState.CLOSE) {
             return;
         }
@@ -97,6 +114,28 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
                 return;
             }
             commit(closed, e);
+        }
+    }
+
+    /**
+     * The connect latency is the kernel's time from the connection's first event (the connect()
+     * call) to this one, as the destination statistics measure it; the setting compares it.
+     */
+    private void slowConnect(ConnectionEvent e) {
+        SlowConnectEvent slow = new SlowConnectEvent();
+        if (!slow.isEnabled()) {
+            return;
+        }
+        Connection c = table.find(e.socketCookie());
+        if (c == null || c.preexisting() || c.startNs() <= 0 || c.startNs() >= e.timestampNs()) {
+            return; // its connect() was not seen: this transition is the first event of the connection
+        }
+        slow.latency = e.timestampNs() - c.startNs();
+        if (slow.shouldCommit()) {
+            slow.destination = DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remote().getPort())
+                    .label();
+            fill(slow, e, e.pid(), e.tid(), e.comm());
+            slow.commit();
         }
     }
 
@@ -158,5 +197,6 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
     @Override
     public void close() {
         FlightRecorder.removePeriodicEvent(periodic);
+        FlightRecorder.removePeriodicEvent(perDestination);
     }
 }

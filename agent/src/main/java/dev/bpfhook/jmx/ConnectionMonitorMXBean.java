@@ -125,6 +125,10 @@ public interface ConnectionMonitorMXBean {
     @Metric(Metric.GAUGE)
     int getCgroupsWithoutMBean();
 
+    @Description("Network namespaces with connections but no MBean, because the limit jmx.cgroups was reached")
+    @Metric(Metric.GAUGE)
+    int getNetworkNamespacesWithoutMBean();
+
     @Description("Connection-event notifications sent (when enabled with jmx.notifications=on)")
     @Metric(Metric.COUNTER)
     long getNotificationsSent();

@@ -24,16 +24,19 @@ final class ConnectionMonitorView implements ConnectionMonitorMXBean {
     private final CounterView total;
     private final IntSupplier cgroupMBeans;
     private final IntSupplier cgroupsWithoutMBean;
+    private final IntSupplier namespacesWithoutMBean;
     private final LongSupplier notificationsSent;
     private final LongSupplier notificationsDropped;
 
     ConnectionMonitorView(MonitorState state, Attribution attribution, IntSupplier cgroupMBeans,
-            IntSupplier cgroupsWithoutMBean, LongSupplier notificationsSent, LongSupplier notificationsDropped) {
+            IntSupplier cgroupsWithoutMBean, IntSupplier namespacesWithoutMBean, LongSupplier notificationsSent,
+            LongSupplier notificationsDropped) {
         this.state = state;
         this.attribution = attribution;
         this.total = new CounterView(state, MonitorSnapshot::total);
         this.cgroupMBeans = cgroupMBeans;
         this.cgroupsWithoutMBean = cgroupsWithoutMBean;
+        this.namespacesWithoutMBean = namespacesWithoutMBean;
         this.notificationsSent = notificationsSent;
         this.notificationsDropped = notificationsDropped;
     }
@@ -196,6 +199,11 @@ final class ConnectionMonitorView implements ConnectionMonitorMXBean {
     @Override
     public int getCgroupsWithoutMBean() {
         return cgroupsWithoutMBean.getAsInt();
+    }
+
+    @Override
+    public int getNetworkNamespacesWithoutMBean() {
+        return namespacesWithoutMBean.getAsInt();
     }
 
     @Override

@@ -24,9 +24,10 @@ import javax.management.ObjectName;
  * Puts the agent into JMX: bpfhook:type=ConnectionMonitor at once (also when
  * the agent is disabled, to say why), and every few seconds one
  * bpfhook:type=Cgroup MBean per cgroup seen (at most {@code maxCgroups}) and one
- * bpfhook:type=NetworkNamespace MBean per namespace. A cgroup that is gone and
- * idle loses its MBean, and its kernel counters are folded into the totals, so
- * the kernel's table stays bounded and no total goes backwards.
+ * bpfhook:type=NetworkNamespace MBean per namespace (as many). A cgroup that is
+ * gone and idle loses its MBean, and its kernel counters are folded into the
+ * totals, so the kernel's table stays bounded and no total goes backwards; a
+ * namespace whose counters went with its cgroups loses its MBean too.
  */
 public final class JmxExporter implements AutoCloseable {
     private static final long SWEEP_SECONDS = 2;
@@ -42,6 +43,7 @@ public final class JmxExporter implements AutoCloseable {
     private final Map<Long, ObjectName> namespaces = new HashMap<>();
     private final Map<DestinationKey, ObjectName> destinations = new HashMap<>();
     private volatile int cgroupsWithoutMBean;
+    private volatile int namespacesWithoutMBean;
     private ObjectName monitorName;
     private boolean closed;
     private ScheduledExecutorService sweeper;
@@ -83,7 +85,7 @@ public final class JmxExporter implements AutoCloseable {
     /** Registers the ConnectionMonitor MBean and starts the sweeper. */
     public void start() throws JMException {
         ConnectionMonitorView view = new ConnectionMonitorView(state, attribution, this::cgroupMBeans,
-                () -> cgroupsWithoutMBean, () -> notifier == null ? 0 : notifier.sent(),
+                () -> cgroupsWithoutMBean, () -> namespacesWithoutMBean, () -> notifier == null ? 0 : notifier.sent(),
                 () -> notifier == null ? 0 : notifier.dropped());
         DescribedMXBean<ConnectionMonitorMXBean> mbean = notifier == null
                 ? new DescribedMXBean<>(view, ConnectionMonitorMXBean.class)
@@ -148,13 +150,30 @@ public final class JmxExporter implements AutoCloseable {
         }
         cgroupsWithoutMBean = without;
         state.destinations().ifPresent(this::sweepDestinations);
-        for (Long cookie : snapshot.get().byNetns().keySet()) {
-            if (!namespaces.containsKey(cookie) && namespaces.size() < maxCgroups) {
-                NetworkNamespaceView view = new NetworkNamespaceView(cookie, cookie == ownNetns, state);
-                namespaces.put(cookie, server.registerMBean(new DescribedMXBean<>(view, NetworkNamespaceMXBean.class),
-                        namespaceName(cookie)).getObjectName());
+        Map<Long, KernelCounters> byNetns = snapshot.get().byNetns();
+        // a namespace's counters are gone once every cgroup counted in it was retired: its MBean would read 0
+        // for good, and namespaces that came and went (containers) would hold the bound and leave none for new ones
+        namespaces.entrySet().removeIf(e -> {
+            if (byNetns.containsKey(e.getKey())) {
+                return false;
             }
+            unregister(e.getValue());
+            return true;
+        });
+        int namespacesWithout = 0;
+        for (Long cookie : byNetns.keySet()) {
+            if (namespaces.containsKey(cookie)) {
+                continue;
+            }
+            if (namespaces.size() >= maxCgroups) {
+                namespacesWithout++;
+                continue;
+            }
+            NetworkNamespaceView view = new NetworkNamespaceView(cookie, cookie == ownNetns, state);
+            namespaces.put(cookie, server.registerMBean(new DescribedMXBean<>(view, NetworkNamespaceMXBean.class),
+                    namespaceName(cookie)).getObjectName());
         }
+        namespacesWithoutMBean = namespacesWithout;
     }
 
     /** One MBean per kept destination and per non-empty "other"; those no longer kept lose theirs. */

@@ -1,6 +1,9 @@
 package dev.bpfhook.report;
 
 import dev.bpfhook.container.ContainerInfo;
+import dev.bpfhook.destination.Destination;
+import dev.bpfhook.destination.Destinations;
+import dev.bpfhook.destination.HistogramSnapshot;
 import dev.bpfhook.event.ConnectFailure;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.EventKind;
@@ -70,6 +73,15 @@ public final class JsonLines {
 
     /** @param linesNotWritten lines the writer of these reports could not take (its queue was full) */
     public String report(MonitorSnapshot s, long linesNotWritten) {
+        return reportFields(s, linesNotWritten).toString();
+    }
+
+    /** With the destinations (the standalone monitor's --top) as "destinations". */
+    public String report(MonitorSnapshot s, long linesNotWritten, Destinations destinations) {
+        return reportFields(s, linesNotWritten).raw("destinations", destinations(destinations)).toString();
+    }
+
+    private Json reportFields(MonitorSnapshot s, long linesNotWritten) {
         StringJoiner cgroups = new StringJoiner(",", "[", "]");
         for (Map.Entry<Long, KernelCounters> e : s.byCgroup().entrySet()) {
             Json cgroup = new Json().field("cgroup_id", e.getKey())
@@ -93,8 +105,59 @@ public final class JsonLines {
                 .field("closed_untracked", s.kernelStats().closedUntracked())
                 .field("lines_not_written", linesNotWritten)
                 .raw("cgroups", cgroups.toString())
-                .raw("network_namespaces", namespaces.toString())
-                .toString();
+                .raw("network_namespaces", namespaces.toString());
+    }
+
+    /**
+     * {"top":N,"folded":F,"outbound":[...],"inbound":[...]}, each direction's destinations in the
+     * order of the text report, "other" last. Latencies in whole microseconds, lifetimes in
+     * milliseconds; a quantile of no values is 0 (its count says so).
+     */
+    String destinations(Destinations d) {
+        return new Json().field("top", d.settings().top()).field("folded", d.folded())
+                .field("slow_connect_us", d.settings().slowConnectMicros())
+                .raw("outbound", destinationList(d.outbound()))
+                .raw("inbound", destinationList(d.inbound())).toString();
+    }
+
+    private String destinationList(List<Destination> list) {
+        StringJoiner array = new StringJoiner(",", "[", "]");
+        for (Destination d : list) {
+            Json json = new Json().field("destination", d.key().label()).field("other", d.key().isOther());
+            if (!d.key().isOther()) {
+                json.field("cgroup_id", d.key().cgroupId()).field("cgroup", attribution.cgroupName(d.key().cgroupId()));
+                container(json, attribution.container(d.key().cgroupId()));
+            }
+            json.field("connections", d.connections())
+                    .field("attempts", d.attempts())
+                    .field("established", d.established())
+                    .field("failed", d.failedTotal())
+                    .field("failed_refused", d.failed().get(ConnectFailure.REFUSED))
+                    .field("failed_timed_out", d.failed().get(ConnectFailure.TIMED_OUT))
+                    .field("failed_unreachable", d.failed().get(ConnectFailure.UNREACHABLE))
+                    .field("failed_reset", d.failed().get(ConnectFailure.RESET))
+                    .field("failed_other", d.failed().get(ConnectFailure.OTHER))
+                    .field("active", d.active())
+                    .field("closed", d.closed())
+                    .field("bytes_sent", d.bytesSent())
+                    .field("bytes_received", d.bytesReceived())
+                    .field("retransmits", d.retransmits())
+                    .field("slow_connects", d.slowConnects());
+            quantiles(json, "connect", "us", d.connectLatencyUs());
+            quantiles(json, "accept_wait", "us", d.acceptWaitUs());
+            array.add(json.field("lifetime_count", d.lifetimeMs().count())
+                    .field("lifetime_p50_ms", Math.round(d.lifetimeMs().quantile(0.5)))
+                    .field("new_last_minute", d.newLastMinute())
+                    .field("churning", d.churning()).toString());
+        }
+        return array.toString();
+    }
+
+    private static void quantiles(Json json, String name, String unit, HistogramSnapshot h) {
+        json.field(name + "_count", h.count())
+                .field(name + "_p50_" + unit, Math.round(h.quantile(0.5)))
+                .field(name + "_p99_" + unit, Math.round(h.quantile(0.99)))
+                .field(name + "_max_" + unit, h.max());
     }
 
     /** Container fields, present only when known: container_id, container_runtime, pod_uid, service. */

@@ -1,5 +1,6 @@
 package dev.bpfhook.report;
 
+import dev.bpfhook.destination.Destinations;
 import dev.bpfhook.event.ConnectFailure;
 import dev.bpfhook.event.KernelCounters;
 import dev.bpfhook.event.Protocol;
@@ -9,6 +10,7 @@ import dev.bpfhook.track.MonitorSnapshot;
 import dev.bpfhook.container.ContainerInfo;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -30,10 +32,19 @@ public final class MetricsReport {
     }
 
     public String render(MonitorSnapshot s) {
+        return render(s, Optional.empty());
+    }
+
+    /** With a Destinations section (the standalone monitor's --top) after the cgroup metrics. */
+    public String render(MonitorSnapshot s, Optional<Destinations> destinations) {
         StringBuilder out = new StringBuilder(2048);
         out.append("CONNECTION METRICS REPORT\n").append(RULE).append("\n\n");
         activeSection(out, s);
         cgroupSection(out, s);
+        if (destinations.isPresent()) {
+            out.append('\n');
+            new DestinationReport(attribution).append(out, destinations.get());
+        }
         lossSection(out, s);
         out.append(RULE).append('\n');
         return out.toString();

@@ -3,6 +3,8 @@ package dev.bpfhook.apps;
 import dev.bpfhook.testing.LoopbackTraffic;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -10,6 +12,9 @@ import java.nio.charset.StandardCharsets;
  * it, one command per line, and answers each on stdout:
  * {@code tcp N} makes N loopback exchanges (N outbound, N inbound connections) and then
  * prints the server's port;
+ * {@code slow} makes three connects of which one takes about a second (see
+ * {@link LoopbackTraffic#slowConnect}) and prints the listener's port ("slow port P");
+ * {@code refused N} makes N connects to a port that refuses them and prints it ("refusing port P");
  * {@code exit CODE} exits. With {@code --once} it prints one line and exits 7,
  * for comparing runs with and without the agent.
  */
@@ -45,6 +50,23 @@ public final class AgentTestApp {
                     }
                     System.out.println("done tcp " + n);
                     System.out.println("port " + port);
+                    break;
+                case "slow":
+                    int slowPort = LoopbackTraffic.slowConnect(LoopbackTraffic.IPV4);
+                    System.out.println("done slow");
+                    System.out.println("slow port " + slowPort);
+                    break;
+                case "refused":
+                    int refusals = Integer.parseInt(words[1]);
+                    int refusingPort;
+                    try (SocketChannel closed = LoopbackTraffic.closedPort(LoopbackTraffic.IPV4)) {
+                        refusingPort = ((InetSocketAddress) closed.getLocalAddress()).getPort();
+                        for (int i = 0; i < refusals; i++) {
+                            LoopbackTraffic.refusedConnect(LoopbackTraffic.IPV4, refusingPort);
+                        }
+                    }
+                    System.out.println("done refused " + refusals);
+                    System.out.println("refusing port " + refusingPort);
                     break;
                 case "exit":
                     System.out.println("exit " + words[1]);

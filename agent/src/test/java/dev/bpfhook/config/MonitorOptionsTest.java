@@ -113,6 +113,22 @@ class MonitorOptionsTest {
     }
 
     @Test
+    void topIsANumberOfDestinations() throws ConfigException {
+        assertEquals(0, MonitorOptions.parse().top(), "no destinations table by default");
+        assertEquals(10, MonitorOptions.parse("--top", "10").top());
+        assertEquals(1, MonitorOptions.parse("--top=1").top());
+        assertEquals(MonitorConfig.MAX_TOP, MonitorOptions.parse("--top", "1000").top());
+    }
+
+    @Test
+    void topOutOfRangeOrNoNumber() {
+        assertMessage("option --top: 0 is out of range; use 1 to 1000", "--top", "0");
+        assertMessage("option --top: 1001 is out of range; use 1 to 1000", "--top=1001");
+        assertMessage("option --top: 'ten' is not a number of destinations; write e.g. --top 10", "--top", "ten");
+        assertMessage("option --top needs a value; see --help", "--top");
+    }
+
+    @Test
     void unknownOption() {
         assertMessage("unknown option '--colour'; see --help for the options", "--colour");
         assertMessage("unknown option '-x'; see --help for the options", "-x");

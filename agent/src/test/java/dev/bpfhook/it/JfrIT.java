@@ -5,14 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.apps.AgentTestApp;
+import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.ReportFile;
 import dev.bpfhook.testing.TestCgroup;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import jdk.jfr.consumer.RecordedEvent;
@@ -32,6 +38,7 @@ import org.openjdk.jmc.flightrecorder.JfrLoaderToolkit;
 class JfrIT {
     private static final long TIMEOUT_MS = 30_000;
     private static final int EXCHANGES = 4;
+    private static final int REFUSED = 3;
 
     @TempDir
     Path dir;
@@ -109,6 +116,97 @@ class JfrIT {
         assertTrue(printed.contains("remotePort = " + port), printed);
     }
 
+    /**
+     * A connect that takes about a second because the kernel dropped its first SYN (see
+     * LoopbackTraffic.slowConnect) is the one SlowConnect event at bpfhook.jfc's threshold of
+     * 100 ms; refused connects are ConnectFailed events with their reason; and the periodic
+     * DestinationStatistics events (every second here, by a second settings file) carry each
+     * destination's figures.
+     */
+    @Test
+    void slowAndRefusedConnectsAndTheStatisticsOfTheirDestinations() throws Exception {
+        Path settings = Paths.get("..", "jmx-config", "bpfhook.jfc").toAbsolutePath();
+        Path everySecond = dir.resolve("every-second.jfc");
+        Files.write(everySecond, Arrays.asList("<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                "<configuration version=\"2.0\">",
+                "  <event name=\"bpfhook.DestinationStatistics\"><setting name=\"period\">1 s</setting></event>",
+                "</configuration>"));
+        Path recording = dir.resolve("destinations.jfr");
+        int pid;
+        String cgroupName;
+        int slowPort;
+        int refusingPort;
+        List<RecordedEvent> events;
+        try (TestCgroup cgroup = TestCgroup.create("jfrdest");
+             ChildJvm child = startChild(cgroup, "settings=" + settings + ",settings=" + everySecond)) {
+            pid = (int) child.pid();
+            cgroupName = "/" + cgroup.directory().getFileName();
+            child.send("slow");
+            child.awaitStdout(l -> l.equals("done slow"), TIMEOUT_MS);
+            slowPort = Integer.parseInt(child.awaitStdout(l -> l.startsWith("slow port "), TIMEOUT_MS).substring(10));
+            child.send("refused " + REFUSED);
+            child.awaitStdout(l -> l.equals("done refused " + REFUSED), TIMEOUT_MS);
+            refusingPort = Integer.parseInt(
+                    child.awaitStdout(l -> l.startsWith("refusing port "), TIMEOUT_MS).substring(14));
+            String slowDestination = "127.0.0.1:" + slowPort;
+            List<List<RecordedEvent>> dumped = new ArrayList<>();
+            Await.until(() -> {
+                // the statistics come every second: dump until one has seen every connection close
+                List<RecordedEvent> all = dumpAndRead(child, recording);
+                dumped.add(all);
+                return latest(all, "OUTBOUND", slowDestination).map(e -> e.getLong("closed") == 3).orElse(false)
+                        && latest(all, "INBOUND", "*:" + slowPort).map(e -> e.getLong("closed") == 3).orElse(false)
+                        && latest(all, "OUTBOUND", "127.0.0.1:" + refusingPort)
+                                .map(e -> e.getLong("failed") == REFUSED).orElse(false);
+            }, "DestinationStatistics with every connection of the test closed");
+            events = dumped.get(dumped.size() - 1);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+        }
+
+        List<RecordedEvent> slow = ofType(events, "bpfhook.SlowConnect");
+        assertEquals(1, slow.size(), "one of the three connects was slow: " + slow);
+        RecordedEvent s = slow.get(0);
+        assertEquals("127.0.0.1:" + slowPort, s.getString("destination"));
+        assertEquals(slowPort, s.getInt("remotePort"));
+        assertEquals(pid, s.getInt("pid"));
+        assertEquals("main", s.getString("javaThread"), "the Java thread that connected");
+        assertTrue(s.getString("cgroup").endsWith(cgroupName), s.getString("cgroup"));
+        // the kernel resends the dropped SYN after its initial retransmission timeout of one second
+        assertTrue(s.getDuration("latency").toMillis() >= 500, "latency " + s.getDuration("latency"));
+
+        List<RecordedEvent> failed = ofType(events, "bpfhook.ConnectFailed");
+        assertEquals(REFUSED, failed.size(), "ConnectFailed events");
+        for (RecordedEvent e : failed) {
+            assertEquals("refused", e.getString("reason"));
+            assertEquals(111, e.getInt("errno"), "ECONNREFUSED");
+            assertEquals(refusingPort, e.getInt("remotePort"));
+            assertEquals(pid, e.getInt("pid"), "the process that connected");
+        }
+
+        RecordedEvent out = latest(events, "OUTBOUND", "127.0.0.1:" + slowPort).get();
+        assertEquals(3, out.getLong("attempts"));
+        assertEquals(3, out.getLong("established"));
+        assertEquals(3, out.getLong("connections"));
+        assertEquals(0, out.getLong("failed"));
+        assertEquals(0, out.getLong("active"));
+        assertEquals(1, out.getLong("slowConnects"), "the agent's own slow-connect threshold is 100 ms too");
+        assertEquals(s.getDuration("latency").toNanos() / 1000, out.getDuration("connectLatencyMax").toNanos() / 1000,
+                "the slowest connect of the statistics is the SlowConnect event's, to the microsecond");
+        assertTrue(out.getDuration("connectLatencyP99").toMillis() >= 500, "p99 of three is the slow one");
+        assertEquals(3, out.getLong("newLastMinute"));
+        assertFalse(out.getBoolean("churning"));
+        assertEquals(3, latest(events, "INBOUND", "*:" + slowPort).get().getLong("established"));
+
+        RecordedEvent refusing = latest(events, "OUTBOUND", "127.0.0.1:" + refusingPort).get();
+        assertEquals(REFUSED, refusing.getLong("attempts"));
+        assertEquals(REFUSED, refusing.getLong("failedRefused"));
+        assertEquals(0, refusing.getLong("established"));
+        assertEquals(REFUSED, refusing.getLong("connections"));
+        assertTrue(events.stream().filter(e -> e.getEventType().getName().equals("bpfhook.DestinationStatistics"))
+                .noneMatch(e -> e.getString("destination").equals("other")), "nothing folded: few destinations");
+    }
+
     @Test
     void withOurEventsDisabledTheAgentRecordsNone() throws Exception {
         Path recording = dir.resolve("default.jfr");
@@ -136,6 +234,23 @@ class JfrIT {
         child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
         report.awaitStart(TIMEOUT_MS, child);
         return child;
+    }
+
+    private static List<RecordedEvent> dumpAndRead(ChildJvm child, Path file) {
+        try {
+            Files.deleteIfExists(file);
+            dump(child, file);
+            return RecordingFile.readAllEvents(file);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The DestinationStatistics of a destination from the last period in the recording. */
+    private static Optional<RecordedEvent> latest(List<RecordedEvent> events, String direction, String destination) {
+        return events.stream().filter(e -> e.getEventType().getName().equals("bpfhook.DestinationStatistics"))
+                .filter(e -> e.getString("direction").equals(direction) && e.getString("destination").equals(destination))
+                .max(Comparator.comparing(RecordedEvent::getStartTime));
     }
 
     private static void dump(ChildJvm child, Path file) throws Exception {

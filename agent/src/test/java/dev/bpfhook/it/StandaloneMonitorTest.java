@@ -10,6 +10,8 @@ import dev.bpfhook.testing.LoopbackTraffic;
 import dev.bpfhook.testing.TestCgroup;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -83,6 +85,56 @@ class StandaloneMonitorTest {
             assertTrue(out.contains("Events: "), out);
             assertTrue(out.contains(" received, 0 lost"), out);
         }
+    }
+
+    @Test
+    void topListsTheDestinationsOfTheWatchedCgroupWithExactCounts() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("cli-top")) {
+            Run run = Run.start("-c", cgroup.directory().toString(), "--duration", "3", "--json", "--top", "5");
+            run.awaitOutput("\"type\":\"start\"");
+            int serverPort;
+            int refusingPort;
+            cgroup.enter();
+            try (LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4);
+                 SocketChannel refusing = LoopbackTraffic.closedPort(LoopbackTraffic.IPV4)) {
+                serverPort = server.port();
+                refusingPort = ((InetSocketAddress) refusing.getLocalAddress()).getPort();
+                for (int i = 0; i < EXCHANGES; i++) {
+                    LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(10), 20);
+                }
+                LoopbackTraffic.refusedConnect(LoopbackTraffic.IPV4, refusingPort);
+                LoopbackTraffic.refusedConnect(LoopbackTraffic.IPV4, refusingPort);
+            } finally {
+                cgroup.leave();
+            }
+            run.awaitExit(0);
+
+            List<String> lines = run.stdoutLines();
+            String report = lines.stream().filter(l -> l.contains("\"type\":\"report\"")).reduce((a, b) -> b)
+                    .orElseThrow(() -> new AssertionError("no report line in " + lines));
+            assertEquals(5, number(report, "top"), report);
+            String server = destination(report, "127.0.0.1:" + serverPort);
+            assertEquals(EXCHANGES, number(server, "established"), server);
+            assertEquals(EXCHANGES, number(server, "closed"), server);
+            assertEquals(EXCHANGES, number(server, "connect_count"), "a latency per connect: " + server);
+            assertEquals(EXCHANGES * 10L, number(server, "bytes_sent"), server);
+            assertEquals(0, number(server, "failed"), server);
+            String accepted = destination(report, "*:" + serverPort);
+            assertEquals(EXCHANGES, number(accepted, "established"), accepted);
+            assertEquals(EXCHANGES, number(accepted, "accept_wait_count"), accepted);
+            String refused = destination(report, "127.0.0.1:" + refusingPort);
+            assertEquals(2, number(refused, "failed_refused"), refused);
+            assertEquals(0, number(refused, "established"), refused);
+            assertFalse(report.contains("\"destination\":\"other\""), "nothing folded: " + report);
+            assertEquals("", run.stderr(), "nothing on stderr");
+        }
+    }
+
+    /** The flat JSON object of one destination in a report line. */
+    private static String destination(String report, String label) {
+        Matcher m = Pattern.compile("\\{\"destination\":\"" + Pattern.quote(label) + "\"[^{}]*\\}").matcher(report);
+        assertTrue(m.find(), label + " in " + report);
+        return m.group();
     }
 
     @Test

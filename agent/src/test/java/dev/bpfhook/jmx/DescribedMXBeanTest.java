@@ -197,7 +197,8 @@ class DescribedMXBeanTest {
 
     @Test
     void gaugesAreTheCurrentValuesAndEverythingElseCounts() throws Exception {
-        assertEquals(new HashSet<>(Arrays.asList("ActiveConnections", "CgroupMBeans", "CgroupsWithoutMBean")),
+        assertEquals(new HashSet<>(Arrays.asList("ActiveConnections", "CgroupMBeans", "CgroupsWithoutMBean",
+                "NetworkNamespacesWithoutMBean")),
                 withMetricType(MONITOR, "gauge"));
         assertEquals(new HashSet<>(Arrays.asList("TotalConnections", "OutboundConnections", "InboundConnections",
                 "ConnectAttempts", "UdpConnects", "FailedConnections", "PreexistingConnections", "ClosedConnections",

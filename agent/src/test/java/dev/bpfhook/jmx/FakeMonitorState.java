@@ -56,6 +56,12 @@ class FakeMonitorState implements MonitorState {
         return this;
     }
 
+    /** The namespace's counters gone, as when the monitor retired every cgroup counted in it. */
+    synchronized FakeMonitorState withoutNamespace(long cookie) {
+        namespaces.remove(cookie);
+        return this;
+    }
+
     synchronized FakeMonitorState retired(KernelCounters counters) {
         retired = counters;
         return this;

@@ -500,6 +500,27 @@ class JmxExporterTest {
 
         assertEquals(set(JmxExporter.namespaceName(OWN_NETNS)),
                 server.queryNames(name("bpfhook:type=NetworkNamespace,*"), null));
+        assertEquals(1, attribute(MONITOR, "NetworkNamespacesWithoutMBean"));
+    }
+
+    /**
+     * A namespace whose counters are gone (the monitor retired every cgroup counted in it) gives its MBean
+     * up, and a namespace that waited for room gets one.
+     */
+    @Test
+    void aNamespaceWhoseCountersAreGoneGivesItsMBeanToOneThatWaited() throws Exception {
+        state.namespace(OWN_NETNS, active(1)).namespace(OTHER_NETNS, active(1));
+        start(1, null);
+        exporter.sweep();
+        assertEquals(set(JmxExporter.namespaceName(OWN_NETNS)),
+                server.queryNames(name("bpfhook:type=NetworkNamespace,*"), null));
+
+        state.withoutNamespace(OWN_NETNS);
+        exporter.sweep();
+
+        assertEquals(set(JmxExporter.namespaceName(OTHER_NETNS)),
+                server.queryNames(name("bpfhook:type=NetworkNamespace,*"), null));
+        assertEquals(0, attribute(MONITOR, "NetworkNamespacesWithoutMBean"));
     }
 
     // ---- close ----

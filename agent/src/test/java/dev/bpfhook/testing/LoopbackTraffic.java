@@ -10,6 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -83,6 +85,43 @@ public final class LoopbackTraffic {
             throw new IllegalStateException("server saw port " + seenByServer + ", client used " + localPort);
         }
         return localPort;
+    }
+
+    /**
+     * Three connects to a listener whose accept queue is full after two, the third of which takes
+     * about a second: the kernel drops a SYN that finds the accept queue full, a connection is
+     * accepted meanwhile, and the client's kernel resends the SYN after its initial retransmission
+     * timeout (one second, TCP_TIMEOUT_INIT), which then completes the handshake. Everything is
+     * closed on return. Returns the listener's port.
+     */
+    public static int slowConnect(InetAddress address) throws IOException, InterruptedException {
+        List<SocketChannel> sockets = new ArrayList<>();
+        try (ServerSocketChannel listener = ServerSocketChannel.open(family(address))) {
+            listener.bind(new InetSocketAddress(address, 0), 1); // full with 2 queued: the kernel allows backlog + 1
+            InetSocketAddress to = (InetSocketAddress) listener.getLocalAddress();
+            for (int i = 0; i < 2; i++) {
+                SocketChannel queued = SocketChannel.open(family(address));
+                sockets.add(queued);
+                queued.connect(to);
+            }
+            SocketChannel slow = SocketChannel.open(family(address));
+            sockets.add(slow);
+            slow.configureBlocking(false);
+            if (slow.connect(to)) {
+                throw new IllegalStateException("connected at once: the accept queue was not full");
+            }
+            Thread.sleep(100); // the SYN is dropped on loopback before connect() returns; this is a margin
+            sockets.add(listener.accept()); // room for the resent SYN
+            slow.configureBlocking(true);
+            slow.finishConnect();
+            sockets.add(listener.accept());
+            sockets.add(listener.accept());
+            return to.getPort();
+        } finally {
+            for (SocketChannel c : sockets) {
+                c.close();
+            }
+        }
     }
 
     /** A loopback port that is bound but not listening: a connect to it is refused. */
