@@ -170,7 +170,7 @@ public final class AgentRuntime {
                         + String.join("; ", hook.skipped()));
             }
         }
-        status = missing.isEmpty() ? AgentStatus.running()
+        AgentStatus ready = missing.isEmpty() ? AgentStatus.running()
                 : AgentStatus.degraded("hooks unavailable: " + String.join(", ", missing));
         log.info("watching cgroup " + scope.describe() + " in " + (System.nanoTime() - startNs) / 1_000_000
                 + " ms; hooks: " + describe(monitor.hooks()));
@@ -184,6 +184,7 @@ public final class AgentRuntime {
             log.warn("jmx=off: the Jolokia and Prometheus endpoints will show none of bpfhook's numbers");
         }
         startOutputs(config, new AgentContext(config, scope, monitor, attribution));
+        status = ready; // only now: a client that starts work on RUNNING must find every output listening
     }
 
     private static Optional<Path> scopeDirectory(AgentConfig config) throws IOException, ConfigException {

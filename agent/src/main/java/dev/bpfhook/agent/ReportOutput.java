@@ -67,7 +67,8 @@ final class ReportOutput implements AgentOutput {
 
     private void report() {
         try {
-            writer.print(json.report(context.monitor().snapshot(RECENT), writer.dropped()));
+            writer.print(json.report(context.monitor().snapshot(RECENT), writer.dropped(),
+                    context.monitor().destinations().snapshot()));
         } catch (RuntimeException e) {
             // a report that cannot be made now is made at the next interval
         }

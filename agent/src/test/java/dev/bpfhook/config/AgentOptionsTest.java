@@ -46,7 +46,7 @@ class AgentOptionsTest {
         assertEquals(2 * 1024 * 1024, c.ringBytes());
         assertEquals(65536, c.connections());
         assertEquals(4096, c.cgroups());
-        assertTrue(c.allStates());
+        assertFalse(c.allStates(), "lifecycle events by default: every connection, half the events");
         assertTrue(c.jfr(), "JFR events are on: they cost nothing until a recording enables them");
         assertEquals("127.0.0.1:8778", c.jolokia().get().toString(), "Jolokia on loopback by default");
         assertEquals(Optional.empty(), c.prometheus());
@@ -144,7 +144,7 @@ class AgentOptionsTest {
         AgentConfig c = AgentOptions.parse("btf=" + btf);
 
         assertEquals(Optional.of(btf), c.btfFile());
-        assertTrue(c.toString().contains(",states=all,btf=" + btf + ",jfr=on,"), c.toString());
+        assertTrue(c.toString().contains(",states=lifecycle,btf=" + btf + ",jfr=on,"), c.toString());
         assertEquals(c, AgentOptions.parse(c.toString()), "parses back");
         assertEquals(Optional.of(btf), AgentOptions.parse("config=" + properties("btf=" + btf)).btfFile(),
                 "in the config file too");
@@ -268,7 +268,7 @@ class AgentOptionsTest {
 
     @Test
     void toStringIsTheOptionsAndParsesBack() throws ConfigException {
-        assertEquals("scope=self,ring=2M,connections=65536,cgroups=4096,states=all,jfr=on,jolokia=127.0.0.1:8778,"
+        assertEquals("scope=self,ring=2M,connections=65536,cgroups=4096,states=lifecycle,jfr=on,jolokia=127.0.0.1:8778,"
                 + "prometheus=off,report=off,report.interval=60,events=off,jmx=on,jmx.notifications=off,"
                 + "jmx.notifications.rate=100,jmx.cgroups=256,log=warn", AgentConfig.defaults().toString());
 

@@ -46,7 +46,7 @@ class SlowConsumerIT {
     private static final long TIMEOUT_MS = 30_000;
     private static final int EXCHANGES = 1_000;
     /** Events of one loopback exchange with both ends watched (client 6: connect and 5 states; server 6). */
-    private static final int EVENTS_PER_EXCHANGE = 12;
+    private static final int EVENTS_PER_EXCHANGE = 12; // with states=all
     /** ConnectionNotifier's queue, and the one notification held by the stuck listener. */
     private static final int QUEUED = 4096;
     private static final int IN_FLIGHT = 1;
@@ -68,7 +68,7 @@ class SlowConsumerIT {
         AtomicInteger remoteHeard = new AtomicInteger();
         // a ring large enough that a busy machine cannot make the kernel drop events: every event produced
         // must then be received, which only a consumer that is never held can do
-        String options = "jmx.notifications=on,jmx.notifications.rate=100000,ring=16M";
+        String options = "jmx.notifications=on,jmx.notifications.rate=100000,ring=16M,states=all";
         try (TestCgroup cgroup = TestCgroup.create("slow");
              ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName()).agent(ChildJvm.agentJar(), options)
                      .jvmArg("-Dcom.sun.management.jmxremote.port=" + port)
@@ -153,7 +153,7 @@ class SlowConsumerIT {
             Path settings = Paths.get("..", "jmx-config", "bpfhook.jfc").toAbsolutePath();
             Map<String, Long> counts;
             try (ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName())
-                    .agent(ChildJvm.agentJar(), "ring=16M")
+                    .agent(ChildJvm.agentJar(), "ring=16M,states=all")
                     .jvmArg("-XX:FlightRecorderOptions:repository=" + disk.mount().resolve("repository")
                             + ",memorysize=1m")
                     .jvmArg("-XX:StartFlightRecording:settings=default,settings=" + settings + ",filename=" + recording)
