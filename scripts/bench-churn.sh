@@ -5,7 +5,8 @@
 # in agent rounds, connections counted vs made, events received/dropped/lost and our BPF programs'
 # run time per connection (kernel.bpf_stats_enabled is turned on for the agent-stats mode only).
 #   usage: sudo ./scripts/bench-churn.sh [CONNECTIONS=20000] [ROUNDS=3] [THREADS="1 2"]
-# Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-jfr (a
+# Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-all (the
+# same with states=all: an event per TCP transition), agent-jfr (a
 # recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), and peers where
 # they run: bpftrace counting state changes in a map (bpftrace-count) and printing each (bpftrace-print).
 set -euo pipefail
@@ -37,7 +38,7 @@ cleanup() {
 trap cleanup EXIT
 javac -d "$WORK" "$ROOT/bench/Churn.java"
 
-MODES="none agent agent-jfr agent-stats"
+MODES="none agent agent-all agent-jfr agent-stats"
 if command -v bpftrace >/dev/null; then
     MODES="$MODES bpftrace-count bpftrace-print"
 fi
@@ -47,6 +48,7 @@ run() {
     local mode=$1 threads=$2 args=()
     case "$mode" in
         agent|agent-stats) args=("-javaagent:$JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
+        agent-all) args=("-javaagent:$JAR=jolokia=off,jfr=off,states=all" -Dbench.agent=true) ;;
         agent-jfr) args=("-javaagent:$JAR=jolokia=off" -Dbench.agent=true
                          "-XX:StartFlightRecording:settings=$ROOT/jmx-config/bpfhook.jfc,filename=$WORK/r.jfr") ;;
     esac

@@ -43,8 +43,11 @@ public final class AgentConfig {
         }
     }
 
+    /** states=lifecycle: every connection, about half the events and kernel time of states=all. */
+    public static final boolean DEFAULT_ALL_STATES = false;
+
     private static final AgentConfig DEFAULTS = new AgentConfig(Scope.SELF, null, DEFAULT_RING_BYTES,
-            DEFAULT_CONNECTIONS, DEFAULT_CGROUPS, true, null, true, Endpoint.of("127.0.0.1", 8778), null, Report.OFF, null,
+            DEFAULT_CONNECTIONS, DEFAULT_CGROUPS, DEFAULT_ALL_STATES, null, true, Endpoint.of("127.0.0.1", 8778), null, Report.OFF, null,
             DEFAULT_REPORT_INTERVAL_SEC, false, LogLevel.WARN, null, JmxConfig.DEFAULTS, BridgeConfig.DEFAULTS);
 
     private final Scope scope;

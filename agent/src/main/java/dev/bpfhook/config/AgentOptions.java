@@ -204,7 +204,7 @@ public final class AgentOptions {
         private int ringBytes = AgentConfig.DEFAULT_RING_BYTES;
         private int connections = AgentConfig.DEFAULT_CONNECTIONS;
         private int cgroups = AgentConfig.DEFAULT_CGROUPS;
-        private boolean allStates = false; // lifecycle: every connection, half the events (see README, Performance)
+        private boolean allStates = AgentConfig.DEFAULT_ALL_STATES;
         private Path btfFile;
         private boolean jfr = true;
         private Endpoint jolokia = Endpoint.of("127.0.0.1", 8778);
