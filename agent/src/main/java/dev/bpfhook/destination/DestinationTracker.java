@@ -149,6 +149,11 @@ public final class DestinationTracker implements EventListener {
         folded = 0;
     }
 
+    /** Destinations held now, "other" included: what bounds this tracker's memory. */
+    synchronized int trackedCount() {
+        return kept.size() + other.size();
+    }
+
     private DestinationStats stats(DestinationKey key, boolean mayCreate, long now) {
         DestinationStats s = kept.get(key);
         if (s == null) {

@@ -155,6 +155,21 @@ class DestinationTrackerTest {
     }
 
     @Test
+    void aHundredThousandDestinationsKeepTheTrackerBounded() {
+        tracker.setTop(10);
+        for (int i = 0; i < 100_000; i++) {
+            InetSocketAddress to = new InetSocketAddress("10.1." + (i >> 8 & 0xff) + "." + (i & 0xff), 1000 + i % 50);
+            established(connect(to, now), to, now + MS);
+        }
+        Destinations all = tracker.snapshot();
+
+        assertEquals(10 + 1, all.outbound().size(), "ten kept, then other");
+        assertEquals(100_000 - 10, all.folded());
+        assertEquals(100_000, all.outbound().stream().mapToLong(Destination::established).sum(), "nothing lost");
+        assertTrue(tracker.trackedCount() <= 2 * 10 + 2, "at most twice the top, per direction, plus other");
+    }
+
+    @Test
     void resetForgetsEverything() {
         established(connect(DB, now), DB, now + MS);
         tracker.reset();
