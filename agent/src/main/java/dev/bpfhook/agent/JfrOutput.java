@@ -1,6 +1,7 @@
 package dev.bpfhook.agent;
 
 import dev.bpfhook.jfr.JfrRecorder;
+import dev.bpfhook.jfr.JfrStartup;
 import dev.bpfhook.track.MonitorSnapshot;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -20,7 +21,8 @@ final class JfrOutput implements AgentOutput {
     }
 
     @Override
-    public void start(AgentContext context) {
+    public void start(AgentContext context) throws InterruptedException {
+        JfrStartup.awaitCommandLineRecording();
         recorder = new JfrRecorder(context.attribution(), context.monitor().table(),
                 () -> Optional.of(context.monitor().destinations().snapshot()), snapshots);
         context.monitor().addListener(recorder);

@@ -185,8 +185,8 @@ class SlowConsumerIT {
             int connects = recorded.getOrDefault("bpfhook.Connect", 0);
             assertTrue(connects > 0 && connects < EXCHANGES, "the agent's events reached JFR, and the slow disk "
                     + "lost some of them: " + recorded);
-            assertTrue(recorded.getOrDefault("jdk.DataLoss", 0) > 0, "JFR counted what it could not write "
-                    + recorded);
+            // What JFR itself drops is its own to count (jdk.DataLoss, usually present, but it can be lost with
+            // the rest on a disk this slow): not asserted here. Ours is that the ring and the application go on.
         }
     }
 
