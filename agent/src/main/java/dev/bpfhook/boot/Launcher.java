@@ -4,8 +4,8 @@ import java.lang.reflect.InvocationTargetException;
 
 /**
  * {@code java -jar bpfhook-agent.jar ...}: the standalone monitor,
- * {@code attach PID [OPTIONS]}, or {@code traffic-gen ...} (the test traffic
- * generator). Runs the command from the agent's own class loader, the same
+ * {@code attach PID [OPTIONS]}, {@code traffic-gen ...} (the test traffic
+ * generator) or {@code bench-pipeline ...} (the event pipeline benchmark). Runs the command from the agent's own class loader, the same
  * code the -javaagent path runs.
  */
 public final class Launcher {
@@ -20,6 +20,9 @@ public final class Launcher {
             command = "dev.bpfhook.cli.AttachCommand";
         } else if (args.length > 0 && args[0].equals("traffic-gen")) {
             command = "dev.bpfhook.tools.TrafficGenerator";
+            commandArgs = java.util.Arrays.copyOfRange(args, 1, args.length);
+        } else if (args.length > 0 && args[0].equals("bench-pipeline")) {
+            command = "dev.bpfhook.cli.PipelineBenchmark";
             commandArgs = java.util.Arrays.copyOfRange(args, 1, args.length);
         }
         try {

@@ -29,7 +29,8 @@ public final class CgroupNames {
 
     /** The cgroup's path below the root, or "cgroup:ID" when it is gone or unknown. */
     public String nameOf(long id) {
-        return find(id).orElse("cgroup:" + id);
+        Optional<String> name = find(id);
+        return name.isPresent() ? name.get() : "cgroup:" + id; // not orElse: it would build the text every time
     }
 
     /**

@@ -82,7 +82,11 @@ public final class DestinationKey {
 
     @Override
     public int hashCode() {
-        return Objects.hash(direction, cgroupId, address, port);
+        // not Objects.hash: its varargs array and boxing would cost three allocations per event
+        int h = direction.hashCode();
+        h = 31 * h + Long.hashCode(cgroupId);
+        h = 31 * h + Objects.hashCode(address);
+        return 31 * h + port;
     }
 
     @Override

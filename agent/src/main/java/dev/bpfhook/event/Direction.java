@@ -6,7 +6,10 @@ public enum Direction {
     OUTBOUND,
     INBOUND;
 
+    /** values() copies the array on every call. */
+    private static final Direction[] BY_CODE = values();
+
     public static Direction of(int code) {
-        return code >= 0 && code < values().length ? values()[code] : UNKNOWN;
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : UNKNOWN;
     }
 }

@@ -11,6 +11,9 @@ public enum EventKind {
     /** A connection that was open before the monitor started, listed once at start. */
     EXISTING(4);
 
+    /** Indexed by code (values() would copy its array on every call). */
+    private static final EventKind[] BY_CODE = byCode();
+
     private final int code;
 
     EventKind(int code) {
@@ -21,13 +24,20 @@ public enum EventKind {
         return code;
     }
 
+    private static EventKind[] byCode() {
+        int max = 0;
+        for (EventKind kind : values()) {
+            max = Math.max(max, kind.code);
+        }
+        EventKind[] byCode = new EventKind[max + 1];
+        for (EventKind kind : values()) {
+            byCode[kind.code] = kind;
+        }
+        return byCode;
+    }
+
     /** The kind for a code, or null for a code this agent does not know. */
     public static EventKind of(int code) {
-        for (EventKind kind : values()) {
-            if (kind.code == code) {
-                return kind;
-            }
-        }
-        return null;
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
 }

@@ -17,8 +17,11 @@ public enum TcpState {
     NEW_SYN_RECV,
     BOUND_INACTIVE;
 
+    /** values() copies the array on every call, and of() runs twice per event. */
+    private static final TcpState[] BY_CODE = values();
+
     public static TcpState of(int code) {
-        return code > 0 && code < values().length ? values()[code] : UNKNOWN;
+        return code > 0 && code < BY_CODE.length ? BY_CODE[code] : UNKNOWN;
     }
 
     /** States a connection reaches only after its handshake completed. */

@@ -11,6 +11,7 @@ import dev.bpfhook.report.Attribution;
 import dev.bpfhook.track.Connection;
 import dev.bpfhook.track.ConnectionTable;
 import dev.bpfhook.track.MonitorSnapshot;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Optional;
@@ -27,12 +28,26 @@ import jdk.jfr.FlightRecorder;
  * built unless a recording has the event enabled.
  */
 public final class JfrRecorder implements EventListener, AutoCloseable {
+    private static final int HOST_SLOTS = 64;
+    private static final long CGROUP_RECHECK_NS = 1_000_000_000L;
+
     private final Attribution attribution;
     private final ConnectionTable table;
     private final Supplier<Optional<MonitorSnapshot>> snapshots;
     private final JavaThreadNames threads = new JavaThreadNames();
     private final Runnable periodic = this::emitStatistics;
     private final Runnable perDestination;
+    /* recent addresses and their text; like the cgroup below, used by the consumer thread only (onEvent) */
+    private final InetAddress[] hostKeys = new InetAddress[HOST_SLOTS];
+    private final String[] hostTexts = new String[HOST_SLOTS];
+    /*
+     * the cgroup of the latest event, named again after a second of kernel time (as CgroupNames
+     * checks a name at most once a second): the lookups take locks and a clock read per event
+     */
+    private long cgroupKey = -1;
+    private long cgroupResolvedNs;
+    private String cgroupText;
+    private String containerText;
 
     /** Without destination statistics. */
     public JfrRecorder(Attribution attribution, ConnectionTable table, Supplier<Optional<MonitorSnapshot>> snapshots) {
@@ -155,8 +170,15 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         event.processName = comm;
         event.javaThread = threads.nameOf(pid, tid, comm);
         event.cgroupId = e.cgroupId();
-        event.cgroup = attribution.cgroupName(e.cgroupId());
-        event.containerId = attribution.container(e.cgroupId()).id();
+        if (e.cgroupId() != cgroupKey || e.timestampNs() - cgroupResolvedNs >= CGROUP_RECHECK_NS
+                || e.timestampNs() < cgroupResolvedNs) {
+            cgroupText = attribution.cgroupName(e.cgroupId());
+            containerText = attribution.container(e.cgroupId()).id();
+            cgroupKey = e.cgroupId();
+            cgroupResolvedNs = e.timestampNs();
+        }
+        event.cgroup = cgroupText;
+        event.containerId = containerText;
         event.netnsCookie = e.netnsCookie();
         event.protocol = e.protocol().name();
         event.direction = e.direction().name();
@@ -166,8 +188,17 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         event.remotePort = e.remote().getPort();
     }
 
-    private static String host(InetSocketAddress endpoint) {
-        return endpoint.getAddress().getHostAddress();
+    /** The address as text; formatting it (IPv6 above all) would cost more than the rest of the event. */
+    private String host(InetSocketAddress endpoint) {
+        InetAddress address = endpoint.getAddress();
+        int slot = System.identityHashCode(address) & (HOST_SLOTS - 1);
+        if (hostKeys[slot] == address) { // the decoder hands out the same address objects again and again
+            return hostTexts[slot];
+        }
+        String text = address.getHostAddress();
+        hostKeys[slot] = address;
+        hostTexts[slot] = text;
+        return text;
     }
 
     private void emitStatistics() {

@@ -129,6 +129,11 @@ final class BpfObject implements AutoCloseable {
         return bpf.bpf_map__max_entries(map(mapName));
     }
 
+    /** Before load: this object's map becomes the existing map behind {@code fd}, e.g. another object's ring. */
+    void reuseMapFd(String mapName, int fd) throws BpfException {
+        check(bpf.bpf_map__reuse_fd(map(mapName), fd), "reuse an existing map as " + mapName);
+    }
+
     /**
      * The bytes of a {@code const volatile} global in .rodata, writable until load:
      * the way to hand the programs their configuration.

@@ -51,6 +51,12 @@ interface LibBpf extends Library {
 
     int bpf_map__fd(Pointer map);
 
+    /** Before load: use the map behind {@code fd} (dup'ed) instead of creating this one. */
+    int bpf_map__reuse_fd(Pointer map, int fd);
+
+    /** {@code opts} is a struct bpf_test_run_opts, {@code size_t sz} first (see BenchProducer). */
+    int bpf_prog_test_run_opts(int progFd, Pointer opts);
+
     int bpf_map__set_max_entries(Pointer map, int maxEntries);
 
     int bpf_map__max_entries(Pointer map);

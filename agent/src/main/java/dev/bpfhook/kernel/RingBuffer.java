@@ -33,6 +33,7 @@ public final class RingBuffer implements AutoCloseable {
     private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
     private final LibC libc = Libs.c();
+    private final int mapFd;
     private final long pageSize;
     private final long mask;
     private final Pointer consumerMapping;
@@ -45,11 +46,15 @@ public final class RingBuffer implements AutoCloseable {
     private final Memory epollEvents = new Memory(16);
     private long consumerPos;
     private boolean closed;
+    /** Written by the one consumer only; read by anyone. */
+    private volatile long waits;
+    private volatile long wokenWaits;
 
     RingBuffer(int mapFd, int size) throws BpfException {
         if (Integer.bitCount(size) != 1) {
             throw new BpfException("ring buffer size " + size + " is not a power of two");
         }
+        this.mapFd = mapFd;
         pageSize = libc.getpagesize();
         mask = size - 1L;
         producerMappingLength = pageSize + 2L * size;
@@ -126,6 +131,10 @@ public final class RingBuffer implements AutoCloseable {
      */
     public void await(int timeoutMs) {
         int rc = libc.epoll_wait(epollFd, epollEvents, 1, timeoutMs);
+        waits++; // one writer: the consumer
+        if (rc > 0) {
+            wokenWaits++;
+        }
         if (rc < 0 && Native.getLastError() != LibC.EINTR) {
             // never spin on a broken epoll: fall back to sleeping
             try {
@@ -134,6 +143,32 @@ public final class RingBuffer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Times the consumer went to sleep in {@link #await}. */
+    public long waits() {
+        return waits;
+    }
+
+    /**
+     * Of {@link #waits()}, those that ended before the timeout: the kernel woke the consumer,
+     * or records were already waiting when it went to sleep.
+     */
+    public long wokenWaits() {
+        return wokenWaits;
+    }
+
+    /**
+     * Bytes between the kernel's producer and consumer positions, as published: unlike
+     * {@link #pendingBytes()}, safe from any thread while the ring is open (a producer's view).
+     */
+    long backlogBytes() {
+        return (long) LONGS.getAcquire(producerAndData, 0) - (long) LONGS.getAcquire(consumerPage, 0);
+    }
+
+    /** The ring's map, for a producer in this process that writes into it (see BenchProducer). */
+    int mapFd() {
+        return mapFd;
     }
 
     @Override

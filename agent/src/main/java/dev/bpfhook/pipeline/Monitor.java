@@ -13,16 +13,17 @@ import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.kernel.HookStatus;
 import dev.bpfhook.kernel.KernelHooks;
 import dev.bpfhook.kernel.ProgramStats;
+import dev.bpfhook.kernel.RecordSink;
 import dev.bpfhook.kernel.RingBuffer;
 import dev.bpfhook.track.ConnectionTable;
 import dev.bpfhook.track.EventCounters;
 import dev.bpfhook.track.MonitorSnapshot;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -36,17 +37,30 @@ public final class Monitor implements AutoCloseable {
     /** Longest wait for records when the kernel did not wake us: bounds an event's delay. */
     static final int POLL_TIMEOUT_MS = 10;
     private static final int FINAL_RECENT = 100;
+    private static final int PUBLISH_RECEIVED_EVERY = 1024;
 
     private final KernelHooks hooks;
     private final ConnectionTable table;
     private final DestinationTracker destinations;
     /** Aggregators (destinations): every event, always. */
-    private final List<EventListener> trackers = new CopyOnWriteArrayList<>();
+    private volatile EventListener[] trackers = new EventListener[0];
     /** Outputs that emit per-event records (JFR, notifications, event lines): skipped while paused. */
-    private final List<EventListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile EventListener[] listeners = new EventListener[0];
+    /*
+     * Both arrays are copied on each add (under addLock; the ring thread never takes it), so that
+     * the ring thread iterates plain arrays: no iterator per event, no lock.
+     */
+    private final Object addLock = new Object();
     private volatile boolean emitting = true;
     private final EventCounters counters = new EventCounters();
+    /** Used under ringLock only, like receivedInDrain. */
     private final EventDecoder decoder = new EventDecoder();
+    /**
+     * Records received and not yet added to the shared counter, which is updated every
+     * PUBLISH_RECEIVED_EVERY records and at the end of each drain, not per record.
+     */
+    private long receivedInDrain;
+    private final RecordSink sink = this::dispatch;
     private final Thread ringThread;
     /** Held while reading the ring, so that close() cannot unmap it under a reader. */
     private final Object ringLock = new Object();
@@ -66,7 +80,7 @@ public final class Monitor implements AutoCloseable {
         this.hooks = hooks;
         this.table = table;
         this.destinations = new DestinationTracker(table, destinationSettings);
-        this.trackers.add(destinations);
+        this.trackers = new EventListener[] {destinations};
         this.ringThread = new Thread(this::consume, "bpfhook-ring");
         this.ringThread.setDaemon(true);
     }
@@ -88,19 +102,31 @@ public final class Monitor implements AutoCloseable {
     public static Monitor start(HookSettings settings, ConnectionTable table, DestinationSettings destinationSettings,
             List<EventListener> extraListeners) throws BpfException {
         Monitor monitor = new Monitor(KernelHooks.start(settings), table, destinationSettings);
-        monitor.listeners.addAll(extraListeners);
+        for (EventListener listener : extraListeners) {
+            monitor.addListener(listener);
+        }
         monitor.ringThread.start();
         return monitor;
     }
 
     /** Adds a listener, called on the ring thread from the next event on, while emission is on. */
     public void addListener(EventListener listener) {
-        listeners.add(listener);
+        synchronized (addLock) {
+            listeners = plus(listeners, listener);
+        }
     }
 
     /** Adds an aggregator, called on the ring thread for every event, before the listeners. */
     public void addTracker(EventListener tracker) {
-        trackers.add(tracker);
+        synchronized (addLock) {
+            trackers = plus(trackers, tracker);
+        }
+    }
+
+    private static EventListener[] plus(EventListener[] all, EventListener one) {
+        EventListener[] more = Arrays.copyOf(all, all.length + 1);
+        more[all.length] = one;
+        return more;
     }
 
     /**
@@ -132,11 +158,19 @@ public final class Monitor implements AutoCloseable {
         return counters;
     }
 
+    /**
+     * The ring the kernel writes events into: for its wait counters, and for a producer of
+     * benchmark or test records that writes into it. Only this monitor's thread reads it.
+     */
+    public RingBuffer ringBuffer() {
+        return hooks.ringBuffer();
+    }
+
     /** Consumes whatever is in the ring now, on the caller's thread; for a final report. */
     public void flush() {
         synchronized (ringLock) {
             if (running) {
-                hooks.ringBuffer().drain(this::dispatch);
+                drain(hooks.ringBuffer());
             }
         }
     }
@@ -224,7 +258,7 @@ public final class Monitor implements AutoCloseable {
         while (running) {
             int consumed;
             synchronized (ringLock) {
-                consumed = running ? ring.drain(this::dispatch) : 0;
+                consumed = running ? drain(ring) : 0;
             }
             if (consumed == 0) {
                 ring.await(POLL_TIMEOUT_MS);
@@ -232,8 +266,26 @@ public final class Monitor implements AutoCloseable {
         }
     }
 
+    /** Under ringLock. */
+    private int drain(RingBuffer ring) {
+        try {
+            return ring.drain(sink);
+        } finally {
+            counters.received(receivedInDrain);
+            receivedInDrain = 0;
+        }
+    }
+
     private void dispatch(ByteBuffer ring, int offset, int length) {
-        counters.received();
+        deliver(ring, offset, length);
+        // counted once the listeners had it, so that a reader who sees the count sees their work
+        if (++receivedInDrain == PUBLISH_RECEIVED_EVERY) {
+            counters.received(receivedInDrain);
+            receivedInDrain = 0;
+        }
+    }
+
+    private void deliver(ByteBuffer ring, int offset, int length) {
         ConnectionEvent decoded = decoder.decode(ring, offset, length);
         if (decoded == null) {
             counters.decodeError();
@@ -276,7 +328,7 @@ public final class Monitor implements AutoCloseable {
             if (!running) {
                 return;
             }
-            hooks.ringBuffer().drain(this::dispatch);
+            drain(hooks.ringBuffer());
             running = false;
         }
         try {

@@ -1,15 +1,14 @@
 package dev.bpfhook.track;
 
-import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.Direction;
-import dev.bpfhook.event.EventKind;
 import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
 import java.net.InetSocketAddress;
 
 /**
  * What is known of one connection at one moment: an immutable snapshot, made
- * by {@link ConnectionTable} from the events of one socket cookie.
+ * by {@link ConnectionTable} from the events of one socket cookie (see
+ * {@link OpenConnection}).
  */
 public final class Connection {
     private final long socketCookie;
@@ -33,7 +32,7 @@ public final class Connection {
     private final int retransmits;
     private final boolean preexisting;
 
-    private Connection(long socketCookie, int pid, int tid, String comm, long cgroupId, long netnsCookie,
+    Connection(long socketCookie, int pid, int tid, String comm, long cgroupId, long netnsCookie,
             Protocol protocol, Direction direction, InetSocketAddress local, InetSocketAddress remote, TcpState state,
             long startNs, long lastNs, long establishedNs, int error, long bytesSent, long bytesReceived, int srttUs,
             int retransmits, boolean preexisting) {
@@ -57,45 +56,6 @@ public final class Connection {
         this.srttUs = srttUs;
         this.retransmits = retransmits;
         this.preexisting = preexisting;
-    }
-
-    /** The connection as its first event shows it. */
-    static Connection first(ConnectionEvent e) {
-        TcpState state = e.kind() == EventKind.CONNECT && e.protocol() == Protocol.TCP ? TcpState.SYN_SENT
-                : e.newState();
-        return new Connection(e.socketCookie(), e.pid(), e.tid(), e.comm(), e.cgroupId(), e.netnsCookie(),
-                e.protocol(), e.direction(), e.local(), e.remote(), state, e.timestampNs(), e.timestampNs(),
-                handshakeDone(e) ? e.timestampNs() : 0, e.error(), e.bytesSent(), e.bytesReceived(), e.srttUs(), e.retransmits(),
-                e.kind() == EventKind.EXISTING);
-    }
-
-    /** This connection updated by a later event of the same socket. */
-    Connection with(ConnectionEvent e) {
-        boolean knowsProcess = e.pid() != 0;
-        boolean knowsEndpoints = e.kind() != EventKind.CONNECT;
-        return new Connection(socketCookie,
-                knowsProcess ? e.pid() : pid,
-                knowsProcess ? e.tid() : tid,
-                knowsProcess ? e.comm() : comm,
-                cgroupId != 0 ? cgroupId : e.cgroupId(),
-                netnsCookie != 0 ? netnsCookie : e.netnsCookie(),
-                protocol,
-                e.direction() != Direction.UNKNOWN ? e.direction() : direction,
-                knowsEndpoints && e.local().getPort() != 0 ? e.local() : local,
-                knowsEndpoints && e.remote().getPort() != 0 ? e.remote() : remote,
-                e.kind() == EventKind.STATE ? e.newState() : state,
-                startNs, e.timestampNs(),
-                establishedNs == 0 && handshakeDone(e) ? e.timestampNs() : establishedNs,
-                e.error() != 0 ? e.error() : error,
-                Math.max(bytesSent, e.bytesSent()), Math.max(bytesReceived, e.bytesReceived()),
-                e.srttUs() != 0 ? e.srttUs() : srttUs,
-                Math.max(retransmits, e.retransmits()),
-                preexisting);
-    }
-
-    private static boolean handshakeDone(ConnectionEvent e) {
-        return e.kind() == EventKind.STATE && e.newState() == TcpState.ESTABLISHED
-                && (e.oldState() == TcpState.SYN_SENT || e.oldState() == TcpState.SYN_RECV);
     }
 
     public long socketCookie() {

@@ -9,8 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,7 +25,10 @@ import java.util.Map;
 public final class ConnectionTable implements EventListener {
     private final int maxOpen;
     private final int maxEnded;
-    private final Map<Long, Connection> open = new LinkedHashMap<>();
+    private final Map<Long, OpenConnection> open = new HashMap<>();
+    /* the open connections in the order of their latest activity: the least recent is evicted first */
+    private OpenConnection leastRecent;
+    private OpenConnection mostRecent;
     private final Deque<Connection> ended = new ArrayDeque<>();
     private long evicted;
 
@@ -51,30 +53,45 @@ public final class ConnectionTable implements EventListener {
         long cookie = event.socketCookie();
         if (event.protocol() == Protocol.UDP || cookie == 0) {
             // nothing to join later: a UDP connect, or a socket without a cookie (classic tracepoint tier)
-            remember(Connection.first(event));
+            remember(new OpenConnection(event).snapshot());
             return event;
         }
-        Connection known = open.remove(cookie);
-        Connection now = known == null ? Connection.first(event) : known.with(event);
-        if (event.kind() == EventKind.STATE && event.newState() == TcpState.CLOSE) {
-            remember(now);
-        } else {
-            open.put(cookie, now); // re-inserted: the map's order is the order of latest activity
+        Long key = cookie; // boxed once for the lookups below
+        OpenConnection c = open.get(key);
+        boolean closed = event.kind() == EventKind.STATE && event.newState() == TcpState.CLOSE;
+        if (c == null) {
+            c = new OpenConnection(event);
+            if (closed) {
+                remember(c.snapshot());
+                return event;
+            }
+            open.put(key, c);
+            link(c);
             if (open.size() > maxOpen) {
-                Iterator<Long> oldest = open.keySet().iterator();
-                oldest.next();
-                oldest.remove();
+                OpenConnection oldest = leastRecent;
+                unlink(oldest);
+                open.remove(oldest.socketCookie);
                 evicted++;
             }
+            return event;
         }
-        return known == null ? event : event.completedWith(new ConnectionEvent.Known(now.pid(), now.tid(), now.comm(),
-                now.direction(), now.cgroupId(), now.netnsCookie(), now.local(), now.remote()));
+        c.update(event); // in place: most events of a connection allocate nothing here
+        unlink(c);
+        if (closed) {
+            open.remove(key);
+            remember(c.snapshot());
+        } else {
+            link(c); // the most recently active now
+        }
+        return c.complete(event);
     }
 
     /** Open TCP connections, most recently active first. */
     public synchronized List<Connection> open() {
-        List<Connection> list = new ArrayList<>(open.values());
-        java.util.Collections.reverse(list);
+        List<Connection> list = new ArrayList<>(open.size());
+        for (OpenConnection c = mostRecent; c != null; c = c.older) {
+            list.add(c.snapshot());
+        }
         return list;
     }
 
@@ -84,7 +101,10 @@ public final class ConnectionTable implements EventListener {
 
     /** The latest {@code limit} connections, open or ended, most recent first. */
     public synchronized List<Connection> recent(int limit) {
-        List<Connection> all = new ArrayList<>(open.values());
+        List<Connection> all = new ArrayList<>(open.size() + ended.size());
+        for (OpenConnection c = leastRecent; c != null; c = c.newer) {
+            all.add(c.snapshot());
+        }
         all.addAll(ended);
         all.sort(Comparator.comparingLong(Connection::lastEventNs).reversed());
         return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
@@ -95,12 +115,12 @@ public final class ConnectionTable implements EventListener {
      * listeners after the table, the connection of the event they hold); null when neither.
      */
     public synchronized Connection find(long cookie) {
-        Connection c = open.get(cookie);
-        if (c == null) {
-            Connection last = ended.peekFirst();
-            c = last != null && last.socketCookie() == cookie ? last : null;
+        OpenConnection c = open.get(cookie);
+        if (c != null) {
+            return c.snapshot();
         }
-        return c;
+        Connection last = ended.peekFirst();
+        return last != null && last.socketCookie() == cookie ? last : null;
     }
 
     /** The connection that ended last (for listeners after the table: the one of the event they hold). */
@@ -111,6 +131,32 @@ public final class ConnectionTable implements EventListener {
     /** Open connections dropped from the table because it was full. */
     public synchronized long evicted() {
         return evicted;
+    }
+
+    private void link(OpenConnection c) {
+        c.older = mostRecent;
+        c.newer = null;
+        if (mostRecent != null) {
+            mostRecent.newer = c;
+        } else {
+            leastRecent = c;
+        }
+        mostRecent = c;
+    }
+
+    private void unlink(OpenConnection c) {
+        if (c.older != null) {
+            c.older.newer = c.newer;
+        } else {
+            leastRecent = c.newer;
+        }
+        if (c.newer != null) {
+            c.newer.older = c.older;
+        } else {
+            mostRecent = c.older;
+        }
+        c.older = null;
+        c.newer = null;
     }
 
     private void remember(Connection c) {

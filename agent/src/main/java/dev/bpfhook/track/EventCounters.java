@@ -17,6 +17,13 @@ public final class EventCounters {
         received.incrementAndGet();
     }
 
+    /** {@code n} records received: a consumer counts a batch at once, not each record. */
+    public void received(long n) {
+        if (n != 0) {
+            received.addAndGet(n);
+        }
+    }
+
     public void decodeError() {
         decodeErrors.incrementAndGet();
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Inet4Address;
@@ -244,6 +245,49 @@ class EventDecoderTest {
         assertNull(decoder.decode(new Record(0).u8(68, 1).u8(69, 0).buf, 0, SIZE));
         assertNull(decoder.decode(new Record(0).u8(68, 1).u8(69, 1).buf, 0, SIZE)); // AF_UNIX
         assertNull(decoder.decode(new Record(0).u8(68, 1).u8(69, 17).buf, 0, SIZE)); // AF_PACKET
+    }
+
+    @Test
+    void repeatedEndpointsAndNamesAreTheSameObjectsAgain() throws Exception {
+        ConnectionEvent first = decode(tcpState(AF_INET, "10.0.2.15", 40000, "10.0.2.2", 8080, "java"));
+        ConnectionEvent second = decode(tcpState(AF_INET, "10.0.2.15", 40000, "10.0.2.2", 8080, "java"));
+
+        assertSame(first.local(), second.local());
+        assertSame(first.remote(), second.remote());
+        assertSame(first.comm(), second.comm());
+    }
+
+    @Test
+    void cachedValuesNeverStandInForOthers() throws Exception {
+        ConnectionEvent v4 = decode(tcpState(AF_INET, "1.2.3.4", 40000, "10.0.2.2", 8080, "java"));
+        // the same first bytes, as IPv6: 0102:0304::
+        ConnectionEvent v6 = decode(tcpState(AF_INET6, "102:304::", 40000, "::2", 8080, "java"));
+        ConnectionEvent otherPort = decode(tcpState(AF_INET, "1.2.3.4", 40001, "10.0.2.2", 8080, "javac"));
+
+        assertEquals(new InetSocketAddress(ip("1.2.3.4"), 40000), v4.local());
+        assertEquals(new InetSocketAddress(ip("102:304::"), 40000), v6.local());
+        assertEquals(new InetSocketAddress(ip("1.2.3.4"), 40001), otherPort.local());
+        assertEquals("javac", otherPort.comm());
+        assertEquals("java", decode(tcpState(AF_INET, "1.2.3.4", 40000, "10.0.2.2", 8080, "java")).comm());
+    }
+
+    @Test
+    void ipv4IgnoresTheRestOfTheAddressField() throws Exception {
+        Record clean = tcpState(AF_INET, "10.0.2.15", 40000, "10.0.2.2", 8080, "java");
+        Record noisy = tcpState(AF_INET, "10.0.2.15", 40000, "10.0.2.2", 8080, "java").bytes(84, new byte[] {7, 7, 7, 7});
+
+        assertEquals(decode(clean).local(), decode(noisy).local());
+        assertEquals(new InetSocketAddress(ip("10.0.2.15"), 40000), decode(noisy).local());
+    }
+
+    /** A TCP state change SYN_SENT -> ESTABLISHED. */
+    private static Record tcpState(int family, String local, int localPort, String remote, int remotePort, String comm)
+            throws UnknownHostException {
+        return new Record(0).u8(68, 3).u8(69, family).u8(70, TCP)
+                .u8(72, 2).u8(73, 1)
+                .u16(64, localPort).u16(66, remotePort)
+                .bytes(80, ip(local)).bytes(96, ip(remote))
+                .comm(comm);
     }
 
     private ConnectionEvent decode(Record r) {

@@ -87,7 +87,7 @@ class ContainerAttributionTest {
                 assertEquals("docker", clientContainer.runtime().orElse(""));
                 assertEquals(env.get("TARGET_SERVER_ID"), attribution.container(serverCgroup).id());
 
-                List<ConnectionEvent> connects = events.stream().filter(e -> e.kind() == EventKind.CONNECT
+                List<ConnectionEvent> connects = copy(events).stream().filter(e -> e.kind() == EventKind.CONNECT
                         && e.cgroupId() == clientCgroup).collect(Collectors.toList());
                 assertCount(CONNECTIONS, connects.size(), "connect events of the client container");
                 for (ConnectionEvent e : connects) {
@@ -101,7 +101,7 @@ class ContainerAttributionTest {
                             + env.get("TRAFFIC_GEN_ID") + "\""));
                 }
                 int pid = (int) ProcessHandle.current().pid();
-                List<ConnectionEvent> hostConnects = events.stream().filter(e -> e.kind() == EventKind.CONNECT
+                List<ConnectionEvent> hostConnects = copy(events).stream().filter(e -> e.kind() == EventKind.CONNECT
                         && e.pid() == pid).collect(Collectors.toList());
                 assertCount(HOST_CONNECTIONS, hostConnects.size(), "connect events of this test (the host)");
                 assertFalse(hostConnects.stream().anyMatch(e -> attribution.isContainer(e.cgroupId(), e.netnsCookie())),
@@ -116,6 +116,13 @@ class ContainerAttributionTest {
                         .substring(0, 12) + " [CTR]"));
                 assertTrue(serverBlock.contains("Inbound:  " + CONNECTIONS + " accepted"), report);
             }
+        }
+    }
+
+    /** The host-wide ring thread keeps appending: stream a copy taken under the list's lock. */
+    private static List<ConnectionEvent> copy(List<ConnectionEvent> events) {
+        synchronized (events) {
+            return new ArrayList<>(events);
         }
     }
 }

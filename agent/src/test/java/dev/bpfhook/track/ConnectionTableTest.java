@@ -1,6 +1,7 @@
 package dev.bpfhook.track;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -216,6 +217,25 @@ class ConnectionTableTest {
         assertEquals(server, c.local());
         assertEquals(client, c.remote());
         assertEquals(100, c.startNs());
+    }
+
+    @Test
+    void aConnectionReadEarlierStaysAsItWasWhenLaterEventsArrive() {
+        table.onEvent(connect(7, 100).process(1234, 1235, "java").build());
+        Connection before = table.open().get(0);
+
+        table.onEvent(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+        Connection after = table.open().get(0);
+        table.onEvent(state(7, 300, TcpState.ESTABLISHED, TcpState.CLOSE).closeStats(10, 20, 30, 1).build());
+
+        assertEquals(TcpState.SYN_SENT, before.state(), "a value, not a view of the table");
+        assertEquals(100, before.lastEventNs());
+        assertEquals(UNBOUND, before.local());
+        assertEquals(TcpState.ESTABLISHED, after.state());
+        assertEquals(0, after.bytesSent());
+        assertEquals(TcpState.CLOSE, table.lastEnded().state());
+        assertEquals(10, table.lastEnded().bytesSent());
+        assertSame(table.lastEnded(), table.recent(1).get(0));
     }
 
     @Test

@@ -1,0 +1,148 @@
+package dev.bpfhook.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpfhook.container.CgroupV2;
+import dev.bpfhook.testing.AttachedPrograms;
+import dev.bpfhook.testing.ChildJvm;
+import dev.bpfhook.testing.KernelTests;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The event pipeline benchmark ({@code java -jar bpfhook-agent.jar bench-pipeline}) from the packaged jar, at
+ * tiny sizes, so that it never rots: it runs, its figures parse, and every record its BPF producer made is
+ * accounted for, received + dropped = produced, both when the producer waits for the consumer and when it
+ * floods a tiny ring. Nothing stays loaded, and the cgroup it made is gone. Its timings are not asserted:
+ * they belong to the benchmark.
+ */
+class PipelineBenchmarkIT {
+    /** mode, produced, received, dropped, producer/kernel/user, events/s, ns/event, consumer %, wakeups, waits (woken), GCs. */
+    private static final Pattern ROW = Pattern.compile("^(jfr-off|jfr-recording) +(\\d+) +(\\d+) +(\\d+) +(\\d+)/(\\d+)/(\\d+)"
+            + " +(\\d+) +(\\d+\\.\\d) +(\\d+)% +(\\d+) +(\\d+) \\((\\d+)\\) +(\\d+) \\((\\d+) ms\\)$", Pattern.MULTILINE);
+    private static final Pattern PRODUCER = Pattern.compile(
+            "^ +producer: (\\d+) records/s while producing, (\\d+\\.\\d) ns of CPU per record, (\\d+) pauses$",
+            Pattern.MULTILINE);
+    private static final Pattern LATENCY = Pattern.compile(
+            "^idle latency: one event to the listeners in median (\\d+\\.\\d) ms, max (\\d+\\.\\d) ms \\(20 samples;",
+            Pattern.MULTILINE);
+
+    @BeforeEach
+    void kernel() {
+        KernelTests.requireRoot();
+    }
+
+    @Test
+    void everyRecordIsReceivedOrCountedWithAndWithoutAJfrRecording() throws Exception {
+        String out = run("--events", "30000", "--jfr");
+
+        Map<String, Row> rows = rows(out);
+        assertEquals(Set.of("jfr-off", "jfr-recording"), rows.keySet(), out);
+        for (Row r : rows.values()) {
+            assertEquals(30_000, r.produced, r.mode + ": the records asked for, and none of the monitor's own\n" + out);
+            assertEquals(r.produced, r.received + r.dropped, r.mode + ": received + dropped = produced\n" + out);
+            assertEquals(r.dropped, r.producerDropped + r.kernelDropped + r.userLost, r.mode + ": dropped adds up\n" + out);
+            assertEquals(0, r.userLost, r.mode + ": nothing lost in user space\n" + out);
+            assertTrue(r.waitsWoken <= r.waits, out);
+        }
+        assertEquals(2, count(PRODUCER, out), "a producer line per mode:\n" + out);
+        assertTrue(LATENCY.matcher(out).find(), "the idle latency line:\n" + out);
+        assertTrue(out.contains("\nexact: received + dropped = produced in every mode\n"), out);
+    }
+
+    @Test
+    void aFloodedTinyRingDropsAndCountsEveryDrop() throws Exception {
+        String out = run("--events", "300000", "--ring", "64K", "--flood");
+
+        Row r = rows(out).get("jfr-off");
+        assertEquals(300_000, r.produced, out);
+        assertEquals(r.produced, r.received + r.dropped, "received + dropped = produced\n" + out);
+        assertEquals(r.dropped, r.producerDropped + r.kernelDropped + r.userLost, out);
+        assertEquals(0, r.userLost, out);
+        assertFalse(rows(out).containsKey("jfr-recording"), "no JFR mode without --jfr\n" + out);
+    }
+
+    @Test
+    void aBadOptionIsOneLineAndExitCodeTwo() throws Exception {
+        try (ChildJvm child = ChildJvm.command(command("--events", "0"))) {
+            assertEquals(2, child.waitFor(60_000), child.describe());
+            assertEquals("bench-pipeline: option --events: 0 must be from 1 to 1000000000000\n", child.stderr(),
+                    child.describe());
+        }
+    }
+
+    /** Runs the benchmark to its end; checks its exit code and that it left nothing behind. */
+    private static String run(String... args) throws Exception {
+        Set<Long> programsBefore = AttachedPrograms.ours();
+        try (ChildJvm child = ChildJvm.command(command(args))) {
+            assertEquals(0, child.waitFor(300_000), child.describe());
+            assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
+            CgroupV2 hierarchy = CgroupV2.find().orElseThrow();
+            assertFalse(Files.exists(hierarchy.mount().resolve("bpfhook-bench-pipeline-" + child.pid())),
+                    "the benchmark's cgroup is removed");
+            return child.stdout();
+        }
+    }
+
+    private static List<String> command(String... args) {
+        List<String> command = new ArrayList<>(List.of(ChildJvm.java().toString(), "-jar",
+                ChildJvm.agentJar().toString(), "bench-pipeline"));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static Map<String, Row> rows(String out) {
+        Map<String, Row> rows = new LinkedHashMap<>();
+        Matcher m = ROW.matcher(out);
+        while (m.find()) {
+            rows.put(m.group(1), new Row(m));
+        }
+        assertFalse(rows.isEmpty(), "no result rows in:\n" + out);
+        return rows;
+    }
+
+    private static int count(Pattern pattern, String out) {
+        Matcher m = pattern.matcher(out);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** One mode's row of figures. */
+    private static final class Row {
+        final String mode;
+        final long produced;
+        final long received;
+        final long dropped;
+        final long producerDropped;
+        final long kernelDropped;
+        final long userLost;
+        final long waits;
+        final long waitsWoken;
+
+        Row(Matcher m) {
+            mode = m.group(1);
+            produced = Long.parseLong(m.group(2));
+            received = Long.parseLong(m.group(3));
+            dropped = Long.parseLong(m.group(4));
+            producerDropped = Long.parseLong(m.group(5));
+            kernelDropped = Long.parseLong(m.group(6));
+            userLost = Long.parseLong(m.group(7));
+            // events/s, ns/event, consumer share and wakeups: timings, whose format the pattern checks
+            waits = Long.parseLong(m.group(12));
+            waitsWoken = Long.parseLong(m.group(13));
+        }
+    }
+}
