@@ -10,6 +10,7 @@ import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.Http;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.ReportFile;
+import dev.bpfhook.testing.PrometheusServer;
 import dev.bpfhook.testing.TestCgroup;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -165,35 +166,16 @@ class BridgeIT {
 
     @Test
     void aRealPrometheusServerScrapesTheAgent() throws Exception {
-        Path prometheus = Paths.get("/usr/bin/prometheus");
-        if (!Files.isExecutable(prometheus)) {
-            if (KernelTests.inCi()) {
-                throw new AssertionError("CI=true: install Debian's prometheus package (.ci/run does)");
-            }
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no prometheus server installed");
-        }
         int agentPort = Http.freePort();
-        int serverPort = Http.freePort();
-        Path config = dir.resolve("prometheus.yml");
-        Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
-                + "  - job_name: bpfhook\n    static_configs:\n      - targets: ['127.0.0.1:" + agentPort + "']\n");
         try (TestCgroup cgroup = TestCgroup.create("promserver");
-             ChildJvm child = start(cgroup, "prometheus=" + agentPort)) {
+             ChildJvm child = start(cgroup, "prometheus=" + agentPort);
+             PrometheusServer server = PrometheusServer.scraping(agentPort, dir)) {
             child.send("tcp 5");
             child.awaitStdout(l -> l.equals("done tcp 5"), TIMEOUT_MS);
-            Process server = new ProcessBuilder(prometheus.toString(), "--config.file=" + config,
-                    "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + serverPort)
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-            try {
-                String query = "http://127.0.0.1:" + serverPort + "/api/v1/query?query="
-                        + java.net.URLEncoder.encode("bpfhook_connections_total{direction=\"outbound\",cgroup=\"/"
-                                + cgroup.directory().getFileName() + "\"}", StandardCharsets.UTF_8);
-                Await.until(() -> body(query).matches("(?s).*\"value\":\\[[0-9.]+,\"5\"\\].*"),
-                        "Prometheus answers 5 outbound connections");
-            } finally {
-                server.destroy();
-                server.waitFor(10, TimeUnit.SECONDS);
-            }
+            String query = server.query("bpfhook_connections_total{direction=\"outbound\",cgroup=\"/"
+                    + cgroup.directory().getFileName() + "\"}");
+            Await.until(() -> body(query).matches("(?s).*\"value\":\\[[0-9.]+,\"5\"\\].*"),
+                    "Prometheus answers 5 outbound connections");
         }
     }
 

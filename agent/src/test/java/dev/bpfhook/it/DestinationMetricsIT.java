@@ -10,11 +10,11 @@ import dev.bpfhook.testing.Http;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.LoopbackTraffic;
 import dev.bpfhook.testing.ReportFile;
+import dev.bpfhook.testing.PrometheusServer;
 import dev.bpfhook.testing.TestCgroup;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.net.URLEncoder;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,43 +112,25 @@ class DestinationMetricsIT {
 
     @Test
     void aRealPrometheusServerComputesTheConnectLatencyQuantilesOfADestination() throws Exception {
-        Path prometheus = Paths.get("/usr/bin/prometheus");
-        if (!Files.isExecutable(prometheus)) {
-            if (KernelTests.inCi()) {
-                throw new AssertionError("CI=true: install Debian's prometheus package (.ci/run does)");
-            }
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no prometheus server installed");
-        }
         int agentPort = Http.freePort();
-        int serverPort = Http.freePort();
-        Path config = dir.resolve("prometheus.yml");
-        Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
-                + "  - job_name: bpfhook\n    static_configs:\n      - targets: ['127.0.0.1:" + agentPort + "']\n");
         try (TestCgroup cgroup = TestCgroup.create("destpromserver");
              ChildJvm child = start(cgroup, "prometheus=" + agentPort)) {
             String destination = "127.0.0.1:" + servers(child, 1).get(0);
             tcp(child, 0, 5);
             String selector = "{direction=\"outbound\",destination=\"" + destination + "\",cgroup=\"/"
                     + cgroup.directory().getFileName() + "\"}";
-            Process server = new ProcessBuilder(prometheus.toString(), "--config.file=" + config,
-                    "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + serverPort)
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-            try {
-                String api = "http://127.0.0.1:" + serverPort + "/api/v1/query?query=";
-                Await.until(() -> "5".equals(scalar(body(api + encode(DURATION + "_count" + selector)))),
+            try (PrometheusServer server = PrometheusServer.scraping(agentPort, dir)) {
+                Await.until(() -> "5".equals(scalar(body(server.query(DURATION + "_count" + selector)))),
                         "Prometheus has the 5 connects of " + destination);
                 // over the raw cumulative buckets, as scraped
                 String p99 = "histogram_quantile(0.99, " + DURATION + "_bucket" + selector + ")";
-                assertFinitePositive(scalar(body(api + encode(p99))), p99);
+                assertFinitePositive(scalar(body(server.query(p99))), p99);
 
                 // over a rate, as dashboards do: needs new connects between two scrapes
                 tcp(child, 0, 5);
                 String p50 = "histogram_quantile(0.5, sum by (le) (rate(" + DURATION + "_bucket" + selector + "[1m])))";
-                Await.until(() -> finitePositive(scalar(body(api + encode(p50)))), p50 + " is a number");
-                assertEquals("10", scalar(body(api + encode(DURATION + "_count" + selector))));
-            } finally {
-                server.destroy();
-                server.waitFor(10, TimeUnit.SECONDS);
+                Await.until(() -> finitePositive(scalar(body(server.query(p50)))), p50 + " is a number");
+                assertEquals("10", scalar(body(server.query(DURATION + "_count" + selector))));
             }
         }
     }
@@ -436,10 +418,6 @@ class DestinationMetricsIT {
 
     private static void assertFinitePositive(String value, String query) {
         assertTrue(finitePositive(value), query + " = '" + value + "'");
-    }
-
-    private static String encode(String query) {
-        return URLEncoder.encode(query, StandardCharsets.UTF_8);
     }
 
     private static String body(String url) {

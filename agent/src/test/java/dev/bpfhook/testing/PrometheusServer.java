@@ -1,0 +1,55 @@
+package dev.bpfhook.testing;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A real Prometheus server (Debian's package) scraping one target every second, with its data in a
+ * directory of the test's; closing it stops it. Missing: the test is skipped, or fails with CI=true.
+ */
+public final class PrometheusServer implements AutoCloseable {
+    private static final Path BINARY = Paths.get("/usr/bin/prometheus");
+
+    private final Process process;
+    private final int port;
+
+    private PrometheusServer(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /** Starts a server that scrapes 127.0.0.1:{@code targetPort}, keeping its files in {@code dir}. */
+    public static PrometheusServer scraping(int targetPort, Path dir) throws IOException {
+        if (!Files.isExecutable(BINARY)) {
+            if (KernelTests.inCi()) {
+                throw new AssertionError("CI=true: install Debian's prometheus package (.ci/run does)");
+            }
+            Assumptions.assumeTrue(false, "no prometheus server installed");
+        }
+        int port = Http.freePort();
+        Path config = dir.resolve("prometheus.yml");
+        Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
+                + "  - job_name: bpfhook\n    static_configs:\n      - targets: ['127.0.0.1:" + targetPort + "']\n");
+        Process process = new ProcessBuilder(BINARY.toString(), "--config.file=" + config,
+                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        return new PrometheusServer(process, port);
+    }
+
+    /** The URL of an instant query of {@code promql} on its HTTP API. */
+    public String query(String promql) {
+        return "http://127.0.0.1:" + port + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+}
