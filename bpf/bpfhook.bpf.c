@@ -74,8 +74,8 @@ struct {
  * listing reached it). Connections counted in the window are entered here;
  * the listing skips them, and a close in the window counts only what it finds
  * here. Once the listing is done nothing reads this set: the agent empties it.
- * Without the listing (kernels before 5.9) the window never closes and this
- * set is a table of the open connections.
+ * Without the listing (kernels before 5.9, or without the kernel's own BTF)
+ * the window never closes and this set is a table of the open connections.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
