@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.apps.LoadTestApp;
+import dev.bpfhook.testing.AttachedPrograms;
 import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.TestCgroup;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +38,6 @@ import org.junit.jupiter.api.Test;
  */
 class KillUnderLoadIT {
     private static final long TIMEOUT_MS = 30_000;
-    private static final Pattern PROGRAM =
-            Pattern.compile("\"id\":(\\d+),\"type\":\"[^\"]*\",\"name\":\"(bh_[a-z0-9_]*)\"");
     private static final Pattern FDINFO_PROG_ID = Pattern.compile("(?m)^prog_id:\\s+(\\d+)$");
 
     /** How far the child had got when the signal went out, as its /proc entry showed a moment before. */
@@ -217,7 +215,7 @@ class KillUnderLoadIT {
         Set<Long> left = new TreeSet<>();
         for (int attempt = 0; attempt < 100; attempt++) {
             left = new TreeSet<>(ids);
-            left.retainAll(bpfhookPrograms());
+            left.retainAll(AttachedPrograms.ours());
             if (left.isEmpty()) {
                 break;
             }
@@ -247,7 +245,7 @@ class KillUnderLoadIT {
 
     /** bpfhook programs that no process holds, directly or through a link. */
     static Set<Long> orphanedPrograms() throws IOException, InterruptedException {
-        Set<Long> orphans = bpfhookPrograms();
+        Set<Long> orphans = AttachedPrograms.ours();
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Paths.get("/proc"), "[0-9]*")) {
             for (Path proc : procs) {
                 try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
@@ -262,21 +260,6 @@ class KillUnderLoadIT {
             }
         }
         return orphans;
-    }
-
-    /** bpftool's list of programs, those named bh_*. */
-    private static Set<Long> bpfhookPrograms() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bpftool", "-j", "prog", "show").redirectErrorStream(true).start();
-        String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("bpftool prog show failed: " + json);
-        }
-        Set<Long> ids = new TreeSet<>();
-        Matcher m = PROGRAM.matcher(json);
-        while (m.find()) {
-            ids.add(Long.parseLong(m.group(1)));
-        }
-        return ids;
     }
 
     /** The program a BPF descriptor refers to: a program's own id, or the program of a link. */
