@@ -1,5 +1,6 @@
 package dev.bpfhook.it;
 
+import static dev.bpfhook.testing.Http.bodyOrEmpty;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +17,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
@@ -55,9 +55,9 @@ class BridgeIT {
             child.awaitStdout(l -> l.equals("done tcp 3"), TIMEOUT_MS);
             // Jolokia's own HTTP connections are inbound to the child: the outbound count is exact
             String read = base + "read/bpfhook:type=ConnectionMonitor/OutboundConnections";
-            Await.until(() -> body(read).contains("\"value\":3,"), "OutboundConnections 3");
+            Await.until(() -> bodyOrEmpty(read).contains("\"value\":3,"), "OutboundConnections 3");
             Thread.sleep(1_500);
-            assertTrue(body(read).contains("\"value\":3,"), body(read));
+            assertTrue(bodyOrEmpty(read).contains("\"value\":3,"), bodyOrEmpty(read));
 
             assertEquals(200, status(base + "exec/bpfhook:type=ConnectionMonitor/findConnections/8080"), "own exec");
             assertEquals(403, status(base + "exec/com.sun.management:type=DiagnosticCommand/vmVersion"));
@@ -126,22 +126,16 @@ class BridgeIT {
             child.send("tcp 4");
             child.awaitStdout(l -> l.equals("done tcp 4"), TIMEOUT_MS);
             String cgroupName = "/" + cgroup.directory().getFileName();
-            Await.until(() -> value(body(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 4,
+            Await.until(() -> value(bodyOrEmpty(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 4,
                     "4 outbound in /metrics");
-            String text = body(metrics);
+            String text = bodyOrEmpty(metrics);
             // the scrapes themselves are inbound connections of the child: the outbound count is the exact one
             assertEquals(4, value(text, "bpfhook_connections_total", cgroupName, "outbound"), text);
             assertEquals(0, value(text, "bpfhook_failed_connections_total", cgroupName, null), text);
             assertEquals(0, value(text, "bpfhook_dropped_events_total", null, null), text);
             assertTrue(text.contains("# TYPE bpfhook_connections_total counter"), text);
 
-            Path file = dir.resolve("metrics.txt");
-            Files.writeString(file, text);
-            Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectInput(file.toFile())
-                    .redirectErrorStream(true).start();
-            String out = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(promtool.waitFor(30, TimeUnit.SECONDS));
-            assertEquals(0, promtool.exitValue(), "promtool check metrics:\n" + out);
+            PrometheusServer.assertPromtoolAccepts(text, dir);
         }
     }
 
@@ -155,11 +149,12 @@ class BridgeIT {
                      .jvmArg("-javaagent:" + exporter + "=127.0.0.1:" + port + ":" + RULES).start()) {
             child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
             String metrics = "http://127.0.0.1:" + port + "/metrics";
-            Await.until(() -> body(metrics).contains("bpfhook_events_received_total"), "the agent's MBeans exported");
+            Await.until(() -> bodyOrEmpty(metrics).contains("bpfhook_events_received_total"),
+                    "the agent's MBeans exported");
             child.send("tcp 3");
             child.awaitStdout(l -> l.equals("done tcp 3"), TIMEOUT_MS);
             String cgroupName = "/" + cgroup.directory().getFileName();
-            Await.until(() -> value(body(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 3,
+            Await.until(() -> value(bodyOrEmpty(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 3,
                     "the official exporter shows 3 outbound");
         }
     }
@@ -174,7 +169,7 @@ class BridgeIT {
             child.awaitStdout(l -> l.equals("done tcp 5"), TIMEOUT_MS);
             String query = server.query("bpfhook_connections_total{direction=\"outbound\",cgroup=\"/"
                     + cgroup.directory().getFileName() + "\"}");
-            Await.until(() -> body(query).matches("(?s).*\"value\":\\[[0-9.]+,\"5\"\\].*"),
+            Await.until(() -> bodyOrEmpty(query).matches("(?s).*\"value\":\\[[0-9.]+,\"5\"\\].*"),
                     "Prometheus answers 5 outbound connections");
         }
     }
@@ -216,13 +211,6 @@ class BridgeIT {
         return Stream.of(out.split("\n")).anyMatch(l -> l.split("\\s+").length > 3 && l.split("\\s+")[3].equals(address));
     }
 
-    private static String body(String url) {
-        try {
-            return Http.get(url, null).body();
-        } catch (Exception e) {
-            return "";
-        }
-    }
 
     /** Jolokia's status of a request: it may answer HTTP 200 with the real status in the JSON body. */
     private static int status(String url) throws Exception {

@@ -1,5 +1,6 @@
 package dev.bpfhook.it;
 
+import static dev.bpfhook.testing.Http.bodyOrEmpty;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.ObjectName;
@@ -66,10 +66,10 @@ class DestinationMetricsIT {
             String refused = "127.0.0.1:" + refused(child, 2);
             String cgroupName = "/" + cgroup.directory().getFileName();
             // the last figures to arrive: the closes of b's connections and the failures
-            Await.until(() -> value(body(metrics), "bpfhook_destination_lifetime_seconds_count", out(b)) == 3
-                    && value(body(metrics), "bpfhook_destination_connect_failures_total", out(refused)
+            Await.until(() -> value(bodyOrEmpty(metrics), "bpfhook_destination_lifetime_seconds_count", out(b)) == 3
+                    && value(bodyOrEmpty(metrics), "bpfhook_destination_connect_failures_total", out(refused)
                             .with("reason", "refused")) == 2, "b's 3 closes and 2 refused connects in /metrics");
-            String text = body(metrics);
+            String text = bodyOrEmpty(metrics);
 
             for (String destination : List.of(a, b)) {
                 long n = destination.equals(a) ? 5 : 3;
@@ -104,7 +104,7 @@ class DestinationMetricsIT {
             assertTrue(text.contains("# TYPE bpfhook_destination_connections_total counter"), text);
 
             assertEveryHistogramIsWhole(text);
-            promtool(text);
+            PrometheusServer.assertPromtoolAccepts(text, dir);
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
         }
@@ -120,17 +120,17 @@ class DestinationMetricsIT {
             String selector = "{direction=\"outbound\",destination=\"" + destination + "\",cgroup=\"/"
                     + cgroup.directory().getFileName() + "\"}";
             try (PrometheusServer server = PrometheusServer.scraping(agentPort, dir)) {
-                Await.until(() -> "5".equals(scalar(body(server.query(DURATION + "_count" + selector)))),
+                Await.until(() -> "5".equals(scalar(bodyOrEmpty(server.query(DURATION + "_count" + selector)))),
                         "Prometheus has the 5 connects of " + destination);
                 // over the raw cumulative buckets, as scraped
                 String p99 = "histogram_quantile(0.99, " + DURATION + "_bucket" + selector + ")";
-                assertFinitePositive(scalar(body(server.query(p99))), p99);
+                assertFinitePositive(scalar(bodyOrEmpty(server.query(p99))), p99);
 
                 // over a rate, as dashboards do: needs new connects between two scrapes
                 tcp(child, 0, 5);
                 String p50 = "histogram_quantile(0.5, sum by (le) (rate(" + DURATION + "_bucket" + selector + "[1m])))";
-                Await.until(() -> finitePositive(scalar(body(server.query(p50)))), p50 + " is a number");
-                assertEquals("10", scalar(body(server.query(DURATION + "_count" + selector))));
+                Await.until(() -> finitePositive(scalar(bodyOrEmpty(server.query(p50)))), p50 + " is a number");
+                assertEquals("10", scalar(bodyOrEmpty(server.query(DURATION + "_count" + selector))));
             }
         }
     }
@@ -149,9 +149,9 @@ class DestinationMetricsIT {
                 tcp(child, i, connections[i]);
             }
             Labels other = out("other").with("cgroup", "");
-            Await.until(() -> value(body(metrics), "bpfhook_destination_connections_total", other) == 3,
+            Await.until(() -> value(bodyOrEmpty(metrics), "bpfhook_destination_connections_total", other) == 3,
                     "the 2 + 1 connections of the two smallest destinations under other");
-            String text = body(metrics);
+            String text = bodyOrEmpty(metrics);
 
             Set<String> outbound = new TreeSet<>();
             Set<String> inbound = new TreeSet<>();
@@ -172,7 +172,7 @@ class DestinationMetricsIT {
             assertEquals(3, value(text, DURATION + "_count", other), text);
             assertEquals(3, value(text, DURATION + "_bucket", other.with("le", "+Inf")), text);
             assertEveryHistogramIsWhole(text);
-            promtool(text);
+            PrometheusServer.assertPromtoolAccepts(text, dir);
         }
     }
 
@@ -187,9 +187,9 @@ class DestinationMetricsIT {
             String metrics = "http://127.0.0.1:" + port + "/metrics";
             String destination = "127.0.0.1:" + servers(child, 1).get(0);
             tcp(child, 0, 2);
-            Await.until(() -> value(body(metrics), DURATION + "_count", out(destination)) == 2,
+            Await.until(() -> value(bodyOrEmpty(metrics), DURATION + "_count", out(destination)) == 2,
                     "the destination histogram with the operator's rules");
-            String text = body(metrics);
+            String text = bodyOrEmpty(metrics);
             assertEquals(2, value(text, "bpfhook_destination_connections_total", out(destination)), text);
             // the rules' own series of the Destination MBeans, where no name is taken by the histograms' collector
             assertFalse(samples(text, "bpfhook_destination_bytessent").isEmpty(), text);
@@ -390,15 +390,6 @@ class DestinationMetricsIT {
         assertTrue(histograms > 0, "no destination histogram at all\n" + text);
     }
 
-    private void promtool(String text) throws Exception {
-        Path file = dir.resolve("metrics-" + System.nanoTime() + ".txt");
-        Files.writeString(file, text);
-        Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectInput(file.toFile())
-                .redirectErrorStream(true).start();
-        String out = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(promtool.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, promtool.exitValue(), "promtool check metrics:\n" + out);
-    }
 
     /** The value of a one-sample instant-vector answer of Prometheus's query API; "" when there is none. */
     private static String scalar(String json) {
@@ -418,13 +409,5 @@ class DestinationMetricsIT {
 
     private static void assertFinitePositive(String value, String query) {
         assertTrue(finitePositive(value), query + " = '" + value + "'");
-    }
-
-    private static String body(String url) {
-        try {
-            return Http.get(url, null).body();
-        } catch (Exception e) {
-            return "";
-        }
     }
 }

@@ -28,6 +28,15 @@ public final class Http {
         return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The body of a GET, or "" while the endpoint does not answer (yet): for polling with Await.until. */
+    public static String bodyOrEmpty(String url) {
+        try {
+            return get(url, null).body();
+        } catch (IOException | InterruptedException | RuntimeException notYet) {
+            return "";
+        }
+    }
+
     /** A port free on loopback right now. */
     public static int freePort() throws IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

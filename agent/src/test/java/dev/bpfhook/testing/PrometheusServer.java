@@ -1,5 +1,8 @@
 package dev.bpfhook.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +43,17 @@ public final class PrometheusServer implements AutoCloseable {
                 "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
         return new PrometheusServer(process, port);
+    }
+
+    /** Asserts that {@code promtool check metrics} accepts {@code text}; the file it checks goes to {@code dir}. */
+    public static void assertPromtoolAccepts(String text, Path dir) throws IOException, InterruptedException {
+        Path file = Files.createTempFile(dir, "metrics-", ".txt");
+        Files.writeString(file, text);
+        Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectInput(file.toFile())
+                .redirectErrorStream(true).start();
+        String out = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(promtool.waitFor(30, TimeUnit.SECONDS), "promtool check metrics did not finish");
+        assertEquals(0, promtool.exitValue(), "promtool check metrics:\n" + out);
     }
 
     /** The URL of an instant query of {@code promql} on its HTTP API. */
