@@ -74,9 +74,9 @@ public final class DestinationTracker implements EventListener {
             s.established++;
             s.newConnections.record(now);
             Connection c = table.find(e.socketCookie());
-            // the connection's first event is its connect() (or SYN_SENT); none before this one: not seen
-            if (c != null && c.startNs() > 0 && now > c.startNs() && !c.preexisting()) {
-                long micros = (now - c.startNs()) / 1000;
+            long latencyNs = c == null ? -1 : c.connectLatencyNs(now);
+            if (latencyNs >= 0) {
+                long micros = latencyNs / 1000;
                 s.connectLatencyUs.record(micros);
                 if (micros >= settings.slowConnectMicros()) { // at the threshold counts, as in JFR
                     s.slowConnects++;

@@ -142,10 +142,11 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
             return;
         }
         Connection c = table.find(e.socketCookie());
-        if (c == null || c.preexisting() || c.startNs() <= 0 || c.startNs() >= e.timestampNs()) {
-            return; // its connect() was not seen: this transition is the first event of the connection
+        long latencyNs = c == null ? -1 : c.connectLatencyNs(e.timestampNs());
+        if (latencyNs < 0) {
+            return; // its connect() was not seen
         }
-        slow.latency = e.timestampNs() - c.startNs();
+        slow.latency = latencyNs;
         if (slow.shouldCommit()) {
             slow.destination = DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remote().getPort())
                     .label();

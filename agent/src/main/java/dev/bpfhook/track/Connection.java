@@ -117,6 +117,15 @@ public final class Connection {
         return establishedNs;
     }
 
+    /**
+     * The connect latency at {@code establishedAtNs} (kernel clock): the time since this connection's
+     * first event, its connect() (or SYN_SENT); -1 when that start was not seen here (opened before
+     * the monitor, or the handshake is the first event seen of it).
+     */
+    public long connectLatencyNs(long establishedAtNs) {
+        return preexisting || startNs <= 0 || establishedAtNs <= startNs ? -1 : establishedAtNs - startNs;
+    }
+
     /** errno of a failed connect, else 0. */
     public int error() {
         return error;

@@ -82,6 +82,16 @@ class ConnectionTableTest {
     }
 
     @Test
+    void connectLatencyRunsFromTheConnectAndIsUnknownWhenTheConnectWasNotSeen() {
+        table.join(connect(7, 100).build());
+        table.join(state(7, 300, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+        table.join(state(8, 300, TcpState.SYN_SENT, TcpState.ESTABLISHED).build()); // its connect() not seen
+
+        assertEquals(200, table.find(7).connectLatencyNs(300));
+        assertEquals(-1, table.find(8).connectLatencyNs(300));
+    }
+
+    @Test
     void tcpConnectAloneIsOpenInSynSent() {
         table.onEvent(connect(7, 100).build());
 
