@@ -49,11 +49,6 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
     private String cgroupText;
     private String containerText;
 
-    /** Without destination statistics. */
-    public JfrRecorder(Attribution attribution, ConnectionTable table, Supplier<Optional<MonitorSnapshot>> snapshots) {
-        this(attribution, table, Optional::empty, snapshots);
-    }
-
     /**
      * @param table        the connection table, which has seen each event before this listener does
      * @param destinations the per-destination statistics now, for the periodic DestinationStatistics
