@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Connection churn with and without the agent, side by side in one run: rounds alternate between
 # modes, so machine noise hits them alike. Prints connections per second per mode, the ratio to the
-# no-agent rounds (median, min, max), CPU seconds of the process and of the agent's own threads, and,
+# no-agent rounds (median, min, max), CPU time per connection of the whole process (its ratio to the
+# no-agent rounds is steadier than the rate's on a noisy machine) and of the agent's own threads, and,
 # in agent rounds, connections counted vs made, events received/dropped/lost and our BPF programs'
 # run time per connection (kernel.bpf_stats_enabled is turned on for the agent-stats mode only).
 #   usage: sudo ./scripts/bench-churn.sh [CONNECTIONS=20000] [ROUNDS=3] [THREADS="1 2"]
+#          MODES="none agent" sudo -E ./scripts/bench-churn.sh ...   (only these modes; none is always run)
 # Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-all (the
 # same with states=all: an event per TCP transition), agent-jfr (a
 # recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), and peers where
@@ -38,9 +40,13 @@ cleanup() {
 trap cleanup EXIT
 javac -d "$WORK" "$ROOT/bench/Churn.java"
 
-MODES="none agent agent-all agent-jfr agent-stats"
-if command -v bpftrace >/dev/null; then
-    MODES="$MODES bpftrace-count bpftrace-print"
+if [[ -n "${MODES:-}" ]]; then
+    [[ " $MODES " == *" none "* ]] || MODES="none $MODES" # the ratios need the no-agent rounds
+else
+    MODES="none agent agent-all agent-jfr agent-stats"
+    if command -v bpftrace >/dev/null; then
+        MODES="$MODES bpftrace-count bpftrace-print"
+    fi
 fi
 
 # run MODE THREADS: one churn JVM in the benchmark's cgroup; prints its result line
@@ -82,24 +88,30 @@ for threads in $THREADS; do
     done
     echo
     echo "threads=$threads"
-    printf '  %-15s %10s %22s %8s %10s %s\n' mode "conn/s" "ratio to none (min-max)" "cpu s" "agent s" "agent rounds: counted/made, events received/dropped/lost, BPF ns per connection"
-    base="$(grep '^none ' "$WORK/results" | sed 's/.* rate=\([0-9]*\).*/\1/' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
+    printf '  %-15s %10s %22s %9s %9s %9s %s\n' mode "conn/s" "ratio to none (min-max)" "cpu us/c" "cpu ratio" "agent us/c" \
+        "agent rounds: counted/made, events received/dropped/lost, BPF ns per connection"
+    median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+    # per_connection MODE FIELD: median over the mode's rounds of FIELD (CPU seconds) in microseconds per connection
+    per_connection() { grep "^$1 " "$WORK/results" | field "$2" | awk -v n="$CONNECTIONS" '{printf "%.1f\n", $1 * 1e6 / n}' | median; }
+    base="$(grep '^none ' "$WORK/results" | sed 's/.* rate=\([0-9]*\).*/\1/' | median)"
+    base_cpu="$(per_connection none cpu)"
     for mode in $MODES; do
         rates="$(grep "^$mode " "$WORK/results" | sed 's/.* rate=\([0-9]*\).*/\1/' | sort -n)"
-        med="$(echo "$rates" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
+        med="$(echo "$rates" | median)"
         min="$(echo "$rates" | head -1)"; max="$(echo "$rates" | tail -1)"
+        cpu="$(per_connection "$mode" cpu)"; agent="$(per_connection "$mode" agent_cpu)"
         last="$(grep "^$mode " "$WORK/results" | tail -1)"
-        cpu="$(echo "$last" | field cpu)"; agent="$(echo "$last" | field agent_cpu)"
         extra=""
         if [[ "$last" == *counted_outbound=* ]]; then
             extra="$(echo "$last" | field counted_outbound)/$CONNECTIONS, $(echo "$last" | field events_received)/$(echo "$last" | field events_dropped)/$(echo "$last" | field events_lost)"
             ns="$(echo "$last" | field bpf_ns_per_connection)"
             [[ "$mode" == agent-stats ]] && extra="$extra, ${ns} ns"
         fi
-        printf '  %-15s %10s %8s (%s-%s) %8s %10s %s\n' "$mode" "$med" \
+        printf '  %-15s %10s %8s (%s-%s) %9s %9s %9s %s\n' "$mode" "$med" \
             "$(awk -v m="$med" -v b="$base" 'BEGIN {printf "%.3f", m/b}')" \
             "$(awk -v m="$min" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" \
-            "$(awk -v m="$max" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" "$cpu" "$agent" "$extra"
+            "$(awk -v m="$max" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" \
+            "$cpu" "$(awk -v m="$cpu" -v b="$base_cpu" 'BEGIN {printf "%.3f", m/b}')" "$agent" "$extra"
     done
     stats_line="$(grep '^agent-stats ' "$WORK/results" | tail -1 || true)"
     if [[ "$stats_line" == *bpf_programs=* ]]; then
