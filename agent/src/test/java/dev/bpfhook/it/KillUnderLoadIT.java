@@ -14,18 +14,14 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +34,6 @@ import org.junit.jupiter.api.Test;
  */
 class KillUnderLoadIT {
     private static final long TIMEOUT_MS = 30_000;
-    private static final Pattern FDINFO_PROG_ID = Pattern.compile("(?m)^prog_id:\\s+(\\d+)$");
 
     /** How far the child had got when the signal went out, as its /proc entry showed a moment before. */
     enum Phase {
@@ -73,7 +68,7 @@ class KillUnderLoadIT {
         long seed = Long.getLong("kill.seed", System.nanoTime());
         System.out.println("KillUnderLoadIT: " + rounds + " rounds, -Dkill.seed=" + seed);
         Random random = new Random(seed);
-        Set<Long> orphansBefore = orphanedPrograms();
+        Set<Long> orphansBefore = AttachedPrograms.orphans();
         Map<Phase, Integer> phases = new EnumMap<>(Phase.class);
         long firstBpfMs = 0;
         long loadMs = 0;
@@ -111,12 +106,12 @@ class KillUnderLoadIT {
                 child.kill9();
                 phases.merge(phase, 1, Integer::sum);
                 assertFalse(ProcessHandle.of(child.pid()).isPresent(), "the child is gone");
-                assertEquals(Set.of(), leftOf(loaded), "round " + round + ", killed while " + phase
-                        + ": programs the child had loaded are still in the kernel");
+                assertEquals(Set.of(), AttachedPrograms.stillLoaded(loaded), "round " + round + ", killed while "
+                        + phase + ": programs the child had loaded are still in the kernel");
             }
             assertFalse(Files.exists(cgroupDir), "round " + round + ": the test's cgroup was removed");
-            assertEquals(Set.of(), orphansSince(orphansBefore), "round " + round + ", killed while " + phase
-                    + ": bpfhook programs that no process holds are left in the kernel");
+            assertEquals(Set.of(), AttachedPrograms.orphansSince(orphansBefore), "round " + round + ", killed while "
+                    + phase + ": bpfhook programs that no process holds are left in the kernel");
         }
         System.out.println("KillUnderLoadIT: start to first BPF object " + firstBpfMs + " ms, load " + loadMs
                 + " ms; kills by phase " + phases);
@@ -130,7 +125,7 @@ class KillUnderLoadIT {
 
     /** After all the kills, an agent in a new cgroup starts and counts exactly, and leaves nothing at exit. */
     private static void aNewAgentCountsExactly() throws Exception {
-        Set<Long> orphansBefore = orphanedPrograms();
+        Set<Long> orphansBefore = AttachedPrograms.orphans();
         try (TestCgroup cgroup = TestCgroup.create("killafter");
              ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName())
                      .agent(ChildJvm.agentJar(), "").inCgroup(cgroup.directory()).start()) {
@@ -144,7 +139,8 @@ class KillUnderLoadIT {
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
         }
-        assertEquals(Set.of(), orphansSince(orphansBefore), "bpfhook programs left after a normal exit");
+        assertEquals(Set.of(), AttachedPrograms.orphansSince(orphansBefore),
+                "bpfhook programs left after a normal exit");
     }
 
     /** Polls the child's /proc entry until it reaches {@code phase}; returns when it did. */
@@ -176,7 +172,6 @@ class KillUnderLoadIT {
                 if (target.startsWith("anon_inode:bpf")) {
                     bpf = true;
                     link |= target.equals("anon_inode:bpf_link");
-                    programs.addAll(programIds(proc.resolve("fdinfo").resolve(fd.getFileName())));
                 }
             }
         } catch (IOException gone) {
@@ -185,6 +180,7 @@ class KillUnderLoadIT {
         if (!bpf) {
             return Phase.JVM_STARTING;
         }
+        programs.addAll(AttachedPrograms.heldBy(pid));
         if (!link) {
             return Phase.LOADING;
         }
@@ -198,78 +194,6 @@ class KillUnderLoadIT {
             // ended while we looked
         }
         return Phase.ATTACHING;
-    }
-
-    /** The programs a process holds now, directly or through links (also used by SoakIT). */
-    static Set<Long> programsHeldBy(long pid) throws IOException {
-        Set<Long> programs = new TreeSet<>();
-        phase(pid, programs);
-        return programs;
-    }
-
-    /**
-     * Which of these program ids the kernel still has; programs are freed a moment after their last holder
-     * (RCU), so this waits for it, bounded.
-     */
-    static Set<Long> leftOf(Set<Long> ids) throws IOException, InterruptedException {
-        Set<Long> left = new TreeSet<>();
-        for (int attempt = 0; attempt < 100; attempt++) {
-            left = new TreeSet<>(ids);
-            left.retainAll(AttachedPrograms.ours());
-            if (left.isEmpty()) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        return left;
-    }
-
-    /**
-     * bpfhook programs that no process holds now and that were not so before: what a leak looks like
-     * (a program attached the legacy way, held by a cgroup rather than by a descriptor). Other agents
-     * may run on the same machine: their programs are held by their processes. Waits, bounded, for the
-     * kernel to free programs whose holder just exited.
-     */
-    static Set<Long> orphansSince(Set<Long> before) throws IOException, InterruptedException {
-        Set<Long> extra = new TreeSet<>();
-        for (int attempt = 0; attempt < 100; attempt++) {
-            extra = orphanedPrograms();
-            extra.removeAll(before);
-            if (extra.isEmpty()) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        return extra;
-    }
-
-    /** bpfhook programs that no process holds, directly or through a link. */
-    static Set<Long> orphanedPrograms() throws IOException, InterruptedException {
-        Set<Long> orphans = AttachedPrograms.ours();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Paths.get("/proc"), "[0-9]*")) {
-            for (Path proc : procs) {
-                try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
-                    for (Path fd : fds) {
-                        if (readLink(fd).startsWith("anon_inode:bpf")) {
-                            orphans.removeAll(programIds(proc.resolve("fdinfo").resolve(fd.getFileName())));
-                        }
-                    }
-                } catch (IOException gone) {
-                    // the process ended while we looked
-                }
-            }
-        }
-        return orphans;
-    }
-
-    /** The program a BPF descriptor refers to: a program's own id, or the program of a link. */
-    private static List<Long> programIds(Path fdinfo) {
-        List<Long> ids = new ArrayList<>();
-        Matcher m = FDINFO_PROG_ID.matcher(read(fdinfo));
-        while (m.find()) {
-            ids.add(Long.parseLong(m.group(1)));
-        }
-        return ids;
     }
 
     private static String readLink(Path fd) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.apps.LoadTestApp;
+import dev.bpfhook.testing.AttachedPrograms;
 import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.TestCgroup;
@@ -62,7 +63,7 @@ class SoakIT {
         int step = connections / CHECKPOINTS;
         assertTrue(step > 0, "soak.connections must be at least " + CHECKPOINTS);
         // other agents may run on this machine: what this test checks are the child's own programs
-        Set<Long> orphansBefore = KillUnderLoadIT.orphanedPrograms();
+        Set<Long> orphansBefore = AttachedPrograms.orphans();
         Set<Long> loaded;
         List<Map<String, Long>> checkpoints = new ArrayList<>();
         Map<String, Long> counts;
@@ -94,7 +95,7 @@ class SoakIT {
             assertEquals(0, counts.get("ActiveConnections"), "none open at the end");
             assertEquals(0, counts.get("TableEvictions"), "the table never filled: every connection ended");
 
-            loaded = KillUnderLoadIT.programsHeldBy(child.pid());
+            loaded = AttachedPrograms.heldBy(child.pid());
             assertFalse(loaded.isEmpty(), "the agent's programs, held by the child");
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
@@ -117,7 +118,7 @@ class SoakIT {
             assertEquals(baseline.get("agent_threads"), c.get("agent_threads"), "the agent's threads " + at);
             assertTrue(c.get("fds") <= baseline.get("fds") + FD_SLACK, "open file descriptors " + at);
         }
-        assertEquals(Set.of(), KillUnderLoadIT.leftOf(loaded), "the child's programs left after it exited");
-        assertEquals(Set.of(), KillUnderLoadIT.orphansSince(orphansBefore), "bpfhook programs no process holds");
+        assertEquals(Set.of(), AttachedPrograms.stillLoaded(loaded), "the child's programs left after it exited");
+        assertEquals(Set.of(), AttachedPrograms.orphansSince(orphansBefore), "bpfhook programs no process holds");
     }
 }

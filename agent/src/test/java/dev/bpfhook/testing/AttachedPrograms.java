@@ -10,11 +10,13 @@ import java.util.regex.Pattern;
 
 /**
  * Which bpfhook programs (names start with "bh_") the kernel holds, by id, as
- * bpftool lists them. A test takes the set before and checks after that
+ * bpftool lists them, and which processes hold them (the prog_id lines of their
+ * descriptors' fdinfo). A test takes the set before and checks after that
  * nothing it loaded is left: a program stays only while a link or fd holds it.
  */
 public final class AttachedPrograms {
-    private static final Pattern PROGRAM = Pattern.compile("\"id\":(\\d+),\"type\":\"[^\"]*\",\"name\":\"(bh_[a-z0-9_]*)\"");
+    private static final Pattern PROGRAM =
+            Pattern.compile("\"id\":(\\d+),\"type\":\"[^\"]*\",\"name\":\"(bh_[a-z0-9_]*)\"");
 
     private AttachedPrograms() {
     }
@@ -51,12 +53,61 @@ public final class AttachedPrograms {
         return extra;
     }
 
-    /** Program ids in the fdinfo of other processes' fds: program fds and bpf_link fds both name theirs. */
+    /** Which of these program ids the kernel still has, waiting (bounded) for programs just released (RCU). */
+    public static Set<Long> stillLoaded(Set<Long> ids) throws IOException, InterruptedException {
+        Set<Long> left = new TreeSet<>();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            left = new TreeSet<>(ids);
+            left.retainAll(ours());
+            if (left.isEmpty()) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        return left;
+    }
+
+    /**
+     * bpfhook programs that no process holds now and that were not so before: what a leak looks like (a
+     * program attached the legacy way, held by a cgroup rather than by a descriptor). Other agents may run
+     * on the same machine: their programs are held by their processes. Waits, bounded, for the kernel to
+     * free programs whose holder just exited.
+     */
+    public static Set<Long> orphansSince(Set<Long> before) throws IOException, InterruptedException {
+        Set<Long> extra = new TreeSet<>();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            extra = orphans();
+            extra.removeAll(before);
+            if (extra.isEmpty()) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        return extra;
+    }
+
+    /** bpfhook programs that no process holds, directly or through a link. */
+    public static Set<Long> orphans() throws IOException, InterruptedException {
+        Set<Long> orphans = ours();
+        orphans.removeAll(heldByProcesses(pid -> true));
+        return orphans;
+    }
+
+    /** The programs one process holds, directly or through links. */
+    public static Set<Long> heldBy(long pid) {
+        return heldByProcesses(other -> other == pid);
+    }
+
     private static Set<Long> heldByOtherProcesses() {
+        long self = ProcessHandle.current().pid();
+        return heldByProcesses(pid -> pid != self);
+    }
+
+    /** Program ids in the fdinfo of the chosen processes' fds: program fds and bpf_link fds both name theirs. */
+    private static Set<Long> heldByProcesses(java.util.function.LongPredicate chosen) {
         Set<Long> held = new TreeSet<>();
-        String self = Long.toString(ProcessHandle.current().pid());
         java.io.File[] processes = new java.io.File("/proc").listFiles(
-                (d, name) -> !name.equals(self) && name.chars().allMatch(Character::isDigit));
+                (d, name) -> name.chars().allMatch(Character::isDigit) && chosen.test(Long.parseLong(name)));
         for (java.io.File process : processes == null ? new java.io.File[0] : processes) {
             java.io.File[] fds = new java.io.File(process, "fdinfo").listFiles();
             for (java.io.File fd : fds == null ? new java.io.File[0] : fds) {
