@@ -3,7 +3,6 @@ package dev.bpfhook.destination;
 import dev.bpfhook.event.Direction;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.util.Objects;
 
 /**
  * What connections are grouped by: outbound, the remote address and port they connect to; inbound,
@@ -77,16 +76,31 @@ public final class DestinationKey {
             return false;
         }
         DestinationKey k = (DestinationKey) o;
-        return direction == k.direction && cgroupId == k.cgroupId && port == k.port && Objects.equals(address, k.address);
+        return is(k.direction, k.cgroupId, k.address, k.port);
+    }
+
+    /** Whether this is the key of these fields: equals without a key to compare with. */
+    boolean is(Direction direction, long cgroupId, InetAddress address, int port) {
+        // the decoder hands out the same address objects again: identity first
+        return this.direction == direction && this.cgroupId == cgroupId && this.port == port
+                && (this.address == address || this.address != null && this.address.equals(address));
     }
 
     @Override
     public int hashCode() {
-        // not Objects.hash: its varargs array and boxing would cost three allocations per event
-        int h = direction.hashCode();
-        h = 31 * h + Long.hashCode(cgroupId);
-        h = 31 * h + Objects.hashCode(address);
-        return 31 * h + port;
+        return hash(direction, cgroupId, address, port);
+    }
+
+    /**
+     * The hash code of the key with these fields, spread over all 32 bits, as tables of a power-of-two
+     * size need (they use the low bits).
+     */
+    static int hash(Direction direction, long cgroupId, InetAddress address, int port) {
+        long h = cgroupId * 0x9E37_79B9_7F4A_7C15L;
+        h ^= (address == null ? 0 : address.hashCode()) * 0xC2B2_AE3D_27D4_EB4FL;
+        h ^= ((long) port << 8 | direction.ordinal()) * 0x1656_67B1_9E37_79F9L;
+        h ^= h >>> 29;
+        return (int) (h ^ h >>> 32);
     }
 
     @Override

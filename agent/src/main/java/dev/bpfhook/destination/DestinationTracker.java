@@ -5,14 +5,16 @@ import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.Direction;
 import dev.bpfhook.event.EventKind;
 import dev.bpfhook.event.EventListener;
+import dev.bpfhook.event.EventRecord;
 import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
 import dev.bpfhook.track.Connection;
 import dev.bpfhook.track.ConnectionTable;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,7 +22,8 @@ import java.util.Map;
  * Aggregates TCP connections per destination (see {@link DestinationKey}) from the event stream:
  * connect latency, failures by reason, accept wait, lifetime, bytes, retransmits, churn. Latencies
  * are differences of the kernel's own timestamps of two events of one connection, found through
- * the connection table (which must see each event first).
+ * the connection table, which must see each event first: the ring thread hands over records the
+ * table has joined ({@link #onRecord}), which carry what the table knows of their connection.
  *
  * <p>Bounded: per direction, the {@code top} destinations with the most connections (established
  * plus failed) are kept; whenever more than twice that many are tracked, the others are folded into
@@ -34,28 +37,47 @@ public final class DestinationTracker implements EventListener {
 
     private final ConnectionTable table;
     private DestinationSettings settings;
-    private final Map<DestinationKey, DestinationStats> kept = new HashMap<>();
+    private final DestinationIndex kept = new DestinationIndex();
     private final Map<Direction, DestinationStats> other = new EnumMap<>(Direction.class);
     private long folded;
     private long lastRankNs;
+    /** What {@link #onEvent} hands to {@link #onRecord}: the event as a record. */
+    private final EventRecord given = new EventRecord();
 
     public DestinationTracker(ConnectionTable table, DestinationSettings settings) {
         this.table = table;
         this.settings = settings;
     }
 
+    /** An event the table has joined: its connection's start and handshake are looked up there. */
     @Override
     public synchronized void onEvent(ConnectionEvent e) {
         if (e.protocol() != Protocol.TCP) {
             return;
         }
+        EventRecord r = given.load(e);
+        Connection c = table.find(e.socketCookie());
+        if (c != null) {
+            r.connection(c.startNs(), c.establishedNs(), c.preexisting());
+        }
+        onRecord(r);
+    }
+
+    /**
+     * A record the table has just joined, which carries its connection's start and handshake: the
+     * ring thread's way, with no lookup in the table and no allocation unless a destination is new.
+     */
+    public synchronized void onRecord(EventRecord e) {
+        if (e.protocol() != Protocol.TCP) {
+            return;
+        }
         long now = e.timestampNs();
         if (e.kind() == EventKind.CONNECT) {
-            stats(outbound(e), true, now).attempts++;
+            outbound(e, true, now).attempts++;
         } else if (e.kind() == EventKind.ACCEPT) {
-            Connection c = table.find(e.socketCookie());
-            if (c != null && c.establishedNs() > 0 && now >= c.establishedNs()) {
-                stats(inbound(e), false, now).acceptWaitUs.record((now - c.establishedNs()) / 1000);
+            long establishedNs = e.connectionEstablishedNs();
+            if (establishedNs > 0 && now >= establishedNs) {
+                inbound(e, false, now).acceptWaitUs.record((now - establishedNs) / 1000);
             }
         } else if (e.kind() == EventKind.STATE) {
             onTransition(e, now);
@@ -66,15 +88,14 @@ public final class DestinationTracker implements EventListener {
         }
     }
 
-    private void onTransition(ConnectionEvent e, long now) {
+    private void onTransition(EventRecord e, long now) {
         TcpState from = e.oldState();
         TcpState to = e.newState();
         if (to == TcpState.ESTABLISHED && from == TcpState.SYN_SENT) {
-            DestinationStats s = stats(outbound(e), true, now);
+            DestinationStats s = outbound(e, true, now);
             s.established++;
             s.newConnections.record(now);
-            Connection c = table.find(e.socketCookie());
-            long latencyNs = c == null ? -1 : c.connectLatencyNs(now);
+            long latencyNs = Connection.connectLatencyNs(e.connectionPreexisting(), e.connectionStartNs(), now);
             if (latencyNs >= 0) {
                 long micros = latencyNs / 1000;
                 s.connectLatencyUs.record(micros);
@@ -83,22 +104,22 @@ public final class DestinationTracker implements EventListener {
                 }
             }
         } else if (to == TcpState.ESTABLISHED && from == TcpState.SYN_RECV) {
-            DestinationStats s = stats(inbound(e), true, now);
+            DestinationStats s = inbound(e, true, now);
             s.established++;
             s.newConnections.record(now);
         } else if (to == TcpState.CLOSE && from == TcpState.SYN_SENT) {
-            stats(outbound(e), true, now).failed[ConnectFailure.ofErrno(e.error()).ordinal()]++;
+            outbound(e, true, now).failed[ConnectFailure.ofErrno(e.error()).ordinal()]++;
         } else if (to == TcpState.CLOSE) {
-            Connection c = table.find(e.socketCookie());
-            if (c == null || c.establishedNs() == 0 || e.direction() == Direction.UNKNOWN) {
+            long establishedNs = e.connectionEstablishedNs();
+            if (establishedNs == 0 || e.direction() == Direction.UNKNOWN) {
                 return; // its start was not seen here (opened before the monitor): not a destination's
             }
-            DestinationStats s = stats(e.direction() == Direction.OUTBOUND ? outbound(e) : inbound(e), false, now);
+            DestinationStats s = e.direction() == Direction.OUTBOUND ? outbound(e, false, now) : inbound(e, false, now);
             s.closed++;
             s.bytesSent += e.bytesSent();
             s.bytesReceived += e.bytesReceived();
             s.retransmits += e.retransmits();
-            s.lifetimeMs.record((now - c.establishedNs()) / 1_000_000);
+            s.lifetimeMs.record((now - establishedNs) / 1_000_000);
         }
     }
 
@@ -112,10 +133,8 @@ public final class DestinationTracker implements EventListener {
         rank();
         List<Destination> outbound = new ArrayList<>();
         List<Destination> inbound = new ArrayList<>();
-        for (Map.Entry<DestinationKey, DestinationStats> e : kept.entrySet()) {
-            Destination d = new Destination(e.getKey(), e.getValue(), now, settings);
-            (e.getKey().direction() == Direction.OUTBOUND ? outbound : inbound).add(d);
-        }
+        kept.forEach((key, stats) -> (key.direction() == Direction.OUTBOUND ? outbound : inbound)
+                .add(new Destination(key, stats, now, settings)));
         Comparator<Destination> order = Comparator.comparingLong(Destination::connections).reversed()
                 .thenComparing(d -> d.key().label());
         outbound.sort(order);
@@ -154,17 +173,34 @@ public final class DestinationTracker implements EventListener {
         return kept.size() + other.size();
     }
 
-    private DestinationStats stats(DestinationKey key, boolean mayCreate, long now) {
-        DestinationStats s = kept.get(key);
+    /** The statistics of the event's remote address and port (in its cgroup). */
+    private DestinationStats outbound(EventRecord e, boolean mayCreate, long now) {
+        InetSocketAddress remote = e.remote();
+        return stats(Direction.OUTBOUND, e.cgroupId(), remote.getAddress(), remote.getPort(), mayCreate, now);
+    }
+
+    /** The statistics of the event's local port (in its cgroup). */
+    private DestinationStats inbound(EventRecord e, boolean mayCreate, long now) {
+        return stats(Direction.INBOUND, e.cgroupId(), null, e.local().getPort(), mayCreate, now);
+    }
+
+    /**
+     * The kept statistics of a destination; when it is not kept, new ones if {@code mayCreate},
+     * else its direction's "other".
+     */
+    private DestinationStats stats(Direction direction, long cgroupId, InetAddress address, int port,
+            boolean mayCreate, long now) {
+        DestinationStats s = kept.get(direction, cgroupId, address, port);
         if (s == null) {
             if (!mayCreate) {
-                return other(key.direction(), now);
+                return other(direction, now);
             }
-            if (count(key.direction()) >= 2L * settings.top()) {
+            if (kept.count(direction) >= 2L * settings.top()) {
                 rank();
             }
             s = new DestinationStats();
-            kept.put(key, s);
+            kept.add(direction == Direction.OUTBOUND ? DestinationKey.outbound(cgroupId, address, port)
+                    : DestinationKey.inbound(cgroupId, port), s);
         }
         s.lastActivityNs = now;
         return s;
@@ -176,39 +212,24 @@ public final class DestinationTracker implements EventListener {
         return s;
     }
 
-    private long count(Direction direction) {
-        return kept.keySet().stream().filter(k -> k.direction() == direction).count();
-    }
-
     /** Keeps the top destinations of each direction, folds the rest into "other". */
     private void rank() {
+        List<DestinationKey> gone = new ArrayList<>();
         for (Direction direction : new Direction[] {Direction.OUTBOUND, Direction.INBOUND}) {
-            List<Map.Entry<DestinationKey, DestinationStats>> entries = new ArrayList<>();
-            for (Map.Entry<DestinationKey, DestinationStats> e : kept.entrySet()) {
-                if (e.getKey().direction() == direction) {
-                    entries.add(e);
-                }
-            }
-            if (entries.size() <= settings.top()) {
+            if (kept.count(direction) <= settings.top()) {
                 continue;
             }
-            entries.sort(Comparator.comparingLong((Map.Entry<DestinationKey, DestinationStats> e) ->
-                    e.getValue().connections()).reversed()
-                    .thenComparing(Comparator.comparingLong(
-                            (Map.Entry<DestinationKey, DestinationStats> e) -> e.getValue().lastActivityNs).reversed()));
-            for (Map.Entry<DestinationKey, DestinationStats> e : entries.subList(settings.top(), entries.size())) {
-                other(direction, e.getValue().lastActivityNs).add(e.getValue());
-                kept.remove(e.getKey());
+            List<DestinationKey> keys = kept.keys(direction);
+            keys.sort(Comparator.comparingLong((DestinationKey k) -> kept.get(k).connections()).reversed()
+                    .thenComparing(Comparator.comparingLong((DestinationKey k) -> kept.get(k).lastActivityNs)
+                            .reversed()));
+            for (DestinationKey k : keys.subList(settings.top(), keys.size())) {
+                DestinationStats s = kept.get(k);
+                other(direction, s.lastActivityNs).add(s);
+                gone.add(k);
                 folded++;
             }
         }
-    }
-
-    private static DestinationKey outbound(ConnectionEvent e) {
-        return DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remote().getPort());
-    }
-
-    private static DestinationKey inbound(ConnectionEvent e) {
-        return DestinationKey.inbound(e.cgroupId(), e.local().getPort());
+        kept.removeAll(gone);
     }
 }

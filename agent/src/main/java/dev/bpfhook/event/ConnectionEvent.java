@@ -35,7 +35,7 @@ public final class ConnectionEvent {
                 b.retransmits);
     }
 
-    /** Every field at once: the decoder's way, one allocation per event. */
+    /** Every field at once: how {@link EventRecord#toEvent()} makes one, a single allocation. */
     ConnectionEvent(EventKind kind, long timestampNs, long socketCookie, long cgroupId, long netnsCookie, int pid,
             int tid, String comm, Protocol protocol, Direction direction, InetSocketAddress local,
             InetSocketAddress remote, TcpState oldState, TcpState newState, int error, long bytesSent,
@@ -63,52 +63,6 @@ public final class ConnectionEvent {
 
     public static Builder builder(EventKind kind) {
         return new Builder(kind);
-    }
-
-    /**
-     * This event with what its connection's earlier events told filled in where it has nothing: the
-     * kernel reports the process with connect and accept only, the direction where a transition shows
-     * it, and an accept carries neither endpoints nor cgroup; user space knows them.
-     */
-    public ConnectionEvent completedWith(Known known) {
-        boolean addProcess = pid == 0 && known.pid != 0;
-        boolean addDirection = direction == Direction.UNKNOWN && known.direction != Direction.UNKNOWN;
-        boolean addCgroup = cgroupId == 0 && known.cgroupId != 0;
-        boolean addNetns = netnsCookie == 0 && known.netnsCookie != 0;
-        boolean addLocal = local.getPort() == 0 && known.local != null && known.local.getPort() != 0;
-        boolean addRemote = remote.getPort() == 0 && known.remote != null && known.remote.getPort() != 0;
-        if (!addProcess && !addDirection && !addCgroup && !addNetns && !addLocal && !addRemote) {
-            return this;
-        }
-        return new ConnectionEvent(kind, timestampNs, socketCookie, addCgroup ? known.cgroupId : cgroupId,
-                addNetns ? known.netnsCookie : netnsCookie, addProcess ? known.pid : pid, addProcess ? known.tid : tid,
-                addProcess ? known.comm : comm, protocol, addDirection ? known.direction : direction,
-                addLocal ? known.local : local, addRemote ? known.remote : remote, oldState, newState, error, bytesSent,
-                bytesReceived, srttUs, retransmits);
-    }
-
-    /** What user space knows of a connection, to complete its events with. */
-    public static final class Known {
-        final int pid;
-        final int tid;
-        final String comm;
-        final Direction direction;
-        final long cgroupId;
-        final long netnsCookie;
-        final InetSocketAddress local;
-        final InetSocketAddress remote;
-
-        public Known(int pid, int tid, String comm, Direction direction, long cgroupId, long netnsCookie,
-                InetSocketAddress local, InetSocketAddress remote) {
-            this.pid = pid;
-            this.tid = tid;
-            this.comm = comm;
-            this.direction = direction;
-            this.cgroupId = cgroupId;
-            this.netnsCookie = netnsCookie;
-            this.local = local;
-            this.remote = remote;
-        }
     }
 
     public EventKind kind() {
@@ -210,7 +164,8 @@ public final class ConnectionEvent {
 
     /** Assembles an event; used by the decoder and by tests. */
     public static final class Builder {
-        private static final InetSocketAddress NONE = new InetSocketAddress(anyAddress(), 0);
+        /** The endpoint of events that do not carry one; {@link EventRecord} starts with it too. */
+        static final InetSocketAddress NONE = new InetSocketAddress(anyAddress(), 0);
 
         private final EventKind kind;
         private long timestampNs;

@@ -4,12 +4,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Turns struct bh_event records into {@link ConnectionEvent}s. A record of the
- * wrong size or an unknown kind is not an exception: it returns null, and the
- * caller counts it as a decode error.
+ * Turns struct bh_event records into {@link EventRecord}s or {@link ConnectionEvent}s. A
+ * record of the wrong size or an unknown kind is not an exception: decode says no, and
+ * the caller counts it as a decode error.
  *
  * <p>The events of one connection repeat its addresses, ports and task name, so
  * the decoder keeps the objects it made for the latest ones and hands out the
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 public final class EventDecoder {
     private static final int AF_INET = 2;
     private static final int AF_INET6 = 10;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     /** Slots of each cache (powers of two); a slot holds the latest value whose key hashed to it. */
     private static final int ADDRESS_SLOTS = 256;
     private static final int ENDPOINT_SLOTS = 1024;
@@ -38,42 +40,80 @@ public final class EventDecoder {
     private final long[] commHi = new long[COMM_SLOTS];
     private final long[] commLo = new long[COMM_SLOTS];
     private final String[] comms = new String[COMM_SLOTS];
+    /** What {@link #decode(ByteBuffer, int, int)} decodes into before it makes the event. */
+    private final EventRecord scratch = new EventRecord();
 
-    /** The buffer must be in native byte order, as the kernel wrote it. */
+    /**
+     * The record as a new immutable event, or null when it is not one (see the class comment). For
+     * callers that want events; the pipeline decodes into a reused {@link EventRecord} instead.
+     */
     public ConnectionEvent decode(ByteBuffer ring, int offset, int length) {
+        return decode(ring, offset, length, scratch) ? scratch.toEvent() : null;
+    }
+
+    /**
+     * Decodes the record at {@code offset} into {@code into}, allocating nothing unless an address,
+     * endpoint or task name is new to the caches.
+     *
+     * @param ring the ring's data in native byte order, as the kernel wrote it
+     * @return false when the record is not an event (wrong size, unknown kind or family); {@code into}
+     *         is then left in an unspecified state
+     */
+    public boolean decode(ByteBuffer ring, int offset, int length, EventRecord into) {
         if (length != Abi.Event.SIZE) {
-            return null;
+            return false;
         }
-        EventKind kind = EventKind.of(ring.get(offset + Abi.Event.KIND) & 0xff);
-        int family = ring.get(offset + Abi.Event.FAMILY) & 0xff;
+        // the one-byte and two-byte fields come in two 8-byte words: two reads instead of ten
+        long ports = ring.getLong(offset + Abi.Event.LOCAL_PORT);
+        long states = ring.getLong(offset + Abi.Event.OLD_STATE);
+        EventKind kind = EventKind.of(field(ports, Abi.Event.KIND - Abi.Event.LOCAL_PORT, 1));
+        int family = field(ports, Abi.Event.FAMILY - Abi.Event.LOCAL_PORT, 1);
         if (kind == null || (family != AF_INET && family != AF_INET6)) {
-            return null;
+            return false;
         }
-        return new ConnectionEvent(kind,
-                ring.getLong(offset + Abi.Event.TIMESTAMP_NS),
-                ring.getLong(offset + Abi.Event.SOCKET_COOKIE),
-                ring.getLong(offset + Abi.Event.CGROUP_ID),
-                ring.getLong(offset + Abi.Event.NETNS_COOKIE),
-                ring.getInt(offset + Abi.Event.PID),
-                ring.getInt(offset + Abi.Event.TID),
-                comm(ring, offset),
-                Protocol.of(ring.get(offset + Abi.Event.PROTOCOL) & 0xff),
-                Direction.of(ring.get(offset + Abi.Event.DIRECTION) & 0xff),
-                endpoint(ring, offset + Abi.Event.LOCAL_ADDR, family, ring.getShort(offset + Abi.Event.LOCAL_PORT) & 0xffff),
-                endpoint(ring, offset + Abi.Event.REMOTE_ADDR, family, ring.getShort(offset + Abi.Event.REMOTE_PORT) & 0xffff),
-                TcpState.of(ring.get(offset + Abi.Event.OLD_STATE) & 0xff),
-                TcpState.of(ring.get(offset + Abi.Event.NEW_STATE) & 0xff),
-                ring.getShort(offset + Abi.Event.ERROR) & 0xffff,
-                ring.getLong(offset + Abi.Event.BYTES_SENT),
-                ring.getLong(offset + Abi.Event.BYTES_RECEIVED),
-                ring.getInt(offset + Abi.Event.SRTT_US),
-                ring.getInt(offset + Abi.Event.RETRANSMITS));
+        long process = ring.getLong(offset + Abi.Event.PID);
+        long closeStats = ring.getLong(offset + Abi.Event.SRTT_US);
+        into.kind = kind;
+        into.timestampNs = ring.getLong(offset + Abi.Event.TIMESTAMP_NS);
+        into.socketCookie = ring.getLong(offset + Abi.Event.SOCKET_COOKIE);
+        into.cgroupId = ring.getLong(offset + Abi.Event.CGROUP_ID);
+        into.netnsCookie = ring.getLong(offset + Abi.Event.NETNS_COOKIE);
+        into.pid = field(process, 0, 4);
+        into.tid = field(process, Abi.Event.TID - Abi.Event.PID, 4);
+        into.comm = comm(ring, offset + Abi.Event.COMM);
+        into.protocol = Protocol.of(field(ports, Abi.Event.PROTOCOL - Abi.Event.LOCAL_PORT, 1));
+        into.direction = Direction.of(field(ports, Abi.Event.DIRECTION - Abi.Event.LOCAL_PORT, 1));
+        into.local = endpoint(ring, offset + Abi.Event.LOCAL_ADDR, family, field(ports, 0, 2));
+        into.remote = endpoint(ring, offset + Abi.Event.REMOTE_ADDR, family,
+                field(ports, Abi.Event.REMOTE_PORT - Abi.Event.LOCAL_PORT, 2));
+        into.oldState = TcpState.of(field(states, 0, 1));
+        into.newState = TcpState.of(field(states, Abi.Event.NEW_STATE - Abi.Event.OLD_STATE, 1));
+        into.error = field(states, Abi.Event.ERROR - Abi.Event.OLD_STATE, 2);
+        into.bytesSent = ring.getLong(offset + Abi.Event.BYTES_SENT);
+        into.bytesReceived = ring.getLong(offset + Abi.Event.BYTES_RECEIVED);
+        into.srttUs = field(closeStats, 0, 4);
+        into.retransmits = field(closeStats, Abi.Event.RETRANSMITS - Abi.Event.SRTT_US, 4);
+        into.loaded();
+        return true;
+    }
+
+    /**
+     * The unsigned field of {@code bytes} bytes (1, 2 or 4) that starts {@code at} bytes into an 8-byte
+     * word read in native order, as if read by itself.
+     */
+    static int field(long word, int at, int bytes) {
+        int shift = LITTLE_ENDIAN ? 8 * at : 8 * (Long.BYTES - at - bytes);
+        return (int) (word >>> shift) & (int) ((1L << 8 * bytes) - 1);
     }
 
     private InetSocketAddress endpoint(ByteBuffer ring, int at, int family, int port) {
-        // IPv4 uses the first 4 bytes only: the rest of the field is not part of the key
-        long hi = family == AF_INET ? ring.getInt(at) & 0xffff_ffffL : ring.getLong(at);
-        long lo = family == AF_INET ? 0 : ring.getLong(at + 8);
+        long hi = ring.getLong(at);
+        long lo = 0;
+        if (family == AF_INET) {
+            hi = field(hi, 0, 4) & 0xffff_ffffL; // the first 4 bytes only: the rest of the field is not part of the key
+        } else {
+            lo = ring.getLong(at + 8);
+        }
         int tag = 1 << 31 | family << 16 | port; // never 0, the tag of an empty slot
         int slot = slot(hi, lo, tag, ENDPOINT_SLOTS);
         if (endpointTag[slot] == tag && endpointHi[slot] == hi && endpointLo[slot] == lo) {
@@ -109,9 +149,11 @@ public final class EventDecoder {
         return address;
     }
 
-    private String comm(ByteBuffer ring, int offset) {
-        int start = offset + Abi.Event.COMM;
+    private String comm(ByteBuffer ring, int start) {
         long hi = ring.getLong(start);
+        if (field(hi, 0, 1) == 0) {
+            return ""; // no task name: the events the kernel sends without a process (most of them)
+        }
         long lo = ring.getLong(start + 8);
         int slot = slot(hi, lo, 0, COMM_SLOTS);
         String cached = comms[slot];

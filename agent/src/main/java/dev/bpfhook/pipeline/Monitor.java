@@ -6,6 +6,7 @@ import dev.bpfhook.event.Abi;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.EventDecoder;
 import dev.bpfhook.event.EventListener;
+import dev.bpfhook.event.EventRecord;
 import dev.bpfhook.event.KernelCounters;
 import dev.bpfhook.event.KernelStats;
 import dev.bpfhook.kernel.BpfException;
@@ -38,14 +39,15 @@ public final class Monitor implements AutoCloseable {
     static final int POLL_TIMEOUT_MS = 10;
     private static final int FINAL_RECENT = 100;
     private static final int PUBLISH_RECEIVED_EVERY = 1024;
+    private static final EventListener[] NO_LISTENERS = new EventListener[0];
 
     private final KernelHooks hooks;
     private final ConnectionTable table;
     private final DestinationTracker destinations;
-    /** Aggregators (destinations): every event, always. */
-    private volatile EventListener[] trackers = new EventListener[0];
+    /** Aggregators added to the built-in ones (the table, the destinations): every event, always. */
+    private volatile EventListener[] trackers = NO_LISTENERS;
     /** Outputs that emit per-event records (JFR, notifications, event lines): skipped while paused. */
-    private volatile EventListener[] listeners = new EventListener[0];
+    private volatile EventListener[] listeners = NO_LISTENERS;
     /*
      * Both arrays are copied on each add (under addLock; the ring thread never takes it), so that
      * the ring thread iterates plain arrays: no iterator per event, no lock.
@@ -53,8 +55,13 @@ public final class Monitor implements AutoCloseable {
     private final Object addLock = new Object();
     private volatile boolean emitting = true;
     private final EventCounters counters = new EventCounters();
-    /** Used under ringLock only, like receivedInDrain. */
+    /** Used under ringLock only, like receivedInDrain and record. */
     private final EventDecoder decoder = new EventDecoder();
+    /**
+     * Every record is decoded into this one object, which the table completes and the destinations
+     * read; an immutable event is made of it only for listeners (see deliver).
+     */
+    private final EventRecord record = new EventRecord();
     /**
      * Records received and not yet added to the shared counter, which is updated every
      * PUBLISH_RECEIVED_EVERY records and at the end of each drain, not per record.
@@ -80,7 +87,6 @@ public final class Monitor implements AutoCloseable {
         this.hooks = hooks;
         this.table = table;
         this.destinations = new DestinationTracker(table, destinationSettings);
-        this.trackers = new EventListener[] {destinations};
         this.ringThread = new Thread(this::consume, "bpfhook-ring");
         this.ringThread.setDaemon(true);
     }
@@ -285,40 +291,54 @@ public final class Monitor implements AutoCloseable {
         }
     }
 
+    /**
+     * Decodes, joins and tracks the record with no allocation, then hands one immutable event to the
+     * added trackers and the listeners, if there are any to take it: the one object of an event.
+     */
     private void deliver(ByteBuffer ring, int offset, int length) {
-        ConnectionEvent decoded = decoder.decode(ring, offset, length);
-        if (decoded == null) {
+        EventRecord r = record;
+        if (!decoder.decode(ring, offset, length, r)) {
             counters.decodeError();
             return;
         }
         boolean failed = false;
-        ConnectionEvent event = decoded;
         try {
-            event = table.join(decoded);
+            table.join(r);
         } catch (RuntimeException e) {
             failed = true;
         }
-        for (EventListener tracker : trackers) {
-            try {
-                tracker.onEvent(event);
-            } catch (RuntimeException e) {
-                failed = true;
-            }
+        try {
+            destinations.onRecord(r);
+        } catch (RuntimeException e) {
+            failed = true;
         }
-        if (!emitting) {
+        boolean emit = emitting;
+        EventListener[] added = trackers;
+        EventListener[] outputs = emit ? listeners : NO_LISTENERS;
+        if (added.length + outputs.length != 0) {
+            ConnectionEvent event = r.toEvent();
+            failed |= !handOut(event, added);
+            failed |= !handOut(event, outputs);
+        }
+        if (!emit) {
             counters.notEmitted();
-        } else {
-            for (EventListener listener : listeners) {
-                try {
-                    listener.onEvent(event);
-                } catch (RuntimeException e) {
-                    failed = true;
-                }
-            }
         }
         if (failed) {
             counters.listenerError(); // once per event: it counts events not fully delivered
         }
+    }
+
+    /** @return false when a listener threw */
+    private static boolean handOut(ConnectionEvent event, EventListener[] to) {
+        boolean all = true;
+        for (EventListener listener : to) {
+            try {
+                listener.onEvent(event);
+            } catch (RuntimeException e) {
+                all = false;
+            }
+        }
+        return all;
     }
 
     /** Stops the ring thread, then detaches every hook and frees the maps. */

@@ -123,6 +123,14 @@ public final class Connection {
      * the monitor, or the handshake is the first event seen of it).
      */
     public long connectLatencyNs(long establishedAtNs) {
+        return connectLatencyNs(preexisting, startNs, establishedAtNs);
+    }
+
+    /**
+     * As {@link #connectLatencyNs(long)}, for a connection known by its facts alone (as an
+     * {@code EventRecord} carries them once the table joined it).
+     */
+    public static long connectLatencyNs(boolean preexisting, long startNs, long establishedAtNs) {
         return preexisting || startNs <= 0 || establishedAtNs <= startNs ? -1 : establishedAtNs - startNs;
     }
 

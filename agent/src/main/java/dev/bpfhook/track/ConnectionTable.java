@@ -3,15 +3,14 @@ package dev.bpfhook.track;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.EventKind;
 import dev.bpfhook.event.EventListener;
+import dev.bpfhook.event.EventRecord;
 import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The connections the monitor knows, built from the event stream: open ones
@@ -21,16 +20,33 @@ import java.util.Map;
  *
  * <p>Events arrive on the ring thread; readers (reports, MBeans) call from
  * others, so every method is synchronized (uncontended almost always).
+ *
+ * <p>Joining an event allocates nothing once the table is warm: open connections
+ * are in a primitive map by cookie, each is updated in place, and the object of a
+ * connection the table forgot (pushed out of the ended list, or evicted) is reused
+ * for a new one. Readers get immutable {@link Connection} snapshots.
  */
 public final class ConnectionTable implements EventListener {
+    /**
+     * Forgotten connection objects kept for reuse, at most: enough for a burst of new connections,
+     * little enough not to hold the memory of a past peak of open ones.
+     */
+    private static final int MAX_SPARE = 1024;
+
     private final int maxOpen;
     private final int maxEnded;
-    private final Map<Long, OpenConnection> open = new HashMap<>();
+    private final CookieMap<OpenConnection> open = new CookieMap<>();
     /* the open connections in the order of their latest activity: the least recent is evicted first */
     private OpenConnection leastRecent;
     private OpenConnection mostRecent;
-    private final Deque<Connection> ended = new ArrayDeque<>();
+    /** Connections that ended, the latest first; they never change again. */
+    private final Deque<OpenConnection> ended = new ArrayDeque<>();
+    /* forgotten connection objects, linked by their older field */
+    private OpenConnection spare;
+    private int spareCount;
     private long evicted;
+    /** What {@link #join(ConnectionEvent)} joins: the event as a record. */
+    private final EventRecord joining = new EventRecord();
 
     public ConnectionTable(int maxOpen, int maxEnded) {
         if (maxOpen < 1 || maxEnded < 1) {
@@ -47,43 +63,58 @@ public final class ConnectionTable implements EventListener {
 
     /**
      * Enters the event in its connection and returns it completed with what the connection's earlier
-     * events told (the process, the direction), for the listeners after the table.
+     * events told (the process, the direction), for the listeners after the table: the event itself
+     * when it lacked nothing.
      */
     public synchronized ConnectionEvent join(ConnectionEvent event) {
+        EventRecord r = joining.load(event);
+        join(r);
+        return r.completed() ? r.toEvent() : event;
+    }
+
+    /**
+     * Enters the record in its connection, completes it in place with what the connection's earlier
+     * events told (see {@link EventRecord#complete}), and notes in it the connection's start and
+     * handshake, for the trackers after the table.
+     */
+    public synchronized void join(EventRecord event) {
         long cookie = event.socketCookie();
         if (event.protocol() == Protocol.UDP || cookie == 0) {
             // nothing to join later: a UDP connect, or a socket without a cookie (classic tracepoint tier)
-            remember(new OpenConnection(event).snapshot());
-            return event;
+            OpenConnection c = connectionOf(event);
+            c.describe(event);
+            remember(c);
+            return;
         }
-        Long key = cookie; // boxed once for the lookups below
-        OpenConnection c = open.get(key);
+        OpenConnection c = open.get(cookie);
         boolean closed = event.kind() == EventKind.STATE && event.newState() == TcpState.CLOSE;
         if (c == null) {
-            c = new OpenConnection(event);
+            c = connectionOf(event);
+            c.describe(event);
             if (closed) {
-                remember(c.snapshot());
-                return event;
+                remember(c);
+                return;
             }
-            open.put(key, c);
+            open.put(cookie, c);
             link(c);
             if (open.size() > maxOpen) {
                 OpenConnection oldest = leastRecent;
                 unlink(oldest);
                 open.remove(oldest.socketCookie);
                 evicted++;
+                recycle(oldest);
             }
-            return event;
+            return;
         }
-        c.update(event); // in place: most events of a connection allocate nothing here
+        c.update(event);
         unlink(c);
         if (closed) {
-            open.remove(key);
-            remember(c.snapshot());
+            open.remove(cookie);
+            remember(c);
         } else {
             link(c); // the most recently active now
         }
-        return c.complete(event);
+        c.complete(event);
     }
 
     /** Open TCP connections, most recently active first. */
@@ -105,7 +136,9 @@ public final class ConnectionTable implements EventListener {
         for (OpenConnection c = leastRecent; c != null; c = c.newer) {
             all.add(c.snapshot());
         }
-        all.addAll(ended);
+        for (OpenConnection c : ended) {
+            all.add(c.snapshot());
+        }
         all.sort(Comparator.comparingLong(Connection::lastEventNs).reversed());
         return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
     }
@@ -119,13 +152,14 @@ public final class ConnectionTable implements EventListener {
         if (c != null) {
             return c.snapshot();
         }
-        Connection last = ended.peekFirst();
-        return last != null && last.socketCookie() == cookie ? last : null;
+        OpenConnection last = ended.peekFirst();
+        return last != null && last.socketCookie == cookie ? last.snapshot() : null;
     }
 
     /** The connection that ended last (for listeners after the table: the one of the event they hold). */
     public synchronized Connection lastEnded() {
-        return ended.peekFirst();
+        OpenConnection last = ended.peekFirst();
+        return last != null ? last.snapshot() : null;
     }
 
     /** Open connections dropped from the table because it was full. */
@@ -159,10 +193,31 @@ public final class ConnectionTable implements EventListener {
         c.newer = null;
     }
 
-    private void remember(Connection c) {
+    private void remember(OpenConnection c) {
         ended.addFirst(c);
         if (ended.size() > maxEnded) {
-            ended.removeLast();
+            recycle(ended.removeLast());
+        }
+    }
+
+    /** A connection object for {@code first}, the first event of a connection: a spare one if there is one. */
+    private OpenConnection connectionOf(EventRecord first) {
+        OpenConnection c = spare;
+        if (c == null) {
+            return new OpenConnection(first);
+        }
+        spare = c.older;
+        spareCount--;
+        c.reset(first);
+        return c;
+    }
+
+    /** Keeps the object of a connection the table no longer knows, for a later one. */
+    private void recycle(OpenConnection c) {
+        if (spareCount < MAX_SPARE) {
+            c.older = spare;
+            spare = c;
+            spareCount++;
         }
     }
 }

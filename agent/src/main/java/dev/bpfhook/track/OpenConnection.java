@@ -1,24 +1,27 @@
 package dev.bpfhook.track;
 
-import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.Direction;
 import dev.bpfhook.event.EventKind;
+import dev.bpfhook.event.EventRecord;
 import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
 import java.net.InetSocketAddress;
 
 /**
  * One connection as {@link ConnectionTable} builds it from the events of its socket
- * cookie: updated in place by each event, so that most events cost no allocation
- * here, and turned into an immutable {@link Connection} only when a reader asks
- * (the snapshot is kept until the next event). Linked into the table's list in
- * the order of latest activity. Guarded by the table's lock.
+ * cookie: updated in place by each event, so that events cost no allocation here,
+ * and turned into an immutable {@link Connection} only when a reader asks (the
+ * snapshot is kept until the next event). Linked into the table's list in the
+ * order of latest activity while open; kept among the ended ones once closed.
+ * The table reuses the object for another connection once it forgot this one
+ * (see {@link #reset}), so nothing outside the table may hold it. Guarded by the
+ * table's lock.
  */
 final class OpenConnection {
-    final long socketCookie;
-    private final Protocol protocol;
-    private final long startNs;
-    private final boolean preexisting;
+    long socketCookie;
+    private Protocol protocol;
+    private long startNs;
+    private boolean preexisting;
     private int pid;
     private int tid;
     private String comm;
@@ -37,14 +40,17 @@ final class OpenConnection {
     private int retransmits;
     /** The latest immutable view; null once an event changed this connection after it was made. */
     private Connection snapshot;
-    /** What later events are completed with; null once one of its fields changed. */
-    private ConnectionEvent.Known known;
-    /* the table's list, least recently active first */
+    /* the table's list, least recently active first; older also links the table's spare objects */
     OpenConnection older;
     OpenConnection newer;
 
     /** The connection as its first event shows it. */
-    OpenConnection(ConnectionEvent e) {
+    OpenConnection(EventRecord e) {
+        reset(e);
+    }
+
+    /** Makes this object the connection of {@code e}, its first event, forgetting all else. */
+    void reset(EventRecord e) {
         socketCookie = e.socketCookie();
         protocol = e.protocol();
         startNs = e.timestampNs();
@@ -65,36 +71,33 @@ final class OpenConnection {
         bytesReceived = e.bytesReceived();
         srttUs = e.srttUs();
         retransmits = e.retransmits();
+        snapshot = null;
+        older = null;
+        newer = null;
     }
 
     /** Merges a later event of the same socket: what it knows replaces what was not known or is older. */
-    void update(ConnectionEvent e) {
-        if (e.pid() != 0 && (e.pid() != pid || e.tid() != tid || !e.comm().equals(comm))) {
+    void update(EventRecord e) {
+        if (e.pid() != 0) {
             pid = e.pid();
             tid = e.tid();
             comm = e.comm();
-            known = null;
         }
-        if (cgroupId == 0 && e.cgroupId() != 0) {
+        if (cgroupId == 0) {
             cgroupId = e.cgroupId();
-            known = null;
         }
-        if (netnsCookie == 0 && e.netnsCookie() != 0) {
+        if (netnsCookie == 0) {
             netnsCookie = e.netnsCookie();
-            known = null;
         }
-        if (e.direction() != Direction.UNKNOWN && e.direction() != direction) {
+        if (e.direction() != Direction.UNKNOWN) {
             direction = e.direction();
-            known = null;
         }
         if (e.kind() != EventKind.CONNECT) { // a connect knows the destination only, before binding
-            if (e.local().getPort() != 0 && !same(e.local(), local)) {
+            if (e.local().getPort() != 0) {
                 local = e.local();
-                known = null;
             }
-            if (e.remote().getPort() != 0 && !same(e.remote(), remote)) {
+            if (e.remote().getPort() != 0) {
                 remote = e.remote();
-                known = null;
             }
         }
         if (e.kind() == EventKind.STATE) {
@@ -116,14 +119,15 @@ final class OpenConnection {
         snapshot = null;
     }
 
-    /** The event completed with what this connection knows (the event itself when it lacks nothing). */
-    ConnectionEvent complete(ConnectionEvent e) {
-        ConnectionEvent.Known k = known;
-        if (k == null) {
-            k = new ConnectionEvent.Known(pid, tid, comm, direction, cgroupId, netnsCookie, local, remote);
-            known = k;
-        }
-        return e.completedWith(k);
+    /** Completes {@code e} in place with what this connection knows, and tells it the connection's facts. */
+    void complete(EventRecord e) {
+        e.complete(pid, tid, comm, direction, cgroupId, netnsCookie, local, remote);
+        describe(e);
+    }
+
+    /** Tells {@code e}, an event of this connection, what the connection's start and handshake were. */
+    void describe(EventRecord e) {
+        e.connection(startNs, establishedNs, preexisting);
     }
 
     Connection snapshot() {
@@ -137,13 +141,8 @@ final class OpenConnection {
         return c;
     }
 
-    private static boolean handshakeDone(ConnectionEvent e) {
+    private static boolean handshakeDone(EventRecord e) {
         return e.kind() == EventKind.STATE && e.newState() == TcpState.ESTABLISHED
                 && (e.oldState() == TcpState.SYN_SENT || e.oldState() == TcpState.SYN_RECV);
-    }
-
-    /** The decoder hands out the same endpoint objects again: identity first, equality otherwise. */
-    private static boolean same(InetSocketAddress a, InetSocketAddress b) {
-        return a == b || a.equals(b);
     }
 }

@@ -15,7 +15,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The tracker fed as the monitor feeds it: each event joined by the connection table first. */
+/** The tracker fed with events, each joined by the connection table first. */
 class DestinationTrackerTest {
     private static final long MS = 1_000_000L;
     private static final long CGROUP = 77;
@@ -23,8 +23,8 @@ class DestinationTrackerTest {
     private static final InetSocketAddress CACHE = new InetSocketAddress("10.0.0.6", 6379);
     private static final InetSocketAddress SERVER = new InetSocketAddress("10.0.0.1", 8080);
 
-    private final ConnectionTable table = new ConnectionTable(1000, 1000);
-    private DestinationTracker tracker = new DestinationTracker(table, DestinationSettings.defaults());
+    final ConnectionTable table = new ConnectionTable(1000, 1000);
+    DestinationTracker tracker = new DestinationTracker(table, DestinationSettings.defaults());
     private long cookie = 100;
     /** Far from zero, like the kernel's clock; connections start here unless a test says otherwise. */
     private long now = 1_000_000 * MS;
@@ -211,7 +211,8 @@ class DestinationTrackerTest {
         return b;
     }
 
-    private void feed(ConnectionEvent.Builder b) {
+    /** Overridden by {@link DestinationTrackerRecordsTest}: the ring thread's way. */
+    void feed(ConnectionEvent.Builder b) {
         tracker.onEvent(table.join(b.build()));
     }
 

@@ -280,6 +280,63 @@ class EventDecoderTest {
         assertEquals(new InetSocketAddress(ip("10.0.2.15"), 40000), decode(noisy).local());
     }
 
+    @Test
+    void decodingIntoARecordGivesTheEventAndLeavesNothingOfTheRecordBefore() throws Exception {
+        Record close = tcpState(AF_INET6, "::2", 40000, "::3", 8080, "java")
+                .u8(72, 4).u8(73, 7).u16(74, 104) // FIN_WAIT1 -> CLOSE, ECONNRESET
+                .u64(0, 99).u64(8, 5).u64(16, 6).u64(24, 7).u64(32, 1000).u64(40, 2000)
+                .u32(48, 11).u32(52, 12).u32(56, 250).u32(60, 3).u8(71, 2);
+        Record connect = new Record(0).u8(68, 1).u8(69, AF_INET).u8(70, UDP).u16(66, 53).bytes(96, ip("8.8.4.4"));
+        EventRecord record = new EventRecord();
+
+        assertTrue(decoder.decode(close.buf, 0, SIZE, record));
+        assertEquals(decode(close).toString(), record.toEvent().toString());
+        assertEquals(1000, record.bytesSent());
+        assertEquals(2000, record.bytesReceived());
+        assertEquals(250, record.srttUs());
+        assertEquals(3, record.retransmits());
+        assertEquals(104, record.error());
+        assertEquals(11, record.pid());
+        assertEquals(12, record.tid());
+        assertEquals(Direction.INBOUND, record.direction());
+        assertEquals(TcpState.FIN_WAIT1, record.oldState());
+        assertEquals(TcpState.CLOSE, record.newState());
+        assertEquals(new InetSocketAddress(ip("::2"), 40000), record.local());
+
+        assertTrue(decoder.decode(connect.buf, 0, SIZE, record));
+        assertEquals(EventKind.CONNECT, record.kind());
+        assertEquals(Protocol.UDP, record.protocol());
+        assertEquals(0, record.timestampNs());
+        assertEquals(0, record.socketCookie());
+        assertEquals(0, record.pid());
+        assertEquals("", record.comm());
+        assertEquals(0, record.bytesSent());
+        assertEquals(0, record.srttUs());
+        assertEquals(0, record.error());
+        assertEquals(TcpState.UNKNOWN, record.newState());
+        assertEquals(Direction.UNKNOWN, record.direction());
+        assertEquals(new InetSocketAddress(ip("0.0.0.0"), 0), record.local());
+        assertEquals(new InetSocketAddress(ip("8.8.4.4"), 53), record.remote());
+    }
+
+    @Test
+    void fieldsOfAWordAreReadAsIfEachWereReadAlone() {
+        ByteBuffer word = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < 8; i++) {
+            word.put(i, (byte) (0xf1 + i));
+        }
+        long w = word.getLong(0);
+
+        for (int at = 0; at < 8; at++) {
+            assertEquals(word.get(at) & 0xff, EventDecoder.field(w, at, 1));
+        }
+        for (int at = 0; at < 8; at += 2) {
+            assertEquals(word.getShort(at) & 0xffff, EventDecoder.field(w, at, 2));
+        }
+        assertEquals(word.getInt(0), EventDecoder.field(w, 0, 4));
+        assertEquals(word.getInt(4), EventDecoder.field(w, 4, 4));
+    }
+
     /** A TCP state change SYN_SENT -> ESTABLISHED. */
     private static Record tcpState(int family, String local, int localPort, String remote, int remotePort, String comm)
             throws UnknownHostException {

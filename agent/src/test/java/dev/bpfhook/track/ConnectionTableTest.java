@@ -1,6 +1,7 @@
 package dev.bpfhook.track;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.Direction;
 import dev.bpfhook.event.EventKind;
+import dev.bpfhook.event.EventRecord;
 import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
 import java.net.InetSocketAddress;
@@ -246,6 +248,56 @@ class ConnectionTableTest {
         assertEquals(TcpState.CLOSE, table.lastEnded().state());
         assertEquals(10, table.lastEnded().bytesSent());
         assertSame(table.lastEnded(), table.recent(1).get(0));
+    }
+
+    @Test
+    void connectionsForgottenAndReusedLeaveWhatReadersHoldAndTheEndedListAsTheyWere() {
+        ConnectionTable small = new ConnectionTable(2, 2);
+        table.onEvent(connect(1, 10).build()); // another table: its objects are not shared
+        List<Connection> firstEnded = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            small.onEvent(connect(i, i * 100L).process(1000 + i, 1000 + i, "p" + i).build());
+            small.onEvent(state(i, i * 100L + 10, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+            small.onEvent(state(i, i * 100L + 20, TcpState.ESTABLISHED, TcpState.CLOSE).closeStats(i, i, i, 0).build());
+            firstEnded.add(small.lastEnded());
+        }
+        small.onEvent(connect(7, 700).build()); // made of the object of a connection pushed out of the list
+
+        assertEquals(List.of(7L, 6L, 5L), cookies(small.recent(10)), "the open one, then the ended list as it was");
+        assertEquals(List.of(7L), cookies(small.open()));
+        assertEquals(0, small.open().get(0).pid(), "nothing of a former connection");
+        assertEquals(0, small.open().get(0).bytesSent());
+        assertEquals(700, small.open().get(0).startNs());
+        for (int i = 1; i <= 6; i++) {
+            Connection c = firstEnded.get(i - 1);
+            assertEquals(i, c.socketCookie(), "a snapshot handed out stays as it was");
+            assertEquals(1000 + i, c.pid());
+            assertEquals(i, c.bytesSent());
+            assertEquals(TcpState.CLOSE, c.state());
+        }
+    }
+
+    @Test
+    void joinedRecordIsCompletedInPlaceAndCarriesItsConnectionsStartAndHandshake() {
+        table.join(connect(7, 100).process(1234, 1235, "java").build());
+        EventRecord established = new EventRecord().load(state(7, 300, TcpState.SYN_SENT, TcpState.ESTABLISHED)
+                .direction(Direction.UNKNOWN).build());
+
+        table.join(established);
+
+        assertTrue(established.completed());
+        assertEquals(1234, established.pid());
+        assertEquals("java", established.comm());
+        assertEquals(Direction.OUTBOUND, established.direction());
+        assertEquals(100, established.connectionStartNs());
+        assertEquals(300, established.connectionEstablishedNs());
+        assertEquals(200, Connection.connectLatencyNs(established.connectionPreexisting(),
+                established.connectionStartNs(), 300));
+        EventRecord unknown = new EventRecord().load(state(8, 400, TcpState.ESTABLISHED, TcpState.CLOSE).build());
+        table.join(unknown);
+        assertEquals(400, unknown.connectionStartNs(), "the table's one-event connection of it");
+        assertEquals(0, unknown.connectionEstablishedNs());
+        assertFalse(unknown.completed());
     }
 
     @Test

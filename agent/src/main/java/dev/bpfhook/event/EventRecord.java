@@ -1,0 +1,231 @@
+package dev.bpfhook.event;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One ring record on its way through the pipeline: the decoder fills it, the connection table
+ * completes it in place and notes what it knows of the record's connection, the trackers read it.
+ * The mutable twin of {@link ConnectionEvent}, with the same accessors and the same defaults.
+ *
+ * <p>Why it exists: at millions of events a second, an object per event (two for an event the table
+ * completed) is most of the consumer's cost. The ring thread reuses one record for every event and
+ * builds an immutable {@link ConnectionEvent} from it only for listeners that take one. Never hand a
+ * record to code that may keep it: it changes with the next event. Not thread-safe.
+ */
+public final class EventRecord {
+    static final InetSocketAddress NO_ENDPOINT = ConnectionEvent.Builder.NONE;
+
+    EventKind kind = EventKind.CONNECT;
+    long timestampNs;
+    long socketCookie;
+    long cgroupId;
+    long netnsCookie;
+    int pid;
+    int tid;
+    String comm = "";
+    Protocol protocol = Protocol.TCP;
+    Direction direction = Direction.UNKNOWN;
+    InetSocketAddress local = NO_ENDPOINT;
+    InetSocketAddress remote = NO_ENDPOINT;
+    TcpState oldState = TcpState.UNKNOWN;
+    TcpState newState = TcpState.UNKNOWN;
+    int error;
+    long bytesSent;
+    long bytesReceived;
+    int srttUs;
+    int retransmits;
+    /** Whether {@link #complete} filled in anything since the record was last loaded. */
+    private boolean completed;
+    /* what the table knows of this record's connection once it entered the record in it */
+    private long connectionStartNs;
+    private long connectionEstablishedNs;
+    private boolean connectionPreexisting;
+
+    /** Makes this record a copy of {@code e}, for code that is handed events rather than records. */
+    public EventRecord load(ConnectionEvent e) {
+        kind = e.kind();
+        timestampNs = e.timestampNs();
+        socketCookie = e.socketCookie();
+        cgroupId = e.cgroupId();
+        netnsCookie = e.netnsCookie();
+        pid = e.pid();
+        tid = e.tid();
+        comm = e.comm();
+        protocol = e.protocol();
+        direction = e.direction();
+        local = e.local();
+        remote = e.remote();
+        oldState = e.oldState();
+        newState = e.newState();
+        error = e.error();
+        bytesSent = e.bytesSent();
+        bytesReceived = e.bytesReceived();
+        srttUs = e.srttUs();
+        retransmits = e.retransmits();
+        loaded();
+        return this;
+    }
+
+    /** Forgets what the previous event's join left: called whenever a new event was written in. */
+    void loaded() {
+        completed = false;
+        connectionStartNs = 0;
+        connectionEstablishedNs = 0;
+        connectionPreexisting = false;
+    }
+
+    /** The immutable event with the record's fields as they are now: one allocation. */
+    public ConnectionEvent toEvent() {
+        return new ConnectionEvent(kind, timestampNs, socketCookie, cgroupId, netnsCookie, pid, tid, comm, protocol,
+                direction, local, remote, oldState, newState, error, bytesSent, bytesReceived, srttUs, retransmits);
+    }
+
+    /**
+     * Fills in, where this record has nothing, what its connection's earlier events told: the kernel
+     * reports the process with connect and accept only, the direction where a transition shows it, and
+     * an accept carries neither endpoints nor cgroup. Each argument is used only where it is known
+     * itself (pid not 0, direction not UNKNOWN, an endpoint with a port).
+     */
+    public void complete(int knownPid, int knownTid, String knownComm, Direction knownDirection, long knownCgroupId,
+            long knownNetnsCookie, InetSocketAddress knownLocal, InetSocketAddress knownRemote) {
+        if (pid == 0 && knownPid != 0) {
+            pid = knownPid;
+            tid = knownTid;
+            comm = knownComm;
+            completed = true;
+        }
+        if (direction == Direction.UNKNOWN && knownDirection != Direction.UNKNOWN) {
+            direction = knownDirection;
+            completed = true;
+        }
+        if (cgroupId == 0 && knownCgroupId != 0) {
+            cgroupId = knownCgroupId;
+            completed = true;
+        }
+        if (netnsCookie == 0 && knownNetnsCookie != 0) {
+            netnsCookie = knownNetnsCookie;
+            completed = true;
+        }
+        if (local.getPort() == 0 && knownLocal != null && knownLocal.getPort() != 0) {
+            local = knownLocal;
+            completed = true;
+        }
+        if (remote.getPort() == 0 && knownRemote != null && knownRemote.getPort() != 0) {
+            remote = knownRemote;
+            completed = true;
+        }
+    }
+
+    /** Whether {@link #complete} changed this record since it was loaded. */
+    public boolean completed() {
+        return completed;
+    }
+
+    /** Notes what the connection table knows of this record's connection, once the record is in it. */
+    public void connection(long startNs, long establishedNs, boolean preexisting) {
+        connectionStartNs = startNs;
+        connectionEstablishedNs = establishedNs;
+        connectionPreexisting = preexisting;
+    }
+
+    /** The first event of this record's connection (kernel clock); 0 before the table saw the record. */
+    public long connectionStartNs() {
+        return connectionStartNs;
+    }
+
+    /** When this record's connection completed its handshake, or 0 when not seen (see the table). */
+    public long connectionEstablishedNs() {
+        return connectionEstablishedNs;
+    }
+
+    /** Whether this record's connection was open before the monitor started. */
+    public boolean connectionPreexisting() {
+        return connectionPreexisting;
+    }
+
+    public EventKind kind() {
+        return kind;
+    }
+
+    public long timestampNs() {
+        return timestampNs;
+    }
+
+    public long socketCookie() {
+        return socketCookie;
+    }
+
+    public long cgroupId() {
+        return cgroupId;
+    }
+
+    public long netnsCookie() {
+        return netnsCookie;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    public int tid() {
+        return tid;
+    }
+
+    public String comm() {
+        return comm;
+    }
+
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    public Direction direction() {
+        return direction;
+    }
+
+    public InetSocketAddress local() {
+        return local;
+    }
+
+    public InetSocketAddress remote() {
+        return remote;
+    }
+
+    public TcpState oldState() {
+        return oldState;
+    }
+
+    public TcpState newState() {
+        return newState;
+    }
+
+    public int error() {
+        return error;
+    }
+
+    /** As {@link ConnectionEvent#isFailedConnect()}. */
+    public boolean isFailedConnect() {
+        return kind == EventKind.STATE && oldState == TcpState.SYN_SENT && newState == TcpState.CLOSE;
+    }
+
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public long bytesReceived() {
+        return bytesReceived;
+    }
+
+    public int srttUs() {
+        return srttUs;
+    }
+
+    public int retransmits() {
+        return retransmits;
+    }
+
+    @Override
+    public String toString() {
+        return "record of " + toEvent();
+    }
+}
