@@ -357,6 +357,12 @@ public final class PipelineBenchmark {
             return l;
         }
 
+        /** Only while a latency sample waits: the throughput runs measure the pipeline, not this probe. */
+        @Override
+        public boolean wantsEvents() {
+            return latch.getCount() > 0;
+        }
+
         @Override
         public void onEvent(ConnectionEvent event) {
             if (event.socketCookie() == cookie) {

@@ -8,4 +8,13 @@ package dev.bpfhook.event;
 @FunctionalInterface
 public interface EventListener {
     void onEvent(ConnectionEvent event);
+
+    /**
+     * Whether this listener takes the next event. One that would only drop it (nothing records, nobody
+     * waits) says no: when no listener takes an event, the ring thread makes no event object for it.
+     * Asked on the ring thread before each event, so it must be cheap (a flag, not a lookup).
+     */
+    default boolean wantsEvents() {
+        return true;
+    }
 }

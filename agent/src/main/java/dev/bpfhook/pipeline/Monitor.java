@@ -293,7 +293,7 @@ public final class Monitor implements AutoCloseable {
 
     /**
      * Decodes, joins and tracks the record with no allocation, then hands one immutable event to the
-     * added trackers and the listeners, if there are any to take it: the one object of an event.
+     * added trackers and the listeners that want it, if any does: the one object of an event.
      */
     private void deliver(ByteBuffer ring, int offset, int length) {
         EventRecord r = record;
@@ -315,10 +315,19 @@ public final class Monitor implements AutoCloseable {
         boolean emit = emitting;
         EventListener[] added = trackers;
         EventListener[] outputs = emit ? listeners : NO_LISTENERS;
-        if (added.length + outputs.length != 0) {
-            ConnectionEvent event = r.toEvent();
-            failed |= !handOut(event, added);
-            failed |= !handOut(event, outputs);
+        ConnectionEvent event = null; // made on first need: when no listener wants the record, never
+        for (int i = 0; i < added.length + outputs.length; i++) {
+            EventListener listener = i < added.length ? added[i] : outputs[i - added.length];
+            try {
+                if (listener.wantsEvents()) {
+                    if (event == null) {
+                        event = r.toEvent();
+                    }
+                    listener.onEvent(event);
+                }
+            } catch (RuntimeException e) {
+                failed = true;
+            }
         }
         if (!emit) {
             counters.notEmitted();
@@ -326,19 +335,6 @@ public final class Monitor implements AutoCloseable {
         if (failed) {
             counters.listenerError(); // once per event: it counts events not fully delivered
         }
-    }
-
-    /** @return false when a listener threw */
-    private static boolean handOut(ConnectionEvent event, EventListener[] to) {
-        boolean all = true;
-        for (EventListener listener : to) {
-            try {
-                listener.onEvent(event);
-            } catch (RuntimeException e) {
-                all = false;
-            }
-        }
-        return all;
     }
 
     /** Stops the ring thread, then detaches every hook and frees the maps. */

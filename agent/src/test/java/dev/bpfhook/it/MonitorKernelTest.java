@@ -10,6 +10,7 @@ import dev.bpfhook.event.ConnectFailure;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.Direction;
 import dev.bpfhook.event.EventKind;
+import dev.bpfhook.event.EventListener;
 import dev.bpfhook.event.KernelCounters;
 import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
@@ -113,6 +114,49 @@ class MonitorKernelTest {
             }
         }
         assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
+    }
+
+    /**
+     * Listeners share one event object per event, made only when one wants it: a listener that says
+     * it wants none gets none, while the others still get every event.
+     */
+    @Test
+    void listenersThatWantNoEventsGetNoneAndTheOthersShareOneObjectPerEvent() throws Exception {
+        List<ConnectionEvent> first = Collections.synchronizedList(new ArrayList<>());
+        List<ConnectionEvent> second = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger unwanted = new java.util.concurrent.atomic.AtomicInteger();
+        EventListener refusing = new EventListener() {
+            @Override
+            public void onEvent(ConnectionEvent event) {
+                unwanted.incrementAndGet();
+            }
+
+            @Override
+            public boolean wantsEvents() {
+                return false;
+            }
+        };
+        try (TestCgroup cgroup = TestCgroup.create("optout")) {
+            long cgroupId = cgroup.id();
+            HookSettings settings = new HookSettings(cgroup.directory(), cgroupId, cgroup.level(), 1 << 20, 4096,
+                    true);
+            cgroup.enter();
+            try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024),
+                    List.of(first::add, refusing, second::add));
+                 LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+                LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, new byte[10], 10);
+                Await.counters(monitor, cgroupId, c -> c.closed() == 2);
+                // states=all: connect, accept, and five transitions of each end
+                assertCount(12, first.size(), "events of one loopback connection: " + first);
+                assertCount(12, second.size(), "the same events for the second listener");
+                for (int i = 0; i < first.size(); i++) {
+                    assertTrue(first.get(i) == second.get(i), "one object per event, shared: " + first.get(i));
+                }
+                assertCount(0, unwanted.get(), "events handed to the listener that wants none");
+            } finally {
+                cgroup.leave();
+            }
+        }
     }
 
     @Test
