@@ -31,6 +31,12 @@ import java.util.Optional;
  * warning line; loading and attaching run on the bpfhook-loader daemon thread.
  * Never throws, never exits the JVM: every failure is one line on stderr and
  * an application that runs as if the agent were not there.
+ *
+ * <p>The JVM may exit at any moment of the load (a short-lived program). The
+ * shutdown hook, registered before anything is loaded, never waits for the
+ * loader: it closes what runs, and the loader starts nothing after it; what the
+ * loader was attaching meanwhile is detached by the process's exit, as after
+ * kill -9.
  */
 public final class AgentRuntime {
     private static final int ENDED_CONNECTIONS_KEPT = 256;
@@ -38,7 +44,7 @@ public final class AgentRuntime {
     private static volatile AgentRuntime current;
 
     private final AgentLog log = new AgentLog(System.err, AgentConfig.LogLevel.WARN);
-    private final List<AgentOutput> outputs = new ArrayList<>();
+    private final StartedOutputs outputs = new StartedOutputs();
     private final AgentState state = new AgentState(this);
     private final JmxPublisher jmx = new JmxPublisher(log);
     private volatile AgentStatus status = AgentStatus.starting();
@@ -133,9 +139,14 @@ public final class AgentRuntime {
     /** A JVM that exits while we load (a short-lived program) is not an error worth a line. */
     private void loadQuietlyAtExit(Prepared prepared) {
         try {
+            Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "bpfhook-shutdown"));
+        } catch (IllegalStateException exiting) {
+            return; // the application is done before we began: nothing to load for it
+        }
+        try {
             load(prepared);
         } catch (Throwable t) {
-            if (!ShutdownState.inProgress()) {
+            if (!outputs.closing()) {
                 disable("internal error " + t + " (please report this line)");
             }
         }
@@ -160,7 +171,9 @@ public final class AgentRuntime {
             disable(e.getMessage());
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "bpfhook-shutdown"));
+        if (outputs.closing()) {
+            return; // the JVM exits: the hook may have missed this monitor, and the process's exit detaches it
+        }
 
         List<String> missing = new ArrayList<>();
         for (HookStatus hook : monitor.hooks()) {
@@ -180,11 +193,17 @@ public final class AgentRuntime {
         Attribution attribution = new Attribution(new HostIdentity(NetnsCookie.ofHost().orElse(0)), names::nameOf);
         if (config.jmx().enabled()) { // before the bridges, which read these MBeans
             jmx.start(config.jmx(), state, attribution, names, ownNetns, monitor);
+            if (outputs.closing()) {
+                jmx.close(); // the hook may have closed it before it started
+                return;
+            }
         } else if (config.jolokia().isPresent() || config.prometheus().isPresent()) {
             log.warn("jmx=off: the Jolokia and Prometheus endpoints will show none of bpfhook's numbers");
         }
         startOutputs(config, new AgentContext(config, scope, monitor, attribution));
-        status = ready; // only now: a client that starts work on RUNNING must find every output listening
+        if (!outputs.closing()) {
+            status = ready; // only now: a client that starts work on RUNNING must find every output listening
+        }
     }
 
     private static Optional<Path> scopeDirectory(AgentConfig config) throws IOException, ConfigException {
@@ -194,60 +213,62 @@ public final class AgentRuntime {
             case CGROUP:
                 return config.scopeCgroup();
             default:
-                CgroupV2 hierarchy = CgroupV2.find().orElseThrow(() -> new ConfigException(
-                        "no cgroup v2 hierarchy is mounted (cgroup v1 only), so this JVM's cgroup cannot be watched; "
-                                + "mount cgroup2 or boot with systemd.unified_cgroup_hierarchy=1"));
-                return Optional.of(hierarchy.ownCgroup());
+                Optional<CgroupV2> hierarchy = CgroupV2.find();
+                if (!hierarchy.isPresent()) { // not orElseThrow: premain runs this, and a first lambda costs milliseconds
+                    throw new ConfigException("no cgroup v2 hierarchy is mounted (cgroup v1 only), so this JVM's cgroup "
+                            + "cannot be watched; mount cgroup2 or boot with systemd.unified_cgroup_hierarchy=1");
+                }
+                return Optional.of(hierarchy.get().ownCgroup());
         }
     }
 
     private void startOutputs(AgentConfig config, AgentContext context) {
+        List<AgentOutput> toStart = new ArrayList<>();
         if (config.jfr()) {
-            outputs.add(new JfrOutput(state::snapshot));
+            toStart.add(new JfrOutput(state::snapshot));
         }
-        config.jolokia().ifPresent(e -> outputs.add(new BridgeOutputs.Jolokia(e, config.bridges(), log)));
-        config.prometheus().ifPresent(e -> outputs.add(new BridgeOutputs.Prometheus(e, config.bridges(), log)));
+        config.jolokia().ifPresent(e -> toStart.add(new BridgeOutputs.Jolokia(e, config.bridges(), log)));
+        config.prometheus().ifPresent(e -> toStart.add(new BridgeOutputs.Prometheus(e, config.bridges(), log)));
         // the report last: its start line tells that everything else already runs
         if (config.report() != AgentConfig.Report.OFF) {
-            outputs.add(new ReportOutput());
+            toStart.add(new ReportOutput());
         } else if (config.events()) {
             log.warn("events=on writes event lines into the report, but report=off; set report=FILE or report=stderr");
         }
-        List<AgentOutput> started = new ArrayList<>();
-        for (AgentOutput output : outputs) {
+        for (AgentOutput output : toStart) {
+            if (outputs.closing()) {
+                return;
+            }
             try {
                 output.start(context);
-                started.add(output);
             } catch (Exception | LinkageError e) {
-                log.warn(output.name() + " output disabled: " + e.getMessage());
+                if (!outputs.closing()) { // else it failed because the JVM exits ("Shutdown in progress"): no news
+                    log.warn(output.name() + " output disabled: " + e.getMessage());
+                }
                 output.close();
+                continue;
             }
-        }
-        synchronized (this) {
-            outputs.clear();
-            outputs.addAll(started);
+            outputs.keep(output);
         }
     }
 
-    /** JVM shutdown: last events, last reports, then every hook detached. */
+    /**
+     * JVM shutdown: last events, last reports, then every hook detached. Waits for nothing of the
+     * loader's: when it still loads, the loader sees that outputs are closing and starts nothing more.
+     */
     private void stop() {
         try {
-            monitor.flush();
-            List<AgentOutput> toClose;
-            synchronized (this) {
-                toClose = new ArrayList<>(outputs);
-                outputs.clear();
+            Monitor loaded = monitor;
+            if (loaded != null) {
+                loaded.flush();
             }
-            for (AgentOutput output : toClose) {
-                try {
-                    output.close();
-                } catch (RuntimeException e) {
-                    // closing one output must not keep the others, or the hooks, open
-                }
-            }
+            outputs.closeAll();
         } finally {
             jmx.close();
-            monitor.close();
+            Monitor loaded = monitor; // read again: the loader publishes it before it looks at closing()
+            if (loaded != null) {
+                loaded.close();
+            }
             status = AgentStatus.disabled("the JVM is shutting down");
         }
     }
