@@ -11,8 +11,6 @@ import dev.bpfhook.report.Attribution;
 import dev.bpfhook.track.Connection;
 import dev.bpfhook.track.ConnectionTable;
 import dev.bpfhook.track.MonitorSnapshot;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -28,26 +26,20 @@ import jdk.jfr.FlightRecorder;
  * built unless a recording has the event enabled.
  */
 public final class JfrRecorder implements EventListener, AutoCloseable {
-    private static final int HOST_SLOTS = 64;
-    private static final long CGROUP_RECHECK_NS = 1_000_000_000L;
-
-    private final Attribution attribution;
     private final ConnectionTable table;
     private final Supplier<Optional<MonitorSnapshot>> snapshots;
-    private final JavaThreadNames threads = new JavaThreadNames();
+    private final Attribution attribution;
+    /* used by the consumer thread only (onEvent) */
+    private final ConnectionFields fields;
     private final Runnable periodic = this::emitStatistics;
     private final Runnable perDestination;
-    /* recent addresses and their text; like the cgroup below, used by the consumer thread only (onEvent) */
-    private final InetAddress[] hostKeys = new InetAddress[HOST_SLOTS];
-    private final String[] hostTexts = new String[HOST_SLOTS];
-    /*
-     * the cgroup of the latest event, named again after a second of kernel time (as CgroupNames
-     * checks a name at most once a second): the lookups take locks and a clock read per event
+    /**
+     * One event of each per-connection type, never committed: asked only whether a running recording
+     * has its type enabled, so that while none does this listener takes no events at all.
      */
-    private long cgroupKey = -1;
-    private long cgroupResolvedNs;
-    private String cgroupText;
-    private String containerText;
+    private final ConnectionJfrEvent[] perConnectionTypes = {new ConnectEvent(), new AcceptEvent(),
+        new ExistingConnectionEvent(), new StateChangeEvent(), new SlowConnectEvent(), new ConnectFailedEvent(),
+        new ConnectionClosedEvent()};
 
     /**
      * @param table        the connection table, which has seen each event before this listener does
@@ -59,25 +51,51 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         this.attribution = attribution;
         this.table = table;
         this.snapshots = snapshots;
+        this.fields = new ConnectionFields(attribution);
         this.perDestination = new DestinationStatisticsEmitter(attribution, destinations)::emit;
         FlightRecorder.addPeriodicEvent(CgroupStatisticsEvent.class, periodic);
         FlightRecorder.addPeriodicEvent(DestinationStatisticsEvent.class, perDestination);
     }
 
+    /** Only while a recording has one of the per-connection events enabled. */
+    @Override
+    public boolean wantsEvents() {
+        for (ConnectionJfrEvent type : perConnectionTypes) {
+            if (type.isEnabled()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /*
+     * Each event is made, asked shouldCommit() and committed where its class is known: the JIT then
+     * inlines commit() and need not allocate the event at all; called through ConnectionJfrEvent,
+     * the one call site of five classes would do neither.
+     */
     @Override
     public void onEvent(ConnectionEvent e) {
         switch (e.kind()) {
             case CONNECT:
-                commit(new ConnectEvent(), e);
+                ConnectEvent connect = new ConnectEvent();
+                if (connect.shouldCommit()) {
+                    fields.fill(connect, e, e.pid(), e.tid(), e.comm());
+                    connect.commit();
+                }
                 break;
             case ACCEPT:
-                commit(new AcceptEvent(), e);
+                AcceptEvent accept = new AcceptEvent();
+                if (accept.shouldCommit()) {
+                    fields.fill(accept, e, e.pid(), e.tid(), e.comm());
+                    accept.commit();
+                }
                 break;
             case EXISTING:
                 ExistingConnectionEvent existing = new ExistingConnectionEvent();
                 if (existing.shouldCommit()) {
                     existing.state = e.newState().name();
-                    commit(existing, e);
+                    fields.fill(existing, e, e.pid(), e.tid(), e.comm());
+                    existing.commit();
                 }
                 break;
             default:
@@ -90,23 +108,29 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         if (change.shouldCommit()) {
             change.oldState = e.oldState().name();
             change.newState = e.newState().name();
-            commit(change, e);
+            fields.fill(change, e, e.pid(), e.tid(), e.comm());
+            change.commit();
         }
         if (e.oldState() == TcpState.SYN_SENT && e.newState() == TcpState.ESTABLISHED) {
             slowConnect(e);
+        } else if (e.newState() == TcpState.CLOSE) {
+            ended(e);
         }
-        if (e.newState() != TcpState.CLOSE) {
-            return;
-        }
+    }
+
+    /** A ConnectFailed or a ConnectionClosed, with what the table knew of the connection that ended. */
+    private void ended(ConnectionEvent e) {
         Connection ended = table.lastEnded();
-        long started = ended != null && ended.socketCookie() == e.socketCookie() ? ended.startNs() : e.timestampNs();
+        boolean known = ended != null && ended.socketCookie() == e.socketCookie();
+        long started = known ? ended.startNs() : e.timestampNs();
         if (e.isFailedConnect()) {
             ConnectFailedEvent failed = new ConnectFailedEvent();
             if (failed.shouldCommit()) {
                 failed.errno = e.error();
                 failed.reason = ConnectFailure.ofErrno(e.error()).text();
                 failed.timeToFailure = e.timestampNs() - started;
-                commit(failed, e);
+                fields.fill(failed, e, e.pid(), e.tid(), e.comm());
+                failed.commit();
             }
             return;
         }
@@ -117,13 +141,13 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
             closed.bytesReceived = e.bytesReceived();
             closed.rtt = e.srttUs();
             closed.retransmits = e.retransmits();
-            closed.preexisting = ended != null && ended.socketCookie() == e.socketCookie() && ended.preexisting();
-            if (ended != null && ended.socketCookie() == e.socketCookie() && e.pid() == 0) {
-                fill(closed, e, ended.pid(), ended.tid(), ended.comm());
-                closed.commit();
-                return;
+            closed.preexisting = known && ended.preexisting();
+            if (known && e.pid() == 0) {
+                fields.fill(closed, e, ended.pid(), ended.tid(), ended.comm());
+            } else {
+                fields.fill(closed, e, e.pid(), e.tid(), e.comm());
             }
-            commit(closed, e);
+            closed.commit();
         }
     }
 
@@ -145,56 +169,9 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         if (slow.shouldCommit()) {
             slow.destination = DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remote().getPort())
                     .label();
-            fill(slow, e, e.pid(), e.tid(), e.comm());
+            fields.fill(slow, e, e.pid(), e.tid(), e.comm());
             slow.commit();
         }
-    }
-
-    /** Fills the common fields, unless no recording wants the event. */
-    private void commit(ConnectionJfrEvent event, ConnectionEvent e) {
-        if (event.shouldCommit()) {
-            fill(event, e, e.pid(), e.tid(), e.comm());
-            event.commit();
-        }
-    }
-
-    private void fill(ConnectionJfrEvent event, ConnectionEvent e, int pid, int tid, String comm) {
-        event.kernelTimestamp = e.timestampNs();
-        event.socketCookie = e.socketCookie();
-        event.pid = pid;
-        event.tid = tid;
-        event.processName = comm;
-        event.javaThread = threads.nameOf(pid, tid, comm);
-        event.cgroupId = e.cgroupId();
-        if (e.cgroupId() != cgroupKey || e.timestampNs() - cgroupResolvedNs >= CGROUP_RECHECK_NS
-                || e.timestampNs() < cgroupResolvedNs) {
-            cgroupText = attribution.cgroupName(e.cgroupId());
-            containerText = attribution.container(e.cgroupId()).id();
-            cgroupKey = e.cgroupId();
-            cgroupResolvedNs = e.timestampNs();
-        }
-        event.cgroup = cgroupText;
-        event.containerId = containerText;
-        event.netnsCookie = e.netnsCookie();
-        event.protocol = e.protocol().name();
-        event.direction = e.direction().name();
-        event.localAddress = host(e.local());
-        event.localPort = e.local().getPort();
-        event.remoteAddress = host(e.remote());
-        event.remotePort = e.remote().getPort();
-    }
-
-    /** The address as text; formatting it (IPv6 above all) would cost more than the rest of the event. */
-    private String host(InetSocketAddress endpoint) {
-        InetAddress address = endpoint.getAddress();
-        int slot = System.identityHashCode(address) & (HOST_SLOTS - 1);
-        if (hostKeys[slot] == address) { // the decoder hands out the same address objects again and again
-            return hostTexts[slot];
-        }
-        String text = address.getHostAddress();
-        hostKeys[slot] = address;
-        hostTexts[slot] = text;
-        return text;
     }
 
     private void emitStatistics() {

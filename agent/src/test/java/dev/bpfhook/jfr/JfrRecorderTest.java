@@ -1,6 +1,7 @@
 package dev.bpfhook.jfr;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.container.HostIdentity;
@@ -55,6 +56,24 @@ class JfrRecorderTest {
     @AfterEach
     void close() {
         recorder.close();
+    }
+
+    /** While nothing records its events, the recorder declines them: the ring thread then makes none. */
+    @Test
+    void takesEventsOnlyWhileARecordingHasAPerConnectionEventEnabled() {
+        assertFalse(recorder.wantsEvents(), "no recording");
+        try (Recording r = new Recording()) {
+            r.enable("bpfhook.CgroupStatistics");
+            r.start();
+            assertFalse(recorder.wantsEvents(), "a recording of the periodic statistics only");
+            r.enable("bpfhook.ConnectionClosed");
+            assertTrue(recorder.wantsEvents(), "ConnectionClosed enabled in a running recording");
+            r.disable("bpfhook.ConnectionClosed");
+            r.enable("bpfhook.SlowConnect");
+            assertTrue(recorder.wantsEvents(), "SlowConnect enabled");
+            r.stop();
+            assertFalse(recorder.wantsEvents(), "the recording stopped");
+        }
     }
 
     @Test

@@ -1,0 +1,42 @@
+package dev.bpfhook.jfr;
+
+import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.report.Attribution;
+
+/**
+ * Fills the fields every connection event has ({@link ConnectionJfrEvent}) from a kernel event.
+ * Flight Recorder copies each string into the recording, so its texts need not be new objects:
+ * the Java thread name, the cgroup path, the container id and the address texts are looked up once
+ * and reused, as building them per event would cost more than the commit itself.
+ *
+ * <p>Not thread-safe: used by the ring thread only.
+ */
+final class ConnectionFields {
+    private final JavaThreadNames threads = new JavaThreadNames();
+    private final CgroupTexts cgroups;
+    private final AddressTexts addresses = new AddressTexts();
+
+    ConnectionFields(Attribution attribution) {
+        this.cgroups = new CgroupTexts(attribution);
+    }
+
+    /** The event's fields, with the process given apart: the table may know it when the event does not. */
+    void fill(ConnectionJfrEvent target, ConnectionEvent e, int pid, int tid, String comm) {
+        target.kernelTimestamp = e.timestampNs();
+        target.socketCookie = e.socketCookie();
+        target.pid = pid;
+        target.tid = tid;
+        target.processName = comm;
+        target.javaThread = threads.nameOf(pid, tid, comm);
+        target.cgroupId = e.cgroupId();
+        target.cgroup = cgroups.name(e.cgroupId(), e.timestampNs());
+        target.containerId = cgroups.containerId(e.cgroupId(), e.timestampNs());
+        target.netnsCookie = e.netnsCookie();
+        target.protocol = e.protocol().name();
+        target.direction = e.direction().name();
+        target.localAddress = addresses.of(e.local().getAddress());
+        target.localPort = e.local().getPort();
+        target.remoteAddress = addresses.of(e.remote().getAddress());
+        target.remotePort = e.remote().getPort();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.bpfhook.jfr;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.net.InetAddress;
+import org.junit.jupiter.api.Test;
+
+class AddressTextsTest {
+    private final AddressTexts texts = new AddressTexts();
+
+    @Test
+    void theSameAddressObjectGetsTheSameTextObjectAgain() throws Exception {
+        InetAddress v6 = InetAddress.getByName("2001:db8::1");
+
+        String first = texts.of(v6);
+
+        assertEquals("2001:db8:0:0:0:0:0:1", first, "as InetAddress.getHostAddress writes it");
+        assertSame(first, texts.of(v6), "formatted once");
+    }
+
+    @Test
+    void addressesThatShareASlotEachGetTheirOwnText() throws Exception {
+        // more addresses than slots: some share one, and a shared slot must never answer with another's text
+        InetAddress[] addresses = new InetAddress[1000];
+        for (int i = 0; i < addresses.length; i++) {
+            addresses[i] = InetAddress.getByName("10.0." + (i >> 8) + "." + (i & 255));
+        }
+        for (int round = 0; round < 2; round++) {
+            for (InetAddress a : addresses) {
+                assertEquals(a.getHostAddress(), texts.of(a));
+            }
+        }
+    }
+
+    @Test
+    void anEqualAddressInAnotherObjectGetsTheSameText() throws Exception {
+        assertEquals("0.0.0.0", texts.of(InetAddress.getByName("0.0.0.0")));
+        assertEquals("0:0:0:0:0:0:0:0", texts.of(InetAddress.getByName("::")), "not the IPv4 any-address's text");
+        assertEquals("0.0.0.0", texts.of(InetAddress.getByAddress(new byte[4])));
+    }
+}
