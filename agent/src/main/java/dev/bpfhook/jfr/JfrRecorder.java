@@ -15,6 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
+import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 
 /**
  * Turns connection events into Flight Recorder events: a Connect, Accept,
@@ -35,11 +38,20 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
     private final Runnable perDestination;
     /**
      * One event of each per-connection type, never committed: asked only whether a running recording
-     * has its type enabled, so that while none does this listener takes no events at all.
+     * has its type enabled, so that while none does this listener takes no events at all. Asked only
+     * while a recording runs: seven such questions per event cost more than the event's decoding.
      */
     private final ConnectionJfrEvent[] perConnectionTypes = {new ConnectEvent(), new AcceptEvent(),
         new ExistingConnectionEvent(), new StateChangeEvent(), new SlowConnectEvent(), new ConnectFailedEvent(),
         new ConnectionClosedEvent()};
+    /** Whether any recording runs, kept up to date by {@link #recordings}. */
+    private volatile boolean recordingRuns;
+    private final FlightRecorderListener recordings = new FlightRecorderListener() {
+        @Override
+        public void recordingStateChanged(Recording recording) {
+            recordingRuns = anyRecordingRuns();
+        }
+    };
 
     /**
      * @param table        the connection table, which has seen each event before this listener does
@@ -55,11 +67,25 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         this.perDestination = new DestinationStatisticsEmitter(attribution, destinations)::emit;
         FlightRecorder.addPeriodicEvent(CgroupStatisticsEvent.class, periodic);
         FlightRecorder.addPeriodicEvent(DestinationStatisticsEvent.class, perDestination);
+        FlightRecorder.addListener(recordings);
+        recordingRuns = anyRecordingRuns();
+    }
+
+    private static boolean anyRecordingRuns() {
+        for (Recording r : FlightRecorder.getFlightRecorder().getRecordings()) {
+            if (r.getState() == RecordingState.RUNNING) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Only while a recording has one of the per-connection events enabled. */
     @Override
     public boolean wantsEvents() {
+        if (!recordingRuns) {
+            return false;
+        }
         for (ConnectionJfrEvent type : perConnectionTypes) {
             if (type.isEnabled()) {
                 return true;
@@ -200,6 +226,7 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
 
     @Override
     public void close() {
+        FlightRecorder.removeListener(recordings);
         FlightRecorder.removePeriodicEvent(periodic);
         FlightRecorder.removePeriodicEvent(perDestination);
     }
