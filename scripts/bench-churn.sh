@@ -31,9 +31,17 @@ CG_MOUNT="$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)"
 CGROUP="$CG_MOUNT/bpfhook-bench-$$"
 mkdir -p "$CGROUP"
 STATS_BEFORE="$(cat /proc/sys/kernel/bpf_stats_enabled)"
+# stop_peer: bpftrace ends on SIGINT (Ctrl-C); it sometimes ignored SIGTERM and the run waited for it forever
+stop_peer() {
+    kill -INT "$PEER_PID" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$PEER_PID" 2>/dev/null || true
+    wait "$PEER_PID" 2>/dev/null || true
+    PEER_PID=
+}
 cleanup() {
     echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
-    [[ -n "${PEER_PID:-}" ]] && kill "$PEER_PID" 2>/dev/null || true
+    [[ -n "${PEER_PID:-}" ]] && stop_peer
     rmdir "$CGROUP" 2>/dev/null || true
     rm -rf "$WORK"
 }
@@ -71,7 +79,7 @@ run() {
     sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" "$JAVA" "${args[@]}" -cp "$WORK" Churn \
         "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=' || { cat "$WORK/err" >&2; return 1; }
     [[ "$mode" == agent-stats ]] && echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
-    if [[ -n "${PEER_PID:-}" ]]; then kill "$PEER_PID" 2>/dev/null; wait "$PEER_PID" 2>/dev/null || true; PEER_PID=; fi
+    if [[ -n "${PEER_PID:-}" ]]; then stop_peer; fi
 }
 
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p; s/^$1=\([0-9.]*\).*/\1/p" | head -1; }
