@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Connection churn with and without the agent, side by side in one run: rounds alternate between
 # modes, so machine noise hits them alike. Prints connections per second per mode, the ratio to the
-# no-agent rounds (median, min, max), CPU time per connection of the whole process (its ratio to the
-# no-agent rounds is steadier than the rate's on a noisy machine) and of the agent's own threads, and,
+# no-agent rounds (median, min, max), CPU time per connection of the whole process (median, and its
+# ratio to the no-agent rounds') and of the agent's own threads, and,
 # in agent rounds, connections counted vs made, events received/dropped/lost and our BPF programs'
 # run time per connection (kernel.bpf_stats_enabled is turned on for the agent-stats mode only).
 #   usage: sudo ./scripts/bench-churn.sh [CONNECTIONS=20000] [ROUNDS=3] [THREADS="1 2"]
@@ -100,7 +100,10 @@ for threads in $THREADS; do
         "agent rounds: counted/made, events received/dropped/lost, BPF ns per connection"
     median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
     # per_connection MODE FIELD: median over the mode's rounds of FIELD (CPU seconds) in microseconds per connection
-    per_connection() { grep "^$1 " "$WORK/results" | field "$2" | awk -v n="$CONNECTIONS" '{printf "%.1f\n", $1 * 1e6 / n}' | median; }
+    per_connection() {
+        grep "^$1 " "$WORK/results" | sed -n "s/.* $2=\([0-9.]*\).*/\1/p" \
+            | awk -v n="$CONNECTIONS" '{printf "%.1f\n", $1 * 1e6 / n}' | median
+    }
     base="$(grep '^none ' "$WORK/results" | sed 's/.* rate=\([0-9]*\).*/\1/' | median)"
     base_cpu="$(per_connection none cpu)"
     for mode in $MODES; do
