@@ -120,6 +120,11 @@ public final class Destination {
         return connectLatencyUs;
     }
 
+    /** The q-quantile of {@link #connectLatencyUs} in milliseconds, the unit the MBeans show; 0 when none. */
+    public double connectLatencyMillis(double q) {
+        return connectLatencyUs.quantile(q) / 1000.0;
+    }
+
     /** Inbound: handshake done to accept() returning it, microseconds (time in the accept queue). */
     public HistogramSnapshot acceptWaitUs() {
         return acceptWaitUs;

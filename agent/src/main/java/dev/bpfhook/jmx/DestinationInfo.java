@@ -40,7 +40,7 @@ public final class DestinationInfo {
     static DestinationInfo of(Destination d) {
         return new DestinationInfo(d.key().direction().name().toLowerCase(java.util.Locale.ROOT), d.key().label(),
                 d.key().cgroupId(), d.connections(), d.established(), d.failedTotal(), d.active(),
-                d.connectLatencyUs().quantile(0.5) / 1000.0, d.connectLatencyUs().quantile(0.99) / 1000.0,
+                d.connectLatencyMillis(0.5), d.connectLatencyMillis(0.99),
                 d.lifetimeMs().quantile(0.5), d.newLastMinute(), d.churning());
     }
 

@@ -128,12 +128,12 @@ final class DestinationView implements DestinationMXBean {
 
     @Override
     public double getConnectLatencyP50Millis() {
-        return now().connectLatencyUs().quantile(0.5) / 1000.0;
+        return now().connectLatencyMillis(0.5);
     }
 
     @Override
     public double getConnectLatencyP99Millis() {
-        return now().connectLatencyUs().quantile(0.99) / 1000.0;
+        return now().connectLatencyMillis(0.99);
     }
 
     @Override
