@@ -110,7 +110,7 @@ public final class LoadTestApp {
                     break;
                 case "hold":
                     hold(Integer.parseInt(words[1]));
-                    System.out.println("held " + held.size() / 2);
+                    System.out.println("held " + held.size() / 2 + " port " + holdServer.getLocalPort());
                     break;
                 case "release":
                     int released = held.size() / 2;
@@ -258,7 +258,25 @@ public final class LoadTestApp {
         long agentThreads = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("bpfhook-")).count();
         return "stats heap=" + heap + " threads=" + count(Paths.get("/proc/self/task")) + " agent_threads="
-                + agentThreads + " fds=" + count(Paths.get("/proc/self/fd"));
+                + agentThreads + " fds=" + steadyDescriptors();
+    }
+
+    /**
+     * Open file descriptors, the fewest of several looks: the agent's periodic work (the MBean sweep walking
+     * the cgroup tree, for one) holds files open for a moment, a leak holds them for good.
+     */
+    private static long steadyDescriptors() throws IOException {
+        long fewest = Long.MAX_VALUE;
+        for (int i = 0; i < 10; i++) {
+            fewest = Math.min(fewest, count(Paths.get("/proc/self/fd")));
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return fewest;
     }
 
     private static long count(Path dir) throws IOException {
