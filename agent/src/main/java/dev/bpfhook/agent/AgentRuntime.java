@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The agent inside a JVM: parses the options, loads the kernel side for the
@@ -57,6 +58,15 @@ public final class AgentRuntime {
 
     /** Called reflectively by dev.bpfhook.boot.AgentEntry, on the thread that runs premain or agentmain. */
     public static void start(String options) {
+        start(options, null);
+    }
+
+    /**
+     * As {@link #start(String)}, with what gives the agent's JNA native access on JDK 22 and later (see
+     * dev.bpfhook.boot.NativeAccessModule): run on the loader thread before anything loads JNA; it returns
+     * why it could not, or an empty text.
+     */
+    public static void start(String options, Supplier<String> nativeAccess) {
         AgentRuntime runtime = new AgentRuntime();
         current = runtime;
         try {
@@ -67,6 +77,9 @@ public final class AgentRuntime {
             Thread loader = new Thread(new Runnable() { // not a lambda: its first use costs premain time
                 @Override
                 public void run() {
+                    if (nativeAccess != null) {
+                        runtime.enableNativeAccess(nativeAccess);
+                    }
                     runtime.loadQuietlyAtExit(prepared);
                 }
             }, "bpfhook-loader");
@@ -133,6 +146,17 @@ public final class AgentRuntime {
         } catch (ConfigException | IOException e) {
             disable(e.getMessage());
             return null;
+        }
+    }
+
+    private void enableNativeAccess(Supplier<String> nativeAccess) {
+        try {
+            String problem = nativeAccess.get();
+            if (!problem.isEmpty()) {
+                log.info("native access for JNA not enabled (" + problem + "): the JDK warns when JNA loads");
+            }
+        } catch (RuntimeException | LinkageError e) {
+            log.info("native access for JNA not enabled (" + e + "): the JDK warns when JNA loads");
         }
     }
 

@@ -11,6 +11,9 @@ import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
@@ -35,6 +38,8 @@ final class AgentClassLoader extends ClassLoader {
     private final JarFile jar;
     private final String jarUrl;
     private final ProtectionDomain domain;
+    /** Packages of a named module defined to this loader: the JVM defines those itself. */
+    private final Set<String> modulePackages = ConcurrentHashMap.newKeySet();
 
     AgentClassLoader(File agentJar, ClassLoader parent) throws IOException {
         super("bpfhook", parent);
@@ -91,11 +96,29 @@ final class AgentClassLoader extends ClassLoader {
         return url == null ? Collections.emptyEnumeration() : Collections.enumeration(Collections.singletonList(url));
     }
 
+    /** The packages of the classes stored under {@code folder} (e.g. "com/sun/jna/") and below. */
+    Set<String> packagesUnder(String folder) {
+        Set<String> packages = new TreeSet<>();
+        String start = PREFIX + folder;
+        for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
+            String name = entries.nextElement().getName();
+            if (name.startsWith(start) && name.endsWith(CLASS_SUFFIX)) {
+                packages.add(name.substring(PREFIX.length(), name.lastIndexOf('/')).replace('/', '.'));
+            }
+        }
+        return packages;
+    }
+
+    /** Tells the loader that these packages now belong to a named module (see {@link NativeAccessModule}). */
+    void inModule(Set<String> packages) {
+        modulePackages.addAll(packages);
+    }
+
     private void definePackageOf(String className) {
         int dot = className.lastIndexOf('.');
         if (dot > 0) {
             String pkg = className.substring(0, dot);
-            if (getDefinedPackage(pkg) == null) {
+            if (!modulePackages.contains(pkg) && getDefinedPackage(pkg) == null) {
                 try {
                     definePackage(pkg, null, null, null, null, null, null, null);
                 } catch (IllegalArgumentException definedMeanwhile) {

@@ -1,6 +1,7 @@
 package dev.bpfhook.boot;
 
 import java.lang.instrument.Instrumentation;
+import java.util.function.Supplier;
 
 /**
  * The -javaagent and attach entry points. Kept small on purpose: it runs on
@@ -21,14 +22,14 @@ public final class AgentEntry {
     }
 
     public static void premain(String options, Instrumentation instrumentation) {
-        begin(options, "premain");
+        begin(options, "premain", instrumentation);
     }
 
     public static void agentmain(String options, Instrumentation instrumentation) {
-        begin(options, "attach");
+        begin(options, "attach", instrumentation);
     }
 
-    private static void begin(String options, String how) {
+    private static void begin(String options, String how, Instrumentation instrumentation) {
         long startNs = System.nanoTime();
         try {
             if (System.getProperties().putIfAbsent(LOADED_PROPERTY, how) != null) {
@@ -36,17 +37,19 @@ public final class AgentEntry {
                         + "); ignoring this " + how + "; load the agent once");
                 return;
             }
-            run(options);
+            run(options, instrumentation);
             System.setProperty(PREMAIN_MICROS_PROPERTY, String.valueOf((System.nanoTime() - startNs) / 1000));
         } catch (Throwable t) {
             warn(t);
         }
     }
 
-    private static void run(String options) {
+    private static void run(String options, Instrumentation instrumentation) {
         try {
-            ClassLoader loader = new AgentClassLoader(AgentClassLoader.agentJar(), ClassLoader.getPlatformClassLoader());
-            Class.forName(RUNTIME, true, loader).getMethod("start", String.class).invoke(null, options);
+            AgentClassLoader loader = new AgentClassLoader(AgentClassLoader.agentJar(),
+                    ClassLoader.getPlatformClassLoader());
+            Class.forName(RUNTIME, true, loader).getMethod("start", String.class, Supplier.class)
+                    .invoke(null, options, new NativeAccessModule(instrumentation, loader));
         } catch (java.lang.reflect.InvocationTargetException e) {
             warn(e.getCause());
         } catch (Throwable t) {

@@ -117,6 +117,9 @@ public final class LoadTestApp {
                     release();
                     System.out.println("released " + released);
                     break;
+                case "native-access":
+                    System.out.println("native-access " + nativeAccess());
+                    break;
                 case "stats":
                     System.out.println(stats());
                     break;
@@ -251,6 +254,15 @@ public final class LoadTestApp {
     }
 
     /** Heap in use after full collections, threads and open file descriptors of this process. */
+    /** Whether this application's own (unnamed) module may use native code without a warning: JDK 22+ only. */
+    private static String nativeAccess() {
+        try {
+            return String.valueOf(Module.class.getMethod("isNativeAccessEnabled").invoke(LoadTestApp.class.getModule()));
+        } catch (ReflectiveOperationException e) {
+            return "unknown";
+        }
+    }
+
     private static String stats() throws IOException {
         System.gc();
         System.gc();

@@ -82,6 +82,7 @@ public final class ChildJvm implements AutoCloseable {
         private final List<String> args;
         private final List<String> jvmArgs = new ArrayList<>();
         private String classPath = testClasses().toString();
+        private Path java = ChildJvm.java();
         private Path cgroup;
         private String user;
 
@@ -100,6 +101,12 @@ public final class ChildJvm implements AutoCloseable {
                 all = all.isEmpty() ? "jolokia=off" : all + ",jolokia=off";
             }
             jvmArgs.add("-javaagent:" + jar + "=" + all);
+            return this;
+        }
+
+        /** Another java binary than the one running the tests (e.g. a newer JDK). */
+        public Builder java(Path javaBinary) {
+            java = javaBinary;
             return this;
         }
 
@@ -145,7 +152,7 @@ public final class ChildJvm implements AutoCloseable {
                 command.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups",
                         "--inh-caps=-all", "--bounding-set=-all"));
             }
-            command.add(java().toString());
+            command.add(java.toString());
             command.addAll(jvmArgs);
             command.addAll(javaArgs);
             return new ChildJvm(new ProcessBuilder(command).start());
