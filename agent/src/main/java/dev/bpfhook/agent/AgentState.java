@@ -99,7 +99,7 @@ final class AgentState implements MonitorState {
         }
         List<ProgramInfo> programs = new ArrayList<>();
         for (ProgramStats p : monitor.programStats()) {
-            programs.add(new ProgramInfo(p.program(), p.runCount(), p.runTimeNs()));
+            programs.add(new ProgramInfo(p.program(), p.runCount(), p.runTimeNs(), p.missedRuns()));
         }
         return programs;
     }

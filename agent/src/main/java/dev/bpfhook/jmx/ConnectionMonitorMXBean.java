@@ -99,6 +99,12 @@ public interface ConnectionMonitorMXBean {
     @Metric(Metric.COUNTER)
     long getCounterUpdatesLost();
 
+    @Description("Runs of the agent's kernel programs that the kernel skipped because BPF was already running on "
+            + "that CPU (e.g. a softirq hitting the same tracepoint while the program ran); their events and counter "
+            + "updates are lost. 0 is normal")
+    @Metric(Metric.COUNTER)
+    long getMissedHookRuns();
+
     @Description("Closes of connections whose start was not counted: opened before the agent and closed before "
             + "its start-up listing reached them (or, on kernels without the listing, any opened before the agent)")
     @Metric(Metric.COUNTER)
@@ -114,7 +120,8 @@ public interface ConnectionMonitorMXBean {
     @Description("Whether the kernel counts BPF run time (sysctl kernel.bpf_stats_enabled=1; it costs a little)")
     boolean isKernelStatsEnabled();
 
-    @Description("Run count and run time of each kernel program, counted while kernel.bpf_stats_enabled=1")
+    @Description("Run count and run time of each kernel program, counted while kernel.bpf_stats_enabled=1, and "
+            + "its missed runs (counted always)")
     ProgramInfo[] getProgramStats();
 
     @Description("bpfhook:type=Cgroup MBeans registered now")

@@ -167,6 +167,11 @@ final class ConnectionMonitorView implements ConnectionMonitorMXBean {
     }
 
     @Override
+    public long getMissedHookRuns() {
+        return snapshot().map(MonitorSnapshot::missedHookRuns).orElse(0L);
+    }
+
+    @Override
     public long getClosedUntracked() {
         return stats().closedUntracked();
     }

@@ -116,7 +116,8 @@ public final class KernelHooks implements AutoCloseable {
 
     /**
      * Run count and run time of each attached program, as the kernel counts them
-     * while kernel.bpf_stats_enabled is 1 (zero otherwise).
+     * while kernel.bpf_stats_enabled is 1 (zero otherwise), and the runs it skipped
+     * (counted always).
      */
     public List<ProgramStats> programStats() {
         List<ProgramStats> stats = new ArrayList<>();

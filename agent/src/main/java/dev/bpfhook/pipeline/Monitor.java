@@ -207,7 +207,11 @@ public final class Monitor implements AutoCloseable {
             byCgroup.merge(key[0], c, KernelCounters::plus);
             byNetns.merge(key[1], c, KernelCounters::plus);
         });
-        return new MonitorSnapshot(byCgroup, byNetns, retiredNow, stats, counters, table, recentLimit);
+        long missedRuns = 0;
+        for (ProgramStats p : hooks.programStats()) {
+            missedRuns += p.missedRuns();
+        }
+        return new MonitorSnapshot(byCgroup, byNetns, retiredNow, stats, missedRuns, counters, table, recentLimit);
     }
 
     /**
@@ -245,7 +249,10 @@ public final class Monitor implements AutoCloseable {
         }
     }
 
-    /** Each attached program's run count and time (counted while kernel.bpf_stats_enabled=1). */
+    /**
+     * Each attached program's run count and time (counted while kernel.bpf_stats_enabled=1) and the
+     * runs the kernel skipped (counted always).
+     */
     public List<ProgramStats> programStats() {
         mapsLock.readLock().lock();
         try {

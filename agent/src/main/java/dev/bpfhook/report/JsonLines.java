@@ -102,6 +102,7 @@ public final class JsonLines {
                 .field("events_dropped_in_kernel", s.kernelStats().eventsDropped())
                 .field("events_undecodable", s.decodeErrors())
                 .field("counter_updates_lost", s.kernelStats().countersFull())
+                .field("missed_hook_runs", s.missedHookRuns())
                 .field("closed_untracked", s.kernelStats().closedUntracked())
                 .field("lines_not_written", linesNotWritten)
                 .raw("cgroups", cgroups.toString())

@@ -178,6 +178,10 @@ public final class MetricsReport {
             out.append(String.format("  WARNING: %d counter updates lost: more cgroups or namespaces than the "
                     + "counter tables hold%n", s.kernelStats().countersFull()));
         }
+        if (s.missedHookRuns() > 0) {
+            out.append(String.format("  WARNING: %d hook runs missed: the kernel skipped them as BPF was already "
+                    + "running on that CPU; their events and counter updates are lost%n", s.missedHookRuns()));
+        }
         if (s.tableEvicted() > 0) {
             out.append(String.format("  %d open connections evicted from a full connection table%n", s.tableEvicted()));
         }

@@ -23,20 +23,25 @@ public final class MonitorSnapshot {
     private final List<Connection> recent;
     private final long tableEvicted;
     private final KernelCounters retired;
+    private final long missedHookRuns;
 
     public MonitorSnapshot(Map<Long, KernelCounters> byCgroup, Map<Long, KernelCounters> byNetns,
             KernelStats kernelStats, EventCounters events, ConnectionTable table, int recentLimit) {
-        this(byCgroup, byNetns, KernelCounters.ZERO, kernelStats, events, table, recentLimit);
+        this(byCgroup, byNetns, KernelCounters.ZERO, kernelStats, 0, events, table, recentLimit);
     }
 
-    /** @param retired the counters of cgroups that are gone, no longer in {@code byCgroup} */
+    /**
+     * @param retired        the counters of cgroups that are gone, no longer in {@code byCgroup}
+     * @param missedHookRuns runs of the attached programs that the kernel skipped, summed
+     */
     public MonitorSnapshot(Map<Long, KernelCounters> byCgroup, Map<Long, KernelCounters> byNetns,
-            KernelCounters retired, KernelStats kernelStats, EventCounters events, ConnectionTable table,
-            int recentLimit) {
+            KernelCounters retired, KernelStats kernelStats, long missedHookRuns, EventCounters events,
+            ConnectionTable table, int recentLimit) {
         this.retired = retired;
         this.byCgroup = Collections.unmodifiableMap(new LinkedHashMap<>(byCgroup));
         this.byNetns = Collections.unmodifiableMap(new LinkedHashMap<>(byNetns));
         this.kernelStats = kernelStats;
+        this.missedHookRuns = missedHookRuns;
         this.eventsReceived = events.receivedCount();
         this.decodeErrors = events.decodeErrorCount();
         this.listenerErrors = events.listenerErrorCount();
@@ -75,6 +80,15 @@ public final class MonitorSnapshot {
     /** Events produced and not delivered: dropped in the kernel, undecodable, or refused by a listener. */
     public long eventsLost() {
         return kernelStats.eventsDropped() + decodeErrors + listenerErrors;
+    }
+
+    /**
+     * Runs of our programs that the kernel skipped because BPF was already running on that CPU
+     * (recursion_misses): their events and counter updates are lost, so counts may be short. Not
+     * part of {@link #eventsLost()}: a skipped run may have had no event to send.
+     */
+    public long missedHookRuns() {
+        return missedHookRuns;
     }
 
     public long decodeErrors() {

@@ -203,7 +203,7 @@ class DescribedMXBeanTest {
         assertEquals(new HashSet<>(Arrays.asList("TotalConnections", "OutboundConnections", "InboundConnections",
                 "ConnectAttempts", "UdpConnects", "FailedConnections", "PreexistingConnections", "ClosedConnections",
                 "BytesSent", "BytesReceived", "Retransmits", "EventsReceived", "DroppedEvents", "LostEvents",
-                "CounterUpdatesLost", "ClosedUntracked", "TableEvictions", "NotificationsSent",
+                "CounterUpdatesLost", "MissedHookRuns", "ClosedUntracked", "TableEvictions", "NotificationsSent",
                 "NotificationsDropped", "DestinationsFolded", "EventsNotEmitted")), withMetricType(MONITOR, "counter"));
         assertEquals(new HashSet<>(Arrays.asList("Active", "NewConnectionsPerMinute", "ConnectLatencyP50Millis",
                 "ConnectLatencyP99Millis", "ConnectLatencyMaxMillis", "LifetimeP50Millis")),

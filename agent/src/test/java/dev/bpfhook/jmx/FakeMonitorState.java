@@ -29,6 +29,7 @@ class FakeMonitorState implements MonitorState {
     private final List<Long> retireCalls = new ArrayList<>();
     private KernelCounters retired = KernelCounters.ZERO;
     private KernelStats stats = KernelStats.ZERO;
+    private long missedHookRuns;
     private String state = "RUNNING";
     private String reason = "";
     private String scope = "/app.slice/service.scope";
@@ -69,6 +70,11 @@ class FakeMonitorState implements MonitorState {
 
     synchronized FakeMonitorState stats(KernelStats kernelStats) {
         stats = kernelStats;
+        return this;
+    }
+
+    synchronized FakeMonitorState missedHookRuns(long runs) {
+        missedHookRuns = runs;
         return this;
     }
 
@@ -134,7 +140,7 @@ class FakeMonitorState implements MonitorState {
         if (!hasSnapshot) {
             return Optional.empty();
         }
-        return Optional.of(new MonitorSnapshot(cgroups, namespaces, retired, stats, events, table, 100));
+        return Optional.of(new MonitorSnapshot(cgroups, namespaces, retired, stats, missedHookRuns, events, table, 100));
     }
 
     @Override

@@ -450,7 +450,7 @@ class JmxExporterTest {
     void connectionMonitorMXBeanProxyReadsTheAttributes() throws Exception {
         someConnections();
         state.hooks(Collections.singletonList(new HookInfo("outbound", "cgroup/connect4+connect6", "")))
-                .programs(true, Collections.singletonList(new ProgramInfo("bh_connect4", 10, 25_000)))
+                .programs(true, Collections.singletonList(new ProgramInfo("bh_connect4", 10, 25_000, 4)))
                 .cgroup(OWN_CGROUP, active(3));
         start(256, null);
 
@@ -459,6 +459,7 @@ class JmxExporterTest {
         assertEquals(3, monitor.getTotalConnections());
         assertEquals("outbound", monitor.getHooks()[0].getHook());
         assertEquals(2_500, monitor.getProgramStats()[0].getAverageNanos());
+        assertEquals(4, monitor.getProgramStats()[0].getMissedRuns());
         assertEquals("10.0.0.4:443", monitor.getRecentConnections()[0].getRemote());
         assertEquals("[::1]:8080", monitor.findConnections("[::1]")[0].getLocal());
     }
@@ -600,7 +601,7 @@ class JmxExporterTest {
     @Test
     void lossCountersComeFromTheKernelStatsAndTheEventCounters() throws Exception {
         state = new FakeMonitorState(new ConnectionTable(2, 10));
-        state.stats(TestCounters.stats(500, 7, 3, 2));
+        state.stats(TestCounters.stats(500, 7, 3, 2)).missedHookRuns(5);
         for (int i = 0; i < 493; i++) {
             state.events.received();
         }
@@ -616,6 +617,7 @@ class JmxExporterTest {
         assertEquals(7L, attribute(MONITOR, "DroppedEvents"));
         assertEquals(10L, attribute(MONITOR, "LostEvents"), "7 dropped + 1 undecodable + 2 refused by a listener");
         assertEquals(3L, attribute(MONITOR, "CounterUpdatesLost"));
+        assertEquals(5L, attribute(MONITOR, "MissedHookRuns"), "not in LostEvents: a skipped run may have had no event");
         assertEquals(2L, attribute(MONITOR, "ClosedUntracked"));
         assertEquals(1L, attribute(MONITOR, "TableEvictions"), "3 open connections in a table of 2");
     }
@@ -624,7 +626,7 @@ class JmxExporterTest {
     void statusStateScopeHooksAndProgramStats() throws Exception {
         state.hooks(Arrays.asList(new HookInfo("outbound", "cgroup/connect4+connect6", ""),
                 new HookInfo("accept", "kretprobe/inet_csk_accept", "fexit/inet_csk_accept: load failed: 1")))
-                .programs(true, Collections.singletonList(new ProgramInfo("bh_connect4", 10, 25_000)));
+                .programs(true, Collections.singletonList(new ProgramInfo("bh_connect4", 10, 25_000, 4)));
         start(256, null);
 
         assertEquals("RUNNING", attribute(MONITOR, "Status"));
@@ -640,12 +642,13 @@ class JmxExporterTest {
         assertEquals(true, attribute(MONITOR, "KernelStatsEnabled"));
         CompositeData[] programs = (CompositeData[]) attribute(MONITOR, "ProgramStats");
         assertEquals(1, programs.length);
-        assertEquals(set("program", "runCount", "runTimeNanos", "averageNanos"),
+        assertEquals(set("program", "runCount", "runTimeNanos", "averageNanos", "missedRuns"),
                 programs[0].getCompositeType().keySet());
         assertEquals("bh_connect4", programs[0].get("program"));
         assertEquals(10L, programs[0].get("runCount"));
         assertEquals(25_000L, programs[0].get("runTimeNanos"));
         assertEquals(2_500L, programs[0].get("averageNanos"));
+        assertEquals(4L, programs[0].get("missedRuns"));
     }
 
     @Test
@@ -783,8 +786,8 @@ class JmxExporterTest {
         for (String counter : Arrays.asList("TotalConnections", "ActiveConnections", "OutboundConnections",
                 "InboundConnections", "ConnectAttempts", "UdpConnects", "FailedConnections", "PreexistingConnections",
                 "ClosedConnections", "BytesSent", "BytesReceived", "Retransmits", "EventsReceived", "DroppedEvents",
-                "LostEvents", "CounterUpdatesLost", "ClosedUntracked", "TableEvictions", "NotificationsSent",
-                "NotificationsDropped")) {
+                "LostEvents", "CounterUpdatesLost", "MissedHookRuns", "ClosedUntracked", "TableEvictions",
+                "NotificationsSent", "NotificationsDropped")) {
             assertEquals(0L, attribute(MONITOR, counter), counter);
         }
         Map<String, Long> noFailures = new TreeMap<>();

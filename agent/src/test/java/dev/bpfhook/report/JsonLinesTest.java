@@ -170,7 +170,8 @@ class JsonLinesTest {
         byNetns.put(4026531840L, byCgroup.get(HOST_CGROUP));
         byNetns.put(4026532000L, byCgroup.get(CTR_CGROUP));
 
-        String line = json.report(new MonitorSnapshot(byCgroup, byNetns, stats, events, table, 5), 7);
+        String line = json.report(new MonitorSnapshot(byCgroup, byNetns, KernelCounters.ZERO, stats, 6, events, table,
+                5), 7);
         Map<String, Object> o = parseLine(line);
 
         assertEquals("report", o.get("type"));
@@ -192,10 +193,11 @@ class JsonLinesTest {
         assertEquals(1L, o.get("retransmits"));
         assertEquals(1L, o.get("open_in_table"));
         assertEquals(2L, o.get("events_received"));
-        assertEquals(5L, o.get("events_lost")); // 4 dropped + 1 undecodable
+        assertEquals(5L, o.get("events_lost")); // 4 dropped + 1 undecodable, not the missed runs
         assertEquals(4L, o.get("events_dropped_in_kernel"));
         assertEquals(1L, o.get("events_undecodable"));
         assertEquals(2L, o.get("counter_updates_lost"));
+        assertEquals(6L, o.get("missed_hook_runs"));
         assertEquals(3L, o.get("closed_untracked"));
 
         List<?> cgroups = (List<?>) o.get("cgroups");
@@ -236,6 +238,7 @@ class JsonLinesTest {
         assertEquals(Collections.emptyList(), o.get("cgroups"));
         assertEquals(Collections.emptyList(), o.get("network_namespaces"));
         assertEquals(0L, o.get("total_connections"));
+        assertEquals(0L, o.get("missed_hook_runs"));
     }
 
     @Test

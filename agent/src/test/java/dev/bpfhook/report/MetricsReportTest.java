@@ -205,6 +205,19 @@ class MetricsReportTest {
     }
 
     @Test
+    void missedHookRunsAreAWarningThatSaysWhatWasLost() {
+        MonitorSnapshot s = new MonitorSnapshot(Collections.emptyMap(), Collections.emptyMap(), KernelCounters.ZERO,
+                KernelStats.ZERO, 3, events, table, 5);
+        List<String> lines = lines(new MetricsReport(ATTRIBUTION, false).render(s));
+
+        assertEquals(Arrays.asList(
+                "  Events: 0 received, 0 lost",
+                "  WARNING: 3 hook runs missed: the kernel skipped them as BPF was already running on that CPU; "
+                        + "their events and counter updates are lost",
+                RULE), lines.subList(lines.size() - 3, lines.size()));
+    }
+
+    @Test
     void noLossLinesWhenNothingWasLost() {
         feedFiveConnections();
         String report = new MetricsReport(ATTRIBUTION, true).render(snapshot(counters(), KernelStats.ZERO));
