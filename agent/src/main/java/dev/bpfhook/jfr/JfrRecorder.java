@@ -41,17 +41,29 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
      * has its type enabled, so that while none does this listener takes no events at all. Asked only
      * while a recording runs: seven such questions per event cost more than the event's decoding.
      */
-    private final ConnectionJfrEvent[] perConnectionTypes = {new ConnectEvent(), new AcceptEvent(),
-        new ExistingConnectionEvent(), new StateChangeEvent(), new SlowConnectEvent(), new ConnectFailedEvent(),
-        new ConnectionClosedEvent()};
+    private volatile ConnectionJfrEvent[] perConnectionTypes = new ConnectionJfrEvent[0];
     /** Whether any recording runs, kept up to date by {@link #recordings}. */
     private volatile boolean recordingRuns;
+    /**
+     * Follows Flight Recorder without starting it. In a JVM that records nothing, the first event type
+     * registered (an event made, a periodic event added) loads Flight Recorder's metadata, about 0.2 s of
+     * CPU, and FlightRecorder.getFlightRecorder() starts its whole machinery: 1.2 s of CPU and JIT
+     * compilation in all here, and JDK classes retransformed (their compiled callers thrown away). So
+     * the event types are registered when Flight Recorder comes up, which the first recording does, before
+     * it applies its settings (or did, before the agent: then addListener says so at once).
+     */
     private final FlightRecorderListener recordings = new FlightRecorderListener() {
+        @Override
+        public void recorderInitialized(FlightRecorder recorder) {
+            registerEventTypes();
+        }
+
         @Override
         public void recordingStateChanged(Recording recording) {
             recordingRuns = anyRecordingRuns();
         }
     };
+    private boolean registered; // guarded by this
 
     /**
      * @param table        the connection table, which has seen each event before this listener does
@@ -65,13 +77,25 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         this.snapshots = snapshots;
         this.fields = new ConnectionFields(attribution);
         this.perDestination = new DestinationStatisticsEmitter(attribution, destinations)::emit;
-        FlightRecorder.addPeriodicEvent(CgroupStatisticsEvent.class, periodic);
-        FlightRecorder.addPeriodicEvent(DestinationStatisticsEvent.class, perDestination);
         FlightRecorder.addListener(recordings);
         recordingRuns = anyRecordingRuns();
     }
 
+    private synchronized void registerEventTypes() {
+        if (!registered) {
+            registered = true;
+            FlightRecorder.addPeriodicEvent(CgroupStatisticsEvent.class, periodic);
+            FlightRecorder.addPeriodicEvent(DestinationStatisticsEvent.class, perDestination);
+            perConnectionTypes = new ConnectionJfrEvent[] {new ConnectEvent(), new AcceptEvent(),
+                new ExistingConnectionEvent(), new StateChangeEvent(), new SlowConnectEvent(), new ConnectFailedEvent(),
+                new ConnectionClosedEvent()};
+        }
+    }
+
     private static boolean anyRecordingRuns() {
+        if (!FlightRecorder.isInitialized()) {
+            return false; // no recording ever started
+        }
         for (Recording r : FlightRecorder.getFlightRecorder().getRecordings()) {
             if (r.getState() == RecordingState.RUNNING) {
                 return true;

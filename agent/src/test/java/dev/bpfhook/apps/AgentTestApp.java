@@ -68,6 +68,9 @@ public final class AgentTestApp {
                     System.out.println("done refused " + refusals);
                     System.out.println("refusing port " + refusingPort);
                     break;
+                case "jfr-initialized":
+                    System.out.println("jfr-initialized " + jdk.jfr.FlightRecorder.isInitialized());
+                    break;
                 case "exit":
                     System.out.println("exit " + words[1]);
                     System.exit(Integer.parseInt(words[1]));

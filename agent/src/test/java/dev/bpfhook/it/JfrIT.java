@@ -207,6 +207,39 @@ class JfrIT {
                 .noneMatch(e -> e.getString("destination").equals("other")), "nothing folded: few destinations");
     }
 
+    /**
+     * The agent leaves Flight Recorder alone until something starts a recording (starting it costs a
+     * second of CPU and JIT compilation); a recording started later, by jcmd, still holds every event.
+     */
+    @Test
+    void aRecordingStartedLaterByJcmdHoldsTheEventsAndUntilThenFlightRecorderIsNotStarted() throws Exception {
+        Path settings = Paths.get("..", "jmx-config", "bpfhook.jfc").toAbsolutePath();
+        Path recording = dir.resolve("later.jfr");
+        ReportFile report = new ReportFile(dir.resolve("later.jsonl"));
+        try (TestCgroup cgroup = TestCgroup.create("jfrlater");
+             ChildJvm child = ChildJvm.builder(AgentTestApp.class.getName())
+                     .agent(ChildJvm.agentJar(), "report=" + report.path() + ",report.interval=3600")
+                     .inCgroup(cgroup.directory()).start()) {
+            child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+            report.awaitStart(TIMEOUT_MS, child); // every output started, JFR's included
+            child.send("jfr-initialized");
+            assertEquals("jfr-initialized false", child.awaitStdout(l -> l.startsWith("jfr-initialized"), TIMEOUT_MS),
+                    "the agent did not start Flight Recorder");
+
+            run(jcmd(), Long.toString(child.pid()), "JFR.start", "name=test", "settings=" + settings);
+            child.send("tcp " + EXCHANGES);
+            child.awaitStdout(l -> l.equals("done tcp " + EXCHANGES), TIMEOUT_MS);
+            Thread.sleep(200); // the ring is read every 10 ms; give the last events time to be committed
+            dump(child, recording);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+        }
+        List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
+        assertEquals(EXCHANGES, ofType(events, "bpfhook.Connect").size(), "Connect events");
+        assertEquals(EXCHANGES, ofType(events, "bpfhook.Accept").size(), "Accept events");
+        assertEquals(2 * EXCHANGES, ofType(events, "bpfhook.ConnectionClosed").size(), "ConnectionClosed events");
+    }
+
     @Test
     void withOurEventsDisabledTheAgentRecordsNone() throws Exception {
         Path recording = dir.resolve("default.jfr");
@@ -253,9 +286,12 @@ class JfrIT {
                 .max(Comparator.comparing(RecordedEvent::getStartTime));
     }
 
+    private static String jcmd() {
+        return Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString();
+    }
+
     private static void dump(ChildJvm child, Path file) throws Exception {
-        String out = run(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(child.pid()), "JFR.dump", "name=test", "filename=" + file);
+        String out = run(jcmd(), Long.toString(child.pid()), "JFR.dump", "name=test", "filename=" + file);
         assertTrue(file.toFile().isFile(), "jcmd JFR.dump wrote no file: " + out);
     }
 
