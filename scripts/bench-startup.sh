@@ -10,6 +10,8 @@
 # agent publishes it in the system property dev.bpfhook.agent.premainMicros), and the issue's targets.
 #   usage: sudo ./scripts/bench-startup.sh [ROUNDS=15] [MORE_BPFHOOK_OPTIONS]
 #   MODES="none bpfhook" sudo ./scripts/bench-startup.sh    # only some modes
+#   LIVE_MS=4000 sudo ./scripts/bench-startup.sh 5          # the hello world lives 4 s after its line: the
+#                                                           # agents finish loading, and CPU shows what that costs
 # Modes:
 #   none               no agent
 #   noop-agent         a -javaagent whose premain does nothing: what the JVM spends on any agent
@@ -29,6 +31,11 @@ ROUNDS="${1:-15}"
 OPTIONS="${2:-}"
 JAVA="${JAVA:-java}"
 MODES="${MODES:-none noop-agent bpfhook bpfhook-nojolokia jolokia jmx-exporter}"
+LIVE_MS="${LIVE_MS:-}"
+if [[ -n "$LIVE_MS" && ! "$LIVE_MS" =~ ^[0-9]+$ ]]; then
+    echo "bench-startup.sh: LIVE_MS must be milliseconds, e.g. LIVE_MS=4000, not '$LIVE_MS'" >&2
+    exit 2
+fi
 JOLOKIA_VERSION=2.4.2
 EXPORTER_VERSION=1.0.1
 
@@ -132,7 +139,7 @@ run() {
         esac
         start=$(date +%s%N)
         if "${TIME[@]}" sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" \
-            "$JAVA" "${args[@]}" -cp "$WORK/classes" StartupHello >"$WORK/out" 2>"$WORK/err"; then
+            "$JAVA" "${args[@]}" -cp "$WORK/classes" StartupHello $LIVE_MS >"$WORK/out" 2>"$WORK/err"; then
             break
         fi
         if ((attempt == 3)) || ! grep -q 'Address already in use' "$WORK/err"; then
@@ -180,7 +187,13 @@ echo "modes: $MODES${SKIPPED:+ (left out, jar not found:$SKIPPED)}"
 echo "bpfhook options: bpfhook '${OPTIONS}', bpfhook-nojolokia '${NOJOLOKIA_OPTIONS}'; Jolokia on 127.0.0.1:8778 (both), exporter on 127.0.0.1:9404"
 echo "peak RSS: $RSS_SOURCE"
 echo "bpfhook's premain only checks options, privileges and cgroup; its BPF programs load on the bpfhook-loader daemon"
-echo "thread while main() runs, and a hello world exits before they are loaded: for a running agent's memory see bench-memory.sh"
+if [[ -n "$LIVE_MS" ]]; then
+    echo "the hello world lives $LIVE_MS ms after its line (LIVE_MS): the agents finish loading, and process CPU and wall"
+    echo "include what that costs (wall includes the $LIVE_MS ms)"
+else
+    echo "thread while main() runs, and a hello world exits before they are loaded (LIVE_MS=4000 lets them finish); for"
+    echo "a running agent's memory see bench-memory.sh"
+fi
 ROW='%-18s %-20s %6s   %-20s %6s   %-20s %6s   %-20s %6s\n'
 printf "$ROW" "" "before main() [ms]" "" "process wall [ms]" "" "process CPU [ms]" "" "peak RSS [MiB]" ""
 printf "$ROW" mode "median (min-max)" added "median (min-max)" added "median (min-max)" added "median (min-max)" added
@@ -212,7 +225,7 @@ for mode in bpfhook bpfhook-nojolokia; do
     read -r pm pm_min pm_max < <(stats 4 "$WORK/$mode.results")
     echo "$mode premain (on the application's thread, before main()): median $(ms "$pm") ms ($(ms "$pm_min")-$(ms "$pm_max"))"
 done
-if [[ -n "${base_up:-}" && -s "$WORK/bpfhook.results" ]]; then
+if [[ -n "${base_up:-}" && -s "$WORK/bpfhook.results" && -z "$LIVE_MS" ]]; then
     read -r wall _ _ < <(stats 2 "$WORK/bpfhook.results")
     read -r rss _ _ < <(stats 3 "$WORK/bpfhook.results")
     read -r pm _ _ < <(stats 4 "$WORK/bpfhook.results")
