@@ -56,15 +56,12 @@ public final class AgentRuntime {
     private AgentRuntime() {
     }
 
-    /** Called reflectively by dev.bpfhook.boot.AgentEntry, on the thread that runs premain or agentmain. */
-    public static void start(String options) {
-        start(options, null);
-    }
-
     /**
-     * As {@link #start(String)}, with what gives the agent's JNA native access on JDK 22 and later (see
-     * dev.bpfhook.boot.NativeAccessModule): run on the loader thread before anything loads JNA; it returns
-     * why it could not, or an empty text.
+     * Called reflectively by dev.bpfhook.boot.AgentEntry, on the thread that runs premain or agentmain.
+     *
+     * @param nativeAccess gives the agent's JNA native access on JDK 22 and later (see
+     *                     dev.bpfhook.boot.NativeAccessModule): run on the loader thread before anything loads
+     *                     JNA, it returns why it could not, or an empty text
      */
     public static void start(String options, Supplier<String> nativeAccess) {
         AgentRuntime runtime = new AgentRuntime();
@@ -77,9 +74,7 @@ public final class AgentRuntime {
             Thread loader = new Thread(new Runnable() { // not a lambda: its first use costs premain time
                 @Override
                 public void run() {
-                    if (nativeAccess != null) {
-                        runtime.enableNativeAccess(nativeAccess);
-                    }
+                    runtime.enableNativeAccess(nativeAccess);
                     runtime.loadQuietlyAtExit(prepared);
                 }
             }, "bpfhook-loader");

@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  * agent mode, JNA (with our one-class package {@value #ENABLER_PACKAGE}) becomes a named module of its own,
  * {@value #MODULE}, in a module layer mapped to the agent's class loader; the agent's instrumentation opens
  * {@code java.lang} to that module alone, and the enabler in it turns native access on for its own module.
- * JDK has no public way to do that last step, hence the internal method; where any step fails the JDK
+ * The JDK has no public way to do that last step, hence the internal method; where any step fails the JDK
  * prints its warning as before and the agent works the same.
  */
 final class NativeAccessModule implements Supplier<String> {

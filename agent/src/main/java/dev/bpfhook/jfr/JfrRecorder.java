@@ -39,7 +39,8 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
     /**
      * One event of each per-connection type, never committed: asked only whether a running recording
      * has its type enabled, so that while none does this listener takes no events at all. Asked only
-     * while a recording runs: seven such questions per event cost more than the event's decoding.
+     * while a recording runs: seven such questions per event cost more than the event's decoding. Made
+     * when Flight Recorder comes up (see {@link #recordings}); none before.
      */
     private volatile ConnectionJfrEvent[] perConnectionTypes = new ConnectionJfrEvent[0];
     /** Whether any recording runs, kept up to date by {@link #recordings}. */
