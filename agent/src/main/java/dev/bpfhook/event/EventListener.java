@@ -17,4 +17,22 @@ public interface EventListener {
     default boolean wantsEvents() {
         return true;
     }
+
+    /**
+     * Whether this listener takes the ring thread's record itself ({@link #onRecord}) rather than an
+     * immutable event: for a listener that reads what it needs during the call and keeps nothing of the
+     * record. Then no event object is made for it, and the record also tells its connection's start and
+     * handshake, as the connection table noted them.
+     */
+    default boolean takesRecords() {
+        return false;
+    }
+
+    /**
+     * The record of the next event, for a listener that {@link #takesRecords()}: read it during the call
+     * only, and never change it (the listeners after this one read it too).
+     */
+    default void onRecord(EventRecord record) {
+        onEvent(record.toEvent());
+    }
 }

@@ -1,6 +1,6 @@
 package dev.bpfhook.jfr;
 
-import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.event.EventRecord;
 import dev.bpfhook.report.Attribution;
 
 /**
@@ -20,14 +20,14 @@ final class ConnectionFields {
         this.cgroups = new CgroupTexts(attribution);
     }
 
-    /** The event's fields, with the process given apart: the table may know it when the event does not. */
-    void fill(ConnectionJfrEvent target, ConnectionEvent e, int pid, int tid, String comm) {
+    /** The fields of the kernel event {@code e}. */
+    void fill(ConnectionJfrEvent target, EventRecord e) {
         target.kernelTimestamp = e.timestampNs();
         target.socketCookie = e.socketCookie();
-        target.pid = pid;
-        target.tid = tid;
-        target.processName = comm;
-        target.javaThread = threads.nameOf(pid, tid, comm);
+        target.pid = e.pid();
+        target.tid = e.tid();
+        target.processName = e.comm();
+        target.javaThread = threads.nameOf(e.pid(), e.tid(), e.comm());
         target.cgroupId = e.cgroupId();
         target.cgroup = cgroups.name(e.cgroupId(), e.timestampNs());
         target.containerId = cgroups.containerId(e.cgroupId(), e.timestampNs());

@@ -5,6 +5,7 @@ import dev.bpfhook.destination.Destinations;
 import dev.bpfhook.event.ConnectFailure;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.EventListener;
+import dev.bpfhook.event.EventRecord;
 import dev.bpfhook.event.KernelCounters;
 import dev.bpfhook.event.TcpState;
 import dev.bpfhook.report.Attribution;
@@ -32,8 +33,9 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
     private final ConnectionTable table;
     private final Supplier<Optional<MonitorSnapshot>> snapshots;
     private final Attribution attribution;
-    /* used by the consumer thread only (onEvent) */
+    /* used by the consumer thread only (onRecord, onEvent) */
     private final ConnectionFields fields;
+    private final EventRecord handedOver = new EventRecord();
     private final Runnable periodic = this::emitStatistics;
     private final Runnable perDestination;
     /**
@@ -119,25 +121,49 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         return false;
     }
 
+    /**
+     * Takes the ring thread's record itself: it carries what the table knew of its connection (the
+     * process, the start, the handshake), so no event object is made and the table is not asked.
+     */
+    @Override
+    public boolean takesRecords() {
+        return true;
+    }
+
+    /**
+     * An event handed over rather than a record (tests, a listener added after the table): the table,
+     * which has seen it, completes it as it completes a record.
+     */
+    @Override
+    public void onEvent(ConnectionEvent e) {
+        EventRecord r = handedOver.load(e);
+        Connection c = table.find(e.socketCookie());
+        if (c != null) {
+            r.complete(c.pid(), c.tid(), c.comm(), c.direction(), c.cgroupId(), c.netnsCookie(), c.local(), c.remote());
+            r.connection(c.startNs(), c.establishedNs(), c.preexisting());
+        }
+        onRecord(r);
+    }
+
     /*
      * Each event is made, asked shouldCommit() and committed where its class is known: the JIT then
      * inlines commit() and need not allocate the event at all; called through ConnectionJfrEvent,
      * the one call site of five classes would do neither.
      */
     @Override
-    public void onEvent(ConnectionEvent e) {
+    public void onRecord(EventRecord e) {
         switch (e.kind()) {
             case CONNECT:
                 ConnectEvent connect = new ConnectEvent();
                 if (connect.shouldCommit()) {
-                    fields.fill(connect, e, e.pid(), e.tid(), e.comm());
+                    fields.fill(connect, e);
                     connect.commit();
                 }
                 break;
             case ACCEPT:
                 AcceptEvent accept = new AcceptEvent();
                 if (accept.shouldCommit()) {
-                    fields.fill(accept, e, e.pid(), e.tid(), e.comm());
+                    fields.fill(accept, e);
                     accept.commit();
                 }
                 break;
@@ -145,7 +171,7 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
                 ExistingConnectionEvent existing = new ExistingConnectionEvent();
                 if (existing.shouldCommit()) {
                     existing.state = e.newState().name();
-                    fields.fill(existing, e, e.pid(), e.tid(), e.comm());
+                    fields.fill(existing, e);
                     existing.commit();
                 }
                 break;
@@ -154,12 +180,12 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         }
     }
 
-    private void stateChange(ConnectionEvent e) {
+    private void stateChange(EventRecord e) {
         StateChangeEvent change = new StateChangeEvent();
         if (change.shouldCommit()) {
             change.oldState = e.oldState().name();
             change.newState = e.newState().name();
-            fields.fill(change, e, e.pid(), e.tid(), e.comm());
+            fields.fill(change, e);
             change.commit();
         }
         if (e.oldState() == TcpState.SYN_SENT && e.newState() == TcpState.ESTABLISHED) {
@@ -169,18 +195,19 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         }
     }
 
-    /** A ConnectFailed or a ConnectionClosed, with what the table knew of the connection that ended. */
-    private void ended(ConnectionEvent e) {
-        Connection ended = table.lastEnded();
-        boolean known = ended != null && ended.socketCookie() == e.socketCookie();
-        long started = known ? ended.startNs() : e.timestampNs();
+    /**
+     * A ConnectFailed or a ConnectionClosed. The table noted the connection's start in the record; a
+     * connection it never saw starts with this event (lifetime 0).
+     */
+    private void ended(EventRecord e) {
+        long started = e.connectionStartNs() > 0 ? e.connectionStartNs() : e.timestampNs();
         if (e.isFailedConnect()) {
             ConnectFailedEvent failed = new ConnectFailedEvent();
             if (failed.shouldCommit()) {
                 failed.errno = e.error();
                 failed.reason = ConnectFailure.ofErrno(e.error()).text();
                 failed.timeToFailure = e.timestampNs() - started;
-                fields.fill(failed, e, e.pid(), e.tid(), e.comm());
+                fields.fill(failed, e);
                 failed.commit();
             }
             return;
@@ -192,12 +219,8 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
             closed.bytesReceived = e.bytesReceived();
             closed.rtt = e.srttUs();
             closed.retransmits = e.retransmits();
-            closed.preexisting = known && ended.preexisting();
-            if (known && e.pid() == 0) {
-                fields.fill(closed, e, ended.pid(), ended.tid(), ended.comm());
-            } else {
-                fields.fill(closed, e, e.pid(), e.tid(), e.comm());
-            }
+            closed.preexisting = e.connectionPreexisting();
+            fields.fill(closed, e);
             closed.commit();
         }
     }
@@ -206,13 +229,13 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
      * The connect latency is the kernel's time from the connection's first event (the connect()
      * call) to this one, as the destination statistics measure it; the setting compares it.
      */
-    private void slowConnect(ConnectionEvent e) {
+    private void slowConnect(EventRecord e) {
         SlowConnectEvent slow = new SlowConnectEvent();
         if (!slow.isEnabled()) {
             return;
         }
-        Connection c = table.find(e.socketCookie());
-        long latencyNs = c == null ? -1 : c.connectLatencyNs(e.timestampNs());
+        long latencyNs = Connection.connectLatencyNs(e.connectionPreexisting(), e.connectionStartNs(),
+                e.timestampNs());
         if (latencyNs < 0) {
             return; // its connect() was not seen
         }
@@ -220,7 +243,7 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         if (slow.shouldCommit()) {
             slow.destination = DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remote().getPort())
                     .label();
-            fields.fill(slow, e, e.pid(), e.tid(), e.comm());
+            fields.fill(slow, e);
             slow.commit();
         }
     }

@@ -299,8 +299,9 @@ public final class Monitor implements AutoCloseable {
     }
 
     /**
-     * Decodes, joins and tracks the record with no allocation, then hands one immutable event to the
-     * added trackers and the listeners that want it, if any does: the one object of an event.
+     * Decodes, joins and tracks the record with no allocation, then hands the record to the listeners
+     * that take records, and one immutable event to the added trackers and the listeners that want it,
+     * if any does: the one object of an event.
      */
     private void deliver(ByteBuffer ring, int offset, int length) {
         EventRecord r = record;
@@ -326,7 +327,12 @@ public final class Monitor implements AutoCloseable {
         for (int i = 0; i < added.length + outputs.length; i++) {
             EventListener listener = i < added.length ? added[i] : outputs[i - added.length];
             try {
-                if (listener.wantsEvents()) {
+                if (!listener.wantsEvents()) {
+                    continue;
+                }
+                if (listener.takesRecords()) {
+                    listener.onRecord(r);
+                } else {
                     if (event == null) {
                         event = r.toEvent();
                     }

@@ -11,6 +11,7 @@ import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.Direction;
 import dev.bpfhook.event.EventKind;
 import dev.bpfhook.event.EventListener;
+import dev.bpfhook.event.EventRecord;
 import dev.bpfhook.event.KernelCounters;
 import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
@@ -118,12 +119,34 @@ class MonitorKernelTest {
 
     /**
      * Listeners share one event object per event, made only when one wants it: a listener that says
-     * it wants none gets none, while the others still get every event.
+     * it wants none gets none, while the others still get every event; a listener that takes records
+     * gets the same events as records, with what the table knew of their connection.
      */
     @Test
     void listenersThatWantNoEventsGetNoneAndTheOthersShareOneObjectPerEvent() throws Exception {
         List<ConnectionEvent> first = Collections.synchronizedList(new ArrayList<>());
         List<ConnectionEvent> second = Collections.synchronizedList(new ArrayList<>());
+        List<String> records = Collections.synchronizedList(new ArrayList<>());
+        List<long[]> closes = Collections.synchronizedList(new ArrayList<>()); // {pid, connection start, timestamp}
+        EventListener takingRecords = new EventListener() {
+            @Override
+            public void onEvent(ConnectionEvent event) {
+                throw new AssertionError("a listener that takes records gets no event object");
+            }
+
+            @Override
+            public boolean takesRecords() {
+                return true;
+            }
+
+            @Override
+            public void onRecord(EventRecord r) {
+                records.add(r.toEvent().toString()); // read during the call: the record is reused
+                if (r.kind() == EventKind.STATE && r.newState() == TcpState.CLOSE) {
+                    closes.add(new long[] {r.pid(), r.connectionStartNs(), r.timestampNs()});
+                }
+            }
+        };
         java.util.concurrent.atomic.AtomicInteger unwanted = new java.util.concurrent.atomic.AtomicInteger();
         EventListener refusing = new EventListener() {
             @Override
@@ -142,7 +165,7 @@ class MonitorKernelTest {
                     true);
             cgroup.enter();
             try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024),
-                    List.of(first::add, refusing, second::add));
+                    List.of(first::add, refusing, takingRecords, second::add));
                  LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
                 LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, new byte[10], 10);
                 Await.counters(monitor, cgroupId, c -> c.closed() == 2);
@@ -153,6 +176,14 @@ class MonitorKernelTest {
                     assertTrue(first.get(i) == second.get(i), "one object per event, shared: " + first.get(i));
                 }
                 assertCount(0, unwanted.get(), "events handed to the listener that wants none");
+                assertEquals(first.stream().map(ConnectionEvent::toString).collect(Collectors.toList()), records,
+                        "the record-taking listener saw the same events");
+                assertCount(2, closes.size(), "closes of both ends");
+                for (long[] close : closes) {
+                    assertEquals(ProcessHandle.current().pid(), close[0], "the close completed with the process");
+                    assertTrue(close[1] > 0 && close[1] < close[2], "the connection's start, before its close: "
+                            + close[1] + " < " + close[2]);
+                }
             } finally {
                 cgroup.leave();
             }
