@@ -44,7 +44,10 @@ final class JavaThreadNames {
     private final Map<Integer, String> names = new HashMap<>();
     /** Tids a dump did not list (native threads, threads that ended): they never ask for another dump. */
     private final Set<Integer> unlisted = new HashSet<>();
-    /* the latest names found, by tid modulo the slots; tid 0 (never looked up) marks an empty slot */
+    /*
+     * the latest answers, by tid modulo the slots (the kernel's name for a tid no dump listed, until the
+     * next dump); tid 0 (never looked up) marks an empty slot
+     */
     private final int[] recentTids = new int[RECENT_SLOTS];
     private final String[] recentNames = new String[RECENT_SLOTS];
     private long nextRefresh;
@@ -75,7 +78,10 @@ final class JavaThreadNames {
             return recentNames[slot];
         }
         String name = names.get(tid);
-        if (name == null && !unavailable && clock.getAsLong() - nextRefresh >= 0 && !unlisted.contains(tid)) {
+        if (name == null && !unlisted.contains(tid)) {
+            if (unavailable || clock.getAsLong() - nextRefresh < 0) {
+                return comm; // no dump now: asked again at the thread's next event
+            }
             refresh();
             name = names.get(tid);
             if (name == null) {
@@ -83,7 +89,7 @@ final class JavaThreadNames {
             }
         }
         if (name == null) {
-            return comm; // not listed: a native thread, or one that ended before the dump
+            name = comm; // not listed: a native thread, or one that ended before the dump
         }
         recentTids[slot] = tid;
         recentNames[slot] = name;

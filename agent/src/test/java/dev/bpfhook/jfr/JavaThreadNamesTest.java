@@ -83,7 +83,7 @@ class JavaThreadNamesTest {
         assertEquals(1, names.dumps(), "no dump 2 s after one that took 3 ms");
         now[0] = 3 * SECOND + MILLISECOND;
         names.nameOf(ownPid, 103, "new-thread");
-        assertEquals(2, names.dumps(), "3 s later the next dump");
+        assertEquals(2, names.dumps(), "3 s later, the same thread's next event takes the next dump");
     }
 
     @Test
