@@ -271,7 +271,7 @@ public final class PipelineBenchmark {
         Arrays.sort(samples);
         long max = samples[LATENCY_SAMPLES - 1];
         out.printf(Locale.ROOT, "idle latency: one event to the listeners in median %.1f ms, max %s (%d samples; the "
-                + "consumer polls every 10 ms when not woken)%n", samples[LATENCY_SAMPLES / 2] / 1e6,
+                + "consumer, when not woken, polls every 10 ms while records come, up to every 50 ms while none do)%n", samples[LATENCY_SAMPLES / 2] / 1e6,
                 missed > 0 ? missed + " not within 1 s" : String.format(Locale.ROOT, "%.1f ms", max / 1e6),
                 LATENCY_SAMPLES);
     }

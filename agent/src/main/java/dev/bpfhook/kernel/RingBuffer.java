@@ -2,6 +2,7 @@ package dev.bpfhook.kernel;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import dev.bpfhook.nativeaccess.Epoll;
 import com.sun.jna.Pointer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -130,7 +131,7 @@ public final class RingBuffer implements AutoCloseable {
      * or the timeout passes. Returns at once if records are waiting.
      */
     public void await(int timeoutMs) {
-        int rc = libc.epoll_wait(epollFd, epollEvents, 1, timeoutMs);
+        int rc = Epoll.epoll_wait(epollFd, epollEvents, 1, timeoutMs);
         waits++; // one writer: the consumer
         if (rc > 0) {
             wokenWaits++;

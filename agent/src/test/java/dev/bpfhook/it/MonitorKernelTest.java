@@ -190,6 +190,27 @@ class MonitorKernelTest {
         }
     }
 
+    /**
+     * With nothing to read, the ring thread backs off to a wait of 50 ms: 2 s of idling take at most 40
+     * waits and a few (at 10 ms each it would be 200). A wait ends early only when the kernel wakes it,
+     * and nothing in this empty cgroup makes a record, so a slow machine can only make fewer.
+     */
+    @Test
+    void anIdleMonitorWakesAtMostTwentyTimesASecond() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("idle")) {
+            HookSettings settings = new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096,
+                    false);
+            try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 64), List.of())) {
+                Thread.sleep(500); // the back-off reaches 50 ms within 70 ms of the last record
+                long before = monitor.ringBuffer().waits();
+                Thread.sleep(2_000);
+                long waits = monitor.ringBuffer().waits() - before;
+                assertTrue(waits <= 45, "waits in 2 s of idling: " + waits);
+                assertTrue(waits >= 10, "the ring thread still polls: " + waits);
+            }
+        }
+    }
+
     @Test
     void theWatchedCgroupRemovedWhileRunningLeavesNothingAttached() throws Exception {
         Set<Long> programsBefore = AttachedPrograms.ours();
