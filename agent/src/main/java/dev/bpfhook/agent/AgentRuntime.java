@@ -207,7 +207,7 @@ public final class AgentRuntime {
         log.info("watching cgroup " + scope.describe() + " in " + (System.nanoTime() - startNs) / 1_000_000
                 + " ms; hooks: " + describe(monitor.hooks()));
 
-        CgroupNames names = new CgroupNames(scope.hierarchy());
+        CgroupNames names = new CgroupNames(scope.hierarchy(), scope.directory());
         long ownNetns = NetnsCookie.ofThisProcess().orElse(0);
         Attribution attribution = new Attribution(new HostIdentity(NetnsCookie.ofHost().orElse(0)), names::nameOf);
         if (config.jmx().enabled()) { // before the bridges, which read these MBeans

@@ -180,7 +180,7 @@ public final class PipelineBenchmark {
                 MonitorConfig.DEFAULT_CONNECTION_TABLE, false); // the agent's default, states=lifecycle
         long hostNetns = NetnsCookie.ofHost().orElse(0);
         Attribution attribution = new Attribution(new HostIdentity(hostNetns),
-                new CgroupNames(scope.hierarchy())::nameOf);
+                new CgroupNames(scope.hierarchy(), scope.directory())::nameOf);
         ConnectionTable table = new ConnectionTable(MonitorConfig.DEFAULT_CONNECTION_TABLE, 256);
         Probe probe = new Probe();
         out.printf(Locale.ROOT, "bpfhook pipeline benchmark: %d events per mode, ring %s (consumer woken at %s), "

@@ -162,7 +162,7 @@ final class StandaloneMonitor {
     }
 
     private Attribution attribution() {
-        CgroupNames names = new CgroupNames(scope.hierarchy());
+        CgroupNames names = new CgroupNames(scope.hierarchy(), scope.directory());
         return new Attribution(new HostIdentity(NetnsCookie.ofHost().orElse(0)), names::nameOf);
     }
 

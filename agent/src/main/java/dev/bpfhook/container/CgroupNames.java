@@ -10,21 +10,31 @@ import java.util.stream.Stream;
 
 /**
  * Cgroup id to path ("/system.slice/foo.service"). The kernel reports ids; a
- * person wants names. The map is rebuilt by walking the hierarchy when an
+ * person wants names. The map is rebuilt by walking the watched subtree when an
  * unknown id shows up, at most once per {@code minRescanNanos}, so a flood of
- * unknown (already removed) cgroups cannot turn into a flood of walks.
+ * unknown (already removed) cgroups cannot turn into a flood of walks. Only the
+ * subtree: no event comes from outside it, and the whole hierarchy of a busy host
+ * (thousands of directories) would take tens of milliseconds to walk.
  */
 public final class CgroupNames {
     private static final long MIN_RESCAN_NANOS = 1_000_000_000L;
 
     private final CgroupV2 hierarchy;
+    private final Path subtree;
     private final Map<Long, String> names = new HashMap<>();
     /** When each known name was last confirmed on disk: a stat per event would cost microseconds each. */
     private final Map<Long, Long> confirmedAt = new HashMap<>();
     private long lastScan = System.nanoTime() - MIN_RESCAN_NANOS;
 
+    /** Names of the whole hierarchy. */
     public CgroupNames(CgroupV2 hierarchy) {
+        this(hierarchy, hierarchy.mount());
+    }
+
+    /** Names of the cgroups in {@code subtree} (a directory of the hierarchy) and below. */
+    public CgroupNames(CgroupV2 hierarchy, Path subtree) {
         this.hierarchy = hierarchy;
+        this.subtree = subtree;
     }
 
     /** The cgroup's path below the root, or "cgroup:ID" when it is gone or unknown. */
@@ -68,7 +78,7 @@ public final class CgroupNames {
 
     private void rescan() {
         lastScan = System.nanoTime();
-        try (Stream<Path> dirs = Files.walk(hierarchy.mount())) {
+        try (Stream<Path> dirs = Files.walk(subtree)) {
             dirs.filter(Files::isDirectory).forEach(dir -> {
                 try {
                     names.put(CgroupV2.id(dir), hierarchy.name(dir));
