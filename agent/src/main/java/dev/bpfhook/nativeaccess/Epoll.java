@@ -5,11 +5,11 @@ import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
 /**
- * epoll_wait, direct-mapped: the ring thread's one native call, made about a hundred times a second
- * even when nothing happens. Through JNA's interface mapping each call cost tens of microseconds of
- * reflection and argument conversion, about 1% of a CPU for an idle agent (measured); a direct-mapped
- * call is a plain JNI call. In this package because declaring native methods needs native access on
- * JDK 22 and later, which the agent gives to this package's module only (see
+ * epoll_wait, direct-mapped: the ring thread's one native call, made 20 to 100 times a second even
+ * when nothing happens. Through JNA's interface mapping each call cost about 25 us more (reflection,
+ * argument conversion; measured on an idle agent), a quarter of its CPU when it polled 100 times a
+ * second; a direct-mapped call is a plain JNI call. In this package because declaring native methods
+ * needs native access on JDK 22 and later, which the agent gives to this package's module only (see
  * dev.bpfhook.boot.NativeAccessModule).
  */
 public final class Epoll {
