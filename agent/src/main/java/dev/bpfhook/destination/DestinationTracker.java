@@ -49,18 +49,13 @@ public final class DestinationTracker implements EventListener {
         this.settings = settings;
     }
 
-    /** An event the table has joined: its connection's start and handshake are looked up there. */
+    /** An event the table has joined: the table completes it as it completes the ring thread's record. */
     @Override
     public synchronized void onEvent(ConnectionEvent e) {
         if (e.protocol() != Protocol.TCP) {
             return;
         }
-        EventRecord r = given.load(e);
-        Connection c = table.find(e.socketCookie());
-        if (c != null) {
-            r.connection(c.startNs(), c.establishedNs(), c.preexisting());
-        }
-        onRecord(r);
+        onRecord(table.describe(given.load(e)));
     }
 
     /**

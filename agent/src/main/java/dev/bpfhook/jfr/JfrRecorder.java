@@ -136,13 +136,7 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
      */
     @Override
     public void onEvent(ConnectionEvent e) {
-        EventRecord r = handedOver.load(e);
-        Connection c = table.find(e.socketCookie());
-        if (c != null) {
-            r.complete(c.pid(), c.tid(), c.comm(), c.direction(), c.cgroupId(), c.netnsCookie(), c.local(), c.remote());
-            r.connection(c.startNs(), c.establishedNs(), c.preexisting());
-        }
-        onRecord(r);
+        onRecord(table.describe(handedOver.load(e)));
     }
 
     /*

@@ -148,18 +148,32 @@ public final class ConnectionTable implements EventListener {
      * listeners after the table, the connection of the event they hold); null when neither.
      */
     public synchronized Connection find(long cookie) {
-        OpenConnection c = open.get(cookie);
-        if (c != null) {
-            return c.snapshot();
-        }
-        OpenConnection last = ended.peekFirst();
-        return last != null && last.socketCookie == cookie ? last.snapshot() : null;
+        OpenConnection c = known(cookie);
+        return c != null ? c.snapshot() : null;
     }
 
-    /** The connection that ended last (for listeners after the table: the one of the event they hold). */
-    public synchronized Connection lastEnded() {
+    /**
+     * Completes {@code r}, the record of an event the table has already joined, and notes its
+     * connection's start and handshake in it, as {@link #join(EventRecord)} did for the ring thread's
+     * record: for listeners that are handed events rather than records. A record of a connection the
+     * table does not know stays as it is.
+     */
+    public synchronized EventRecord describe(EventRecord r) {
+        OpenConnection c = known(r.socketCookie());
+        if (c != null) {
+            c.complete(r);
+        }
+        return r;
+    }
+
+    /** Open, or the one that ended last (the connection of the event a listener after the table holds). */
+    private OpenConnection known(long cookie) {
+        OpenConnection c = open.get(cookie);
+        if (c != null) {
+            return c;
+        }
         OpenConnection last = ended.peekFirst();
-        return last != null ? last.snapshot() : null;
+        return last != null && last.socketCookie == cookie ? last : null;
     }
 
     /** Open connections dropped from the table because it was full. */

@@ -245,9 +245,9 @@ class ConnectionTableTest {
         assertEquals(UNBOUND, before.local());
         assertEquals(TcpState.ESTABLISHED, after.state());
         assertEquals(0, after.bytesSent());
-        assertEquals(TcpState.CLOSE, table.lastEnded().state());
-        assertEquals(10, table.lastEnded().bytesSent());
-        assertSame(table.lastEnded(), table.recent(1).get(0));
+        assertEquals(TcpState.CLOSE, table.find(7).state());
+        assertEquals(10, table.find(7).bytesSent());
+        assertSame(table.find(7), table.recent(1).get(0));
     }
 
     @Test
@@ -259,7 +259,7 @@ class ConnectionTableTest {
             small.onEvent(connect(i, i * 100L).process(1000 + i, 1000 + i, "p" + i).build());
             small.onEvent(state(i, i * 100L + 10, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
             small.onEvent(state(i, i * 100L + 20, TcpState.ESTABLISHED, TcpState.CLOSE).closeStats(i, i, i, 0).build());
-            firstEnded.add(small.lastEnded());
+            firstEnded.add(small.find(i));
         }
         small.onEvent(connect(7, 700).build()); // made of the object of a connection pushed out of the list
 
