@@ -22,6 +22,7 @@ import dev.bpfhook.track.MonitorSnapshot;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,8 +87,13 @@ public final class Monitor implements AutoCloseable {
     private final ReentrantReadWriteLock mapsLock = new ReentrantReadWriteLock();
     private boolean mapsOpen = true;
     private volatile MonitorSnapshot lastSnapshot;
-    /** Counters of cgroups dropped from the kernel's table, so that totals never go backwards. */
+    /**
+     * Counters of cgroups dropped from the kernel's table, in all and per network namespace, so that no
+     * total goes backwards. Guarded by this monitor's lock, which a snapshot's read of the table takes
+     * too: a retired cgroup's counts are in the table or here, never in both or neither.
+     */
     private KernelCounters retired = KernelCounters.ZERO;
+    private final Map<Long, KernelCounters> retiredByNetns = new HashMap<>();
 
     private Monitor(KernelHooks hooks, ConnectionTable table, DestinationSettings destinationSettings) {
         this.hooks = hooks;
@@ -203,16 +209,20 @@ public final class Monitor implements AutoCloseable {
     private MonitorSnapshot readSnapshot(int recentLimit) {
         KernelStats stats = new KernelStats(orZeros(hooks.globalStats().lookup(0), Abi.Stats.WORDS));
         KernelCounters retiredNow;
-        synchronized (this) {
-            retiredNow = retired;
-        }
         Map<Long, KernelCounters> byCgroup = new LinkedHashMap<>();
         Map<Long, KernelCounters> byNetns = new LinkedHashMap<>();
-        hooks.counters().forEach((key, words) -> {
-            KernelCounters c = new KernelCounters(words);
-            byCgroup.merge(key[0], c, KernelCounters::plus);
-            byNetns.merge(key[1], c, KernelCounters::plus);
-        });
+        synchronized (this) {
+            hooks.counters().forEach((key, words) -> {
+                KernelCounters c = new KernelCounters(words);
+                byCgroup.merge(key[0], c, KernelCounters::plus);
+                byNetns.merge(key[1], c, KernelCounters::plus);
+            });
+            // a namespace keeps its retired cgroups' counts while any cgroup still counts in it; once none
+            // does, the namespace is gone from the view (its MBean goes), and its retired counts with it
+            retiredByNetns.keySet().retainAll(byNetns.keySet());
+            retiredByNetns.forEach((netns, c) -> byNetns.merge(netns, c, KernelCounters::plus));
+            retiredNow = retired;
+        }
         long missedRuns = 0;
         for (ProgramStats p : hooks.programStats()) {
             missedRuns += p.missedRuns();
@@ -222,7 +232,8 @@ public final class Monitor implements AutoCloseable {
 
     /**
      * Drops a cgroup that is gone and idle from the kernel's counter table, so the
-     * table stays bounded, and keeps its counts in the totals.
+     * table stays bounded, and keeps its counts in the totals and in its network
+     * namespace's (which other cgroups may still count in).
      *
      * @return false when the kernel had no counters for it
      */
@@ -244,7 +255,9 @@ public final class Monitor implements AutoCloseable {
                     // read again just before the delete: the kernel may have counted in between
                     long[] words = hooks.counters().lookup(key);
                     if (words != null && hooks.counters().delete(key)) {
-                        retired = retired.plus(new KernelCounters(words));
+                        KernelCounters gone = new KernelCounters(words);
+                        retired = retired.plus(gone);
+                        retiredByNetns.merge(key[1], gone, KernelCounters::plus);
                         any = true;
                     }
                 }

@@ -230,6 +230,58 @@ class MonitorKernelTest {
         assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
     }
 
+    /**
+     * Two cgroups count in one network namespace; when one is gone and retired (its counters leave
+     * the kernel's table), the namespace's counts and the totals stay as they were: a counter never
+     * goes backwards. Once no cgroup counts in the namespace any more, the namespace is gone too.
+     */
+    @Test
+    void aRetiredCgroupsCountsStayInItsNamespaceAndTheTotals() throws Exception {
+        final int first = 3;
+        final int second = 2;
+        try (TestCgroup cgroup = TestCgroup.nested("retire");
+                LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+            // the server stays outside the watched cgroup: only the client ends are counted
+            java.nio.file.Path sibling = java.nio.file.Files.createDirectory(cgroup.top().resolve("sibling"));
+            long firstId = cgroup.id();
+            long secondId = dev.bpfhook.container.CgroupV2.id(sibling);
+            HookSettings settings = new HookSettings(cgroup.top(), dev.bpfhook.container.CgroupV2.id(cgroup.top()),
+                    cgroup.hierarchy().level(cgroup.top()), 1 << 20, 4096, false);
+            try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 64), List.of())) {
+                cgroup.enter();
+                for (int i = 0; i < first; i++) {
+                    LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(4), 4);
+                }
+                java.nio.file.Files.writeString(sibling.resolve("cgroup.procs"), Integer.toString(PID));
+                for (int i = 0; i < second; i++) {
+                    LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(4), 4);
+                }
+                cgroup.leave();
+                Await.counters(monitor, firstId, c -> c.closed() == first);
+                MonitorSnapshot before = Await.counters(monitor, secondId, c -> c.closed() == second);
+                assertCount(1, before.byNetns().size(), "namespaces counted in");
+                long netns = before.byNetns().keySet().iterator().next();
+                assertCount(first + second, before.byNetns().get(netns).closed(), "closed in the namespace");
+
+                TestCgroup.removeWhenEmpty(cgroup.directory());
+                assertTrue(monitor.retireCgroup(firstId), "the first cgroup had counters");
+                MonitorSnapshot afterOne = monitor.snapshot(100);
+                assertFalse(afterOne.byCgroup().containsKey(firstId), "the retired cgroup is gone from the view");
+                assertCount(first + second, afterOne.byNetns().get(netns).closed(), "closed in the namespace");
+                assertCount(first + second, afterOne.byNetns().get(netns).outboundEstablished(), "established there");
+                assertCount(first + second, afterOne.total().closed(), "closed in all");
+
+                TestCgroup.removeWhenEmpty(sibling);
+                assertTrue(monitor.retireCgroup(secondId), "the second cgroup had counters");
+                MonitorSnapshot afterBoth = monitor.snapshot(100);
+                assertEquals(Collections.emptyMap(), afterBoth.byNetns(), "no cgroup counts in the namespace");
+                assertCount(first + second, afterBoth.total().closed(), "closed in all");
+            } finally {
+                cgroup.leave();
+            }
+        }
+    }
+
     private void runScenario(TestCgroup testCgroup, Set<String> disabledTiers, String expectedStateTier)
             throws Exception {
         Set<Long> programsBefore = AttachedPrograms.ours();

@@ -91,7 +91,8 @@ public final class TestCgroup implements AutoCloseable {
         }
     }
 
-    private static void removeWhenEmpty(Path cgroup) throws IOException {
+    /** Removes a cgroup of the test's making once the processes that left it are gone from it. */
+    public static void removeWhenEmpty(Path cgroup) throws IOException {
         // a cgroup can be removed once empty; processes leave it asynchronously, so retry briefly
         for (int attempt = 0; ; attempt++) {
             try {
