@@ -76,18 +76,35 @@ public final class CgroupNames {
         }
     }
 
+    /**
+     * The walk's names replace the old ones: a cgroup removed since the last walk is forgotten, so that a
+     * host that keeps starting and removing containers does not grow this map for ever. A walk that
+     * failed part-way only adds what it found.
+     */
     private void rescan() {
         lastScan = System.nanoTime();
+        Map<Long, String> found = new HashMap<>();
+        boolean complete = true;
         try (Stream<Path> dirs = Files.walk(subtree)) {
             dirs.filter(Files::isDirectory).forEach(dir -> {
                 try {
-                    names.put(CgroupV2.id(dir), hierarchy.name(dir));
+                    found.put(CgroupV2.id(dir), hierarchy.name(dir));
                 } catch (IOException | RuntimeException gone) {
                     // removed while we walked: it will be unknown, which is the truth
                 }
             });
         } catch (IOException | RuntimeException e) {
-            // an unreadable hierarchy leaves names as ids
+            complete = false; // an unreadable hierarchy, or a directory that went while the walk was in it
         }
+        if (complete) {
+            names.clear();
+            confirmedAt.keySet().retainAll(found.keySet());
+        }
+        names.putAll(found);
+    }
+
+    /** How many names are known: for tests. */
+    synchronized int size() {
+        return names.size();
     }
 }

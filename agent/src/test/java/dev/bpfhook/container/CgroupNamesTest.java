@@ -31,4 +31,23 @@ class CgroupNamesTest {
                     "the whole hierarchy names it");
         }
     }
+    /** A walk forgets the cgroups removed since the last one, so that container churn cannot grow the map. */
+    @Test
+    void aWalkForgetsCgroupsThatAreGone() throws Exception {
+        try (TestCgroup watched = TestCgroup.create("forget")) {
+            Path gone = Files.createDirectory(watched.directory().resolve("gone"));
+            long goneId = CgroupV2.id(gone);
+            CgroupV2 hierarchy = watched.hierarchy();
+            CgroupNames names = new CgroupNames(hierarchy, watched.directory());
+            assertEquals(hierarchy.name(gone), names.nameOf(goneId));
+            assertEquals(2, names.size(), "the watched cgroup and its child");
+
+            Files.delete(gone);
+            Path added = Files.createDirectory(watched.directory().resolve("added"));
+            Thread.sleep(1_100); // walks are at most one a second
+            assertEquals(hierarchy.name(added), names.nameOf(CgroupV2.id(added)), "an unknown id: a new walk");
+            assertEquals(2, names.size(), "the watched cgroup and the new child; the removed one forgotten");
+            assertEquals("cgroup:" + goneId, names.nameOf(goneId));
+        }
+    }
 }
