@@ -200,9 +200,10 @@ class ConnectionFilterTest {
     }
 
     /**
-     * BUG: "300.1.2.3" passes the IPv4 pattern of ConnectionFilter.literal, but
-     * InetAddress.getByName only reads 0-255 as a literal, so it looks the text
-     * up as a host name (DNS), and a resolver that answers makes it a filter for
+     * "300.1.2.3" looks like an IPv4 literal, but InetAddress.getByName reads only
+     * 0-255 as one and looks anything else up as a host name (DNS); a resolver that
+     * answered made it a filter for whatever address came back. Such text is now
+     * rejected without a lookup.
      */
     @Test
     void ipv4WithAnOctetOver255IsRejectedWithoutALookup(@TempDir Path dir) throws Exception {

@@ -371,11 +371,11 @@ class JmxExporterTest {
     }
 
     /**
-     * BUG: a systemd service restart removes its cgroup and makes a new one with
-     * the same path (a new id). While the old one is still registered (it is gone
-     * but counted active, e.g. a close the kernel never saw), registering the new
-     * one throws InstanceAlreadyExistsException out of sweep(), so every cgroup
-     * after it in the snapshot and every network namespace never gets an MBean,
+     * A systemd service restart removes its cgroup and makes a new one with the
+     * same path (a new id). While the old one is still registered (it is gone but
+     * counted active, e.g. a close the kernel never saw), the new one cannot take
+     * its name; the sweep goes on (it once threw InstanceAlreadyExistsException, and
+     * every cgroup after it in the snapshot and every namespace got no MBean).
      */
     @Test
     void aCgroupWhosePathIsTakenDoesNotStopTheSweep() throws Exception {
@@ -395,10 +395,11 @@ class JmxExporterTest {
     }
 
     /**
-     * BUG: close() unregisters under the exporter's lock while the sweeper thread
-     * may be waiting for that lock; it then sweeps once more and registers the
-     * cgroup and namespace MBeans again, after close. Forced here: the test holds
-     * the lock (inside a sweep) until the sweeper waits for it, then closes.
+     * close() unregisters under the exporter's lock while the sweeper thread may be
+     * waiting for that lock; the sweep that then runs must register nothing (it
+     * once registered the cgroup and namespace MBeans again, after close). Forced
+     * here: the test holds the lock (inside a sweep) until the sweeper waits for
+     * it, then closes.
      */
     @Test
     void aSweepWaitingDuringCloseRegistersNothingAfterIt() throws Exception {
@@ -441,10 +442,10 @@ class JmxExporterTest {
     }
 
     /**
-     * BUG: the public interface cannot be used as an MXBean proxy (JMX.newMXBeanProxy),
-     * not even for a number: the proxy checks every attribute first, and HookInfo,
-     * ProgramInfo and ConnectionInfo cannot be made from a CompositeData (no
-     * from(CompositeData), no @ConstructorParameters constructor).
+     * The public interface works as an MXBean proxy (JMX.newMXBeanProxy): the proxy
+     * checks every attribute's type first, so HookInfo, ProgramInfo and
+     * ConnectionInfo must be constructible from a CompositeData (they once were not,
+     * and no proxy could be made, not even to read a number).
      */
     @Test
     void connectionMonitorMXBeanProxyReadsTheAttributes() throws Exception {
