@@ -15,6 +15,12 @@ final class ConnectionClosedEvent extends ConnectionJfrEvent {
     @Timespan(Timespan.NANOSECONDS)
     long lifetime;
 
+    @Label("Connect Latency")
+    @Description("This side's connect() to ESTABLISHED, by the kernel's clock; 0 when this side did not connect, "
+            + "or its connect() was not seen")
+    @Timespan(Timespan.NANOSECONDS)
+    long connectLatency;
+
     @Label("Bytes Sent")
     @Description("Payload bytes sent, each byte once")
     @DataAmount(DataAmount.BYTES)

@@ -209,6 +209,8 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         ConnectionClosedEvent closed = new ConnectionClosedEvent();
         if (closed.shouldCommit()) {
             closed.lifetime = e.timestampNs() - started;
+            closed.connectLatency = Math.max(0, Connection.connectLatencyNs(e.connectionPreexisting(),
+                    e.connectionStartNs(), e.connectionEstablishedNs()));
             closed.bytesSent = e.bytesSent();
             closed.bytesReceived = e.bytesReceived();
             closed.rtt = e.srttUs();

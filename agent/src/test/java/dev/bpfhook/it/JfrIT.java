@@ -93,10 +93,13 @@ class JfrIT {
             assertTrue(e.getDuration("lifetime").toNanos() > 0, "lifetime");
             assertTrue(e.getDuration("rtt").toNanos() > 0, "RTT");
             assertEquals(pid, e.getInt("pid"));
+            if (client) {
+                assertTrue(e.getDuration("connectLatency").toNanos() > 0, "connect() to ESTABLISHED");
+            } else {
+                assertEquals(0, e.getDuration("connectLatency").toNanos(), "this side did not connect");
+            }
         }
-        List<RecordedEvent> states = ofType(events, "bpfhook.StateChange");
-        assertEquals(EXCHANGES, states.stream().filter(e -> e.getString("oldState").equals("SYN_SENT")
-                && e.getString("newState").equals("ESTABLISHED")).count());
+        assertEquals(List.of(), ofType(events, "bpfhook.StateChange"), "off in bpfhook.jfc");
         assertTrue(events.stream().filter(e -> e.getEventType().getName().startsWith("bpfhook."))
                 .allMatch(e -> e.getStackTrace() == null), "no stack traces");
         assertEquals("Connections", connects.get(0).getEventType().getCategoryNames().get(1));
@@ -238,6 +241,30 @@ class JfrIT {
         assertEquals(EXCHANGES, ofType(events, "bpfhook.Connect").size(), "Connect events");
         assertEquals(EXCHANGES, ofType(events, "bpfhook.Accept").size(), "Accept events");
         assertEquals(2 * EXCHANGES, ofType(events, "bpfhook.ConnectionClosed").size(), "ConnectionClosed events");
+    }
+
+    /** StateChange, off in bpfhook.jfc, turned on by its setting on the command line as README says. */
+    @Test
+    void stateChangeTurnedOnRecordsTheLifecycleTransitions() throws Exception {
+        Path settings = Paths.get("..", "jmx-config", "bpfhook.jfc").toAbsolutePath();
+        Path recording = dir.resolve("states.jfr");
+        try (TestCgroup cgroup = TestCgroup.create("jfrstates");
+             ChildJvm child = startChild(cgroup, "settings=" + settings + ",+bpfhook.StateChange#enabled=true")) {
+            child.send("tcp " + EXCHANGES);
+            child.awaitStdout(l -> l.equals("done tcp " + EXCHANGES), TIMEOUT_MS);
+            Thread.sleep(200);
+            dump(child, recording);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+        }
+        List<RecordedEvent> states = ofType(RecordingFile.readAllEvents(recording), "bpfhook.StateChange");
+        assertEquals(EXCHANGES, states.stream().filter(e -> e.getString("oldState").equals("SYN_SENT")
+                && e.getString("newState").equals("ESTABLISHED")).count(), "client handshakes");
+        assertEquals(EXCHANGES, states.stream().filter(e -> e.getString("oldState").equals("SYN_RECV")
+                && e.getString("newState").equals("ESTABLISHED")).count(), "server handshakes");
+        assertEquals(2 * EXCHANGES, states.stream().filter(e -> e.getString("newState").equals("CLOSE")).count(),
+                "both ends closed");
+        assertEquals(4 * EXCHANGES, states.size(), "nothing else with states=lifecycle: " + states);
     }
 
     @Test

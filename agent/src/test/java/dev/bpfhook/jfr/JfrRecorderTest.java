@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import jdk.jfr.Recording;
@@ -109,6 +110,37 @@ class JfrRecorderTest {
         assertEquals("OUTBOUND", slow.getString("direction"));
         assertEquals(5432, slow.getInt("remotePort"));
         assertEquals(t0 + 150 * MS, slow.getLong("kernelTimestamp"), "stamped with the handshake's end");
+    }
+
+    /**
+     * A closed connection carries what it was: its lifetime from the first event seen and, for the side
+     * that connected, its connect latency (the handshake no longer needs an event of its own for it).
+     */
+    @Test
+    void connectionClosedCarriesLifetimeAndTheConnectLatencyOfTheSideThatConnected() throws Exception {
+        List<RecordedEvent> events;
+        try (Recording r = new Recording()) {
+            r.enable("bpfhook.ConnectionClosed");
+            r.start();
+            connect(1, 3 * MS);
+            feed(state(1, t0 + 10 * MS, TcpState.FIN_WAIT2, TcpState.CLOSE).closeStats(100, 200, 50, 1));
+            feed(inbound(state(2, t0, TcpState.SYN_RECV, TcpState.ESTABLISHED)));
+            feed(inbound(state(2, t0 + 4 * MS, TcpState.LAST_ACK, TcpState.CLOSE)));
+            feed(state(3, t0, TcpState.SYN_SENT, TcpState.ESTABLISHED)); // its connect() not seen
+            feed(state(3, t0 + 5 * MS, TcpState.FIN_WAIT2, TcpState.CLOSE));
+            events = stopAndRead(r, "bpfhook.ConnectionClosed");
+        }
+
+        Map<Long, RecordedEvent> byCookie = events.stream()
+                .collect(Collectors.toMap(e -> e.getLong("socketCookie"), Function.identity()));
+        assertEquals(Set.of(1L, 2L, 3L), byCookie.keySet());
+        assertEquals(Duration.ofMillis(3), byCookie.get(1L).getDuration("connectLatency"), "connect() to ESTABLISHED");
+        assertEquals(Duration.ofMillis(10), byCookie.get(1L).getDuration("lifetime"), "from connect()");
+        assertEquals(100, byCookie.get(1L).getLong("bytesSent"));
+        assertEquals(Duration.ZERO, byCookie.get(2L).getDuration("connectLatency"), "the side that accepted");
+        assertEquals(Duration.ofMillis(4), byCookie.get(2L).getDuration("lifetime"));
+        assertEquals(Duration.ZERO, byCookie.get(3L).getDuration("connectLatency"), "connect() not seen");
+        assertEquals("jdk.jfr.Timespan", events.get(0).getEventType().getField("connectLatency").getContentType());
     }
 
     /** On JDK 17 through the setting's own reading of the recordings (see its setValue). */
