@@ -156,7 +156,9 @@ class SlowConsumerIT {
                     .agent(ChildJvm.agentJar(), "ring=16M,states=all")
                     .jvmArg("-XX:FlightRecorderOptions:repository=" + disk.mount().resolve("repository")
                             + ",memorysize=1m")
-                    .jvmArg("-XX:StartFlightRecording:settings=default,settings=" + settings + ",filename=" + recording)
+                    // every transition recorded (states=all, StateChange on): far more than JFR's buffers hold
+                    .jvmArg("-XX:StartFlightRecording:settings=default,settings=" + settings
+                            + ",+bpfhook.StateChange#enabled=true,filename=" + recording)
                     .inCgroup(cgroup.directory()).start()) {
                 LoadTestApp.Driver app = new LoadTestApp.Driver(child);
                 assertEquals("agent RUNNING", app.ask("agent", "agent ", TIMEOUT_MS), child.describe());
