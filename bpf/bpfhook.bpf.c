@@ -266,12 +266,28 @@ struct sock_facts {
 	__u8 remote_addr[BH_ADDR_LEN];
 };
 
-static __always_inline void read_facts_btf(struct sock *sk, struct sock_facts *f)
+/*
+ * The socket's cgroup, read before anything else: the scope check needs only
+ * this, and most transitions on a busy host are other services' sockets.
+ */
+static __always_inline void read_cgroup_btf(struct sock *sk, struct sock_facts *f)
 {
-	struct sock_common *skc = &sk->__sk_common;
 	struct cgroup *cg = sk->sk_cgrp_data.cgroup;
 	f->cgroup = cg;
 	f->cgroup_id = cg ? cg->kn->id : 0;
+}
+
+static __always_inline void read_cgroup_probe(struct sock *sk, struct sock_facts *f)
+{
+	struct cgroup *cg = BPF_CORE_READ(sk, sk_cgrp_data.cgroup); /* a local: CO-RE must not see sock_facts */
+	f->cgroup = cg;
+	f->cgroup_id = BPF_CORE_READ(cg, kn, id);
+}
+
+/* The rest of what the programs need, once the socket is known to be in scope. */
+static __always_inline void read_facts_btf(struct sock *sk, struct sock_facts *f)
+{
+	struct sock_common *skc = &sk->__sk_common;
 	f->netns = skc->skc_net.net->net_cookie;
 	f->family = skc->skc_family;
 	f->protocol = sk->sk_protocol;
@@ -291,9 +307,6 @@ static __always_inline void read_facts_btf(struct sock *sk, struct sock_facts *f
 
 static __always_inline void read_facts_probe(struct sock *sk, struct sock_facts *f)
 {
-	struct cgroup *cg = BPF_CORE_READ(sk, sk_cgrp_data.cgroup); /* a local: CO-RE must not see sock_facts */
-	f->cgroup = cg;
-	f->cgroup_id = BPF_CORE_READ(cg, kn, id);
 	f->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
 	f->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	f->protocol = BPF_CORE_READ(sk, sk_protocol);
@@ -463,12 +476,10 @@ static __always_inline void remember_start(__u64 cookie)
 	}
 }
 
+/* A wanted transition of a socket in scope, its facts read. */
 static __always_inline int on_state(struct sock *sk, const struct sock_facts *f, __u64 cookie, int oldstate,
 				    int newstate, bool btf)
 {
-	if (!cgroup_in_scope_cached(f->cgroup, f->cgroup_id))
-		return 0;
-
 	bool closing = newstate == BPF_TCP_CLOSE;
 	bool opened = newstate == BPF_TCP_ESTABLISHED && (oldstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_RECV);
 	__u8 direction = BH_DIR_UNKNOWN;
@@ -539,6 +550,9 @@ int BPF_PROG(bh_state_btf, struct sock *sk, int oldstate, int newstate)
 	if (!wanted(oldstate, newstate) || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	struct sock_facts f;
+	read_cgroup_btf(sk, &f);
+	if (!cgroup_in_scope_cached(f.cgroup, f.cgroup_id))
+		return 0;
 	read_facts_btf(sk, &f);
 	return on_state(sk, &f, bpf_get_socket_cookie(sk), oldstate, newstate, true);
 }
@@ -553,6 +567,9 @@ int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 		return 0;
 	struct sock *sk = (struct sock *)ctx->skaddr;
 	struct sock_facts f;
+	read_cgroup_probe(sk, &f);
+	if (!cgroup_in_scope_cached(f.cgroup, f.cgroup_id))
+		return 0;
 	read_facts_probe(sk, &f);
 	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	return on_state(sk, &f, cookie, ctx->oldstate, ctx->newstate, false);
@@ -564,11 +581,12 @@ int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
  * The only record of who accepted a connection. It carries the process and the
  * cookie, and reads nothing else of the socket but what filters it: user space
  * completes the endpoints, cgroup and namespace from the connection's state
- * events, joined by cookie (each probe read here costs about 20 ns).
+ * events, joined by cookie (each probe read here costs about 20 ns). Its
+ * callers checked the accepting task's scope first.
  */
 static __always_inline int on_accept(struct sock *sk)
 {
-	if (!sk || !task_in_scope())
+	if (!sk)
 		return 0;
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
@@ -591,6 +609,8 @@ SEC("fexit/inet_csk_accept")
 int bh_accept_fexit(void *ctx)
 {
 	__u64 ret = 0;
+	if (!task_in_scope())
+		return 0;
 	bpf_get_func_ret(ctx, &ret); /* the argument list differs between kernels */
 	return on_accept((struct sock *)ret);
 }
@@ -599,13 +619,16 @@ int bh_accept_fexit(void *ctx)
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(bh_accept_kretprobe, struct sock *sk)
 {
+	if (!task_in_scope())
+		return 0;
 	return on_accept(sk);
 }
 
 /* Tier 3: the accept syscalls' exit; the new fd leads to the socket. */
 static __always_inline int on_accept_syscall_exit(long fd)
 {
-	if (fd < 0)
+	/* the scope first: every accept() on the host runs this, and a walk to the socket is six probe reads */
+	if (fd < 0 || !task_in_scope())
 		return 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -668,6 +691,7 @@ int bh_iter_tcp(struct bpf_iter__tcp *ctx)
 		return 0; /* request and time-wait sockets: no connection to track */
 	struct sock *sk = (struct sock *)tp;
 	struct sock_facts f;
+	read_cgroup_probe(sk, &f);
 	read_facts_probe(sk, &f);
 	int state = f.state;
 	bool established = is_established_family(state);
