@@ -38,7 +38,8 @@ public class Churn {
         acceptor.start();
 
         boolean agent = awaitAgent();
-        warmUp(lo, server.getLocalPort(), Math.min(2000, connections / 10 + 1));
+        int warmUp = Math.min(2000, connections / 10 + 1);
+        warmUp(lo, server.getLocalPort(), warmUp);
         Thread.sleep(agent ? 1500 : 200); // the agent's MBeans cache a second: let the warm-up settle in them
         long[] kernelBefore = agent ? kernel() : null;
         java.util.Map<String, long[]> programsBefore = agent ? programs() : null;
@@ -66,8 +67,8 @@ public class Churn {
         double cpu = (processCpuNanos() - cpuBefore) / 1e9;
         double agentCpu = (agentCpuNanos() - agentBefore) / 1e9;
         StringBuilder line = new StringBuilder(String.format(
-                "connections=%d threads=%d seconds=%.3f rate=%.0f cpu=%.3f agent_cpu=%.3f",
-                connections, threads, seconds, connections / seconds, cpu, agentCpu));
+                "connections=%d warmup=%d threads=%d seconds=%.3f rate=%.0f cpu=%.3f agent_cpu=%.3f",
+                connections, warmUp, threads, seconds, connections / seconds, cpu, agentCpu));
         if (agent) {
             Thread.sleep(1500); // the MBeans cache a second: read after everything settled
             long[] k = kernel();

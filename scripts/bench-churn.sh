@@ -4,13 +4,17 @@
 # no-agent rounds (median, min, max), CPU time per connection of the whole process (median, and its
 # ratio to the no-agent rounds') and of the agent's own threads, and,
 # in agent rounds, connections counted vs made, events received/dropped/lost and our BPF programs'
-# run time per connection (kernel.bpf_stats_enabled is turned on for the agent-stats mode only).
+# run time per connection (kernel.bpf_stats_enabled is turned on for the agent-stats and agent-elsewhere
+# modes only).
 #   usage: sudo ./scripts/bench-churn.sh [CONNECTIONS=20000] [ROUNDS=3] [THREADS="1 2"]
 #          MODES="none agent" sudo -E ./scripts/bench-churn.sh ...   (only these modes; none is always run)
 # Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-all (the
 # same with states=all: an event per TCP transition), agent-jfr (a
-# recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), and peers where
-# they run: bpftrace counting state changes in a map (bpftrace-count) and printing each (bpftrace-print).
+# recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), agent-elsewhere (no
+# agent in the churn JVM, while another JVM runs one that watches its own cgroup: what our hooks cost the
+# services the agent does not watch, from the kernel's run-time statistics, read with bpftool), and peers
+# where they run: bpftrace counting state changes in a map (bpftrace-count) and printing each
+# (bpftrace-print).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/agent/target/bpfhook-agent.jar"
@@ -29,6 +33,7 @@ grep -qs ' /sys/kernel/tracing tracefs ' /proc/self/mounts || mount -t tracefs n
 WORK="$(mktemp -d)"
 CG_MOUNT="$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)"
 CGROUP="$CG_MOUNT/bpfhook-bench-$$"
+NEIGHBOUR="$CG_MOUNT/bpfhook-bench-$$-neighbour"
 mkdir -p "$CGROUP"
 STATS_BEFORE="$(cat /proc/sys/kernel/bpf_stats_enabled)"
 # stop_peer: bpftrace ends on SIGINT (Ctrl-C); it sometimes ignored SIGTERM and the run waited for it forever
@@ -42,16 +47,47 @@ stop_peer() {
 cleanup() {
     echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
     [[ -n "${PEER_PID:-}" ]] && stop_peer
+    stop_neighbour
     rmdir "$CGROUP" 2>/dev/null || true
     rm -rf "$WORK"
 }
+# start_neighbour: a JVM with the agent, idle in a cgroup of its own, which it watches (scope=self)
+start_neighbour() {
+    mkdir -p "$NEIGHBOUR"
+    sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$NEIGHBOUR" "$JAVA" "-javaagent:$JAR=jolokia=off,jfr=off,jmx=off" \
+        -cp "$WORK" StartupHello 3600000 >/dev/null 2>"$WORK/neighbour.err" &
+    NEIGHBOUR_PID=$!
+    for _ in $(seq 200); do # its hooks attach on the agent's loader thread
+        bpftool prog show name bh_state_btf >/dev/null 2>&1 || bpftool prog show name bh_state_tp >/dev/null 2>&1 \
+            && { sleep 1; return 0; }
+        kill -0 "$NEIGHBOUR_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "bench-churn.sh: the neighbour's agent did not attach its hooks: $(cat "$WORK/neighbour.err")" >&2
+    return 1
+}
+stop_neighbour() {
+    [[ -n "${NEIGHBOUR_PID:-}" ]] || return 0
+    kill "$NEIGHBOUR_PID" 2>/dev/null || true
+    wait "$NEIGHBOUR_PID" 2>/dev/null || true
+    NEIGHBOUR_PID=
+    for _ in $(seq 50); do rmdir "$NEIGHBOUR" 2>/dev/null && break; sleep 0.1; done
+}
+# bpf_run_ns: the run time (ns) the kernel counted for all bpfhook programs (bh_*) so far
+bpf_run_ns() {
+    bpftool prog show -j | python3 -c 'import json, sys
+print(sum(p.get("run_time_ns", 0) for p in json.load(sys.stdin) if p.get("name", "").startswith("bh_")))'
+}
 trap cleanup EXIT
-javac -d "$WORK" "$ROOT/bench/Churn.java"
+javac -d "$WORK" "$ROOT/bench/Churn.java" "$ROOT/bench/StartupHello.java"
 
 if [[ -n "${MODES:-}" ]]; then
     [[ " $MODES " == *" none "* ]] || MODES="none $MODES" # the ratios need the no-agent rounds
 else
     MODES="none agent agent-all agent-jfr agent-stats"
+    if command -v bpftool >/dev/null && command -v python3 >/dev/null; then
+        MODES="$MODES agent-elsewhere"
+    fi
     if command -v bpftrace >/dev/null; then
         MODES="$MODES bpftrace-count bpftrace-print"
     fi
@@ -66,7 +102,12 @@ run() {
         agent-jfr) args=("-javaagent:$JAR=jolokia=off" -Dbench.agent=true
                          "-XX:StartFlightRecording:settings=$ROOT/jmx-config/bpfhook.jfc,filename=$WORK/r.jfr") ;;
     esac
-    [[ "$mode" == agent-stats ]] && echo 1 > /proc/sys/kernel/bpf_stats_enabled
+    [[ "$mode" == agent-stats || "$mode" == agent-elsewhere ]] && echo 1 > /proc/sys/kernel/bpf_stats_enabled
+    local ran_before=0
+    if [[ "$mode" == agent-elsewhere ]]; then
+        start_neighbour || return 1
+        ran_before="$(bpf_run_ns)"
+    fi
     case "$mode" in
         bpftrace-count)
             bpftrace -e 'tracepoint:sock:inet_sock_set_state { @[args->newstate] = count(); }' >/dev/null 2>&1 &
@@ -76,9 +117,17 @@ run() {
                 >/dev/null 2>&1 &
             PEER_PID=$!; sleep 3 ;;
     esac
-    sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" "$JAVA" "${args[@]}" -cp "$WORK" Churn \
-        "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=' || { cat "$WORK/err" >&2; return 1; }
-    [[ "$mode" == agent-stats ]] && echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
+    local line
+    line="$(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" "$JAVA" "${args[@]}" -cp "$WORK" Churn \
+        "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=')" || { cat "$WORK/err" >&2; return 1; }
+    if [[ "$mode" == agent-elsewhere ]]; then
+        # every connection of the round, its warm-up included, ran the neighbour's hooks
+        local made=$(( CONNECTIONS + $(echo "$line" | field warmup) ))
+        line="$line bpf_ns_per_connection=$(( ($(bpf_run_ns) - ran_before) / made ))"
+        stop_neighbour
+    fi
+    echo "$line"
+    [[ "$mode" == agent-stats || "$mode" == agent-elsewhere ]] && echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
     if [[ -n "${PEER_PID:-}" ]]; then stop_peer; fi
 }
 
@@ -117,6 +166,8 @@ for threads in $THREADS; do
             extra="$(echo "$last" | field counted_outbound)/$CONNECTIONS, $(echo "$last" | field events_received)/$(echo "$last" | field events_dropped)/$(echo "$last" | field events_lost)"
             ns="$(echo "$last" | field bpf_ns_per_connection)"
             [[ "$mode" == agent-stats ]] && extra="$extra, ${ns} ns"
+        elif [[ "$mode" == agent-elsewhere ]]; then
+            extra="$(echo "$last" | field bpf_ns_per_connection) ns in the hooks of an agent watching another cgroup"
         fi
         printf '  %-15s %10s %8s (%s-%s) %9s %9s %9s %s\n' "$mode" "$med" \
             "$(awk -v m="$med" -v b="$base" 'BEGIN {printf "%.3f", m/b}')" \

@@ -31,13 +31,15 @@ class BenchmarkSmokeIT {
     void churnBenchmarkRunsAndCountsExactly() throws Exception {
         String out = run(Collections.emptyMap(), "bench-churn.sh", "300", "1", "1");
         assertTrue(out.contains("threads=1"), out);
-        for (String mode : new String[] {"none", "agent", "agent-all", "agent-jfr", "agent-stats"}) {
+        for (String mode : new String[] {"none", "agent", "agent-all", "agent-jfr", "agent-stats", "agent-elsewhere"}) {
             assertTrue(out.matches("(?s).*\\n  " + mode + " +\\d+ +\\d\\.\\d{3} .*"), mode + " row in:\n" + out);
         }
         // 6 events per loopback connection with states=lifecycle (the default), 12 with states=all
         assertTrue(out.matches("(?s).*\\n  agent +.* 300/300, 1800/0/0\\n.*"), "counted = made, nothing lost:\n" + out);
         assertTrue(out.matches("(?s).*\\n  agent-all +.* 300/300, 3600/0/0\\n.*"), out);
         assertTrue(out.matches("(?s).*\\n  agent-stats +.* 300/300, 1800/0/0, \\d+ ns\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n  agent-elsewhere +.* \\d+ ns in the hooks of an agent watching another "
+                + "cgroup\\n.*"), "the neighbour's hooks ran for the churn it does not watch:\n" + out);
     }
 
     @Test
