@@ -17,11 +17,24 @@ import java.nio.file.Path;
 final class BpfObject implements AutoCloseable {
     private static final int BTF_KIND_VAR = 14;
     private static final int BTF_KIND_DATASEC = 15;
-    /* offsets in struct bpf_object_open_opts, and the sizes that end after object_name and btf_custom_path */
+    /*
+     * offsets in struct bpf_object_open_opts, and the sizes that end after object_name, btf_custom_path
+     * and kernel_log_level (libbpf 1.0 and later)
+     */
     private static final int OPTS_OBJECT_NAME = 8;
     private static final int OPTS_BTF_CUSTOM_PATH = 48;
+    private static final int OPTS_KERNEL_LOG_BUF = 56;
+    private static final int OPTS_KERNEL_LOG_SIZE = 64;
     private static final int OPTS_NAME_SIZE = 16;
     private static final int OPTS_BTF_SIZE = 56;
+    private static final int OPTS_LOG_SIZE = 80;
+    /**
+     * The verifier's log, used only when a program fails to load (libbpf then loads it again with a log).
+     * Without it libbpf allocates 16 MiB for that log, whose free raises glibc's mmap threshold: the next
+     * load's buffers then come from the heap and stay, about 12 MiB for as long as the process runs (a
+     * kernel that refuses fexit made every agent pay it). Untouched, it costs no memory.
+     */
+    static final int VERIFIER_LOG_BYTES = 1 << 20;
     private static final int ENOENT = 2;
     private static final int EINVAL = 22;
     private static final int EPROTO = 71;
@@ -32,12 +45,15 @@ final class BpfObject implements AutoCloseable {
     /** libbpf parses the ELF from this buffer until load: keep it alive. */
     private final Memory elf;
     private final Memory objectName;
+    /** The verifier log libbpf writes into when a load fails; null with libbpf 0.x. */
+    private final Memory verifierLog;
     private Pointer object;
 
-    private BpfObject(LibBpf bpf, Memory elf, Memory objectName, Pointer object) {
+    private BpfObject(LibBpf bpf, Memory elf, Memory objectName, Memory verifierLog, Pointer object) {
         this.bpf = bpf;
         this.elf = elf;
         this.objectName = objectName;
+        this.verifierLog = verifierLog;
         this.object = object;
     }
 
@@ -59,15 +75,21 @@ final class BpfObject implements AutoCloseable {
         elf.write(0, elfBytes, 0, elfBytes.length);
         // struct bpf_object_open_opts { size_t sz; const char *object_name; bool relaxed_maps;
         // const char *pin_root_path; __u32 :32; const char *kconfig; const char *btf_custom_path; ... }
+        // char *kernel_log_buf; size_t kernel_log_size; __u32 kernel_log_level; }
         // (libbpf 1.1, x86_64 and other LP64): libbpf reads only the first sz bytes, so an object name
-        // needs 16 and a BTF path 56, and libbpf 0.5+ understands both
+        // needs 16 and a BTF path 56, which libbpf 0.5+ understands, and a verifier log 80 (1.0+)
         Memory objectName = new Memory(name.length() + 1L);
         objectName.setString(0, name);
         Memory btfPath = null;
-        Memory opts = new Memory(btfFile == null ? OPTS_NAME_SIZE : OPTS_BTF_SIZE);
+        Memory verifierLog = Libs.libbpfMajorVersion() >= 1 ? new Memory(VERIFIER_LOG_BYTES) : null;
+        Memory opts = new Memory(verifierLog != null ? OPTS_LOG_SIZE : btfFile == null ? OPTS_NAME_SIZE : OPTS_BTF_SIZE);
         opts.clear();
         opts.setLong(0, opts.size());
         opts.setPointer(OPTS_OBJECT_NAME, objectName);
+        if (verifierLog != null) {
+            opts.setPointer(OPTS_KERNEL_LOG_BUF, verifierLog); // kernel_log_level 0: only for a failed load
+            opts.setLong(OPTS_KERNEL_LOG_SIZE, verifierLog.size());
+        }
         if (btfFile != null) {
             btfPath = new Memory(btfFile.toString().getBytes(StandardCharsets.UTF_8).length + 1L);
             btfPath.setString(0, btfFile.toString(), StandardCharsets.UTF_8.name());
@@ -83,7 +105,7 @@ final class BpfObject implements AutoCloseable {
         }
         // libbpf copied the path (strdup) during the call: it only has to outlive the call
         Reference.reachabilityFence(btfPath);
-        return new BpfObject(bpf, elf, objectName, object);
+        return new BpfObject(bpf, elf, objectName, verifierLog, object);
     }
 
     /**
@@ -119,6 +141,14 @@ final class BpfObject implements AutoCloseable {
 
     void setAutoload(String programName, boolean autoload) throws BpfException {
         check(bpf.bpf_program__set_autoload(program(programName), autoload), "set autoload of " + programName);
+    }
+
+    /**
+     * Before load: attaches {@code programName} to {@code target} (a function, or a tracepoint for
+     * tp_btf) instead of its section's; tests use it to have the verifier reject a program.
+     */
+    void setAttachTarget(String programName, String target) throws BpfException {
+        check(bpf.bpf_program__set_attach_target(program(programName), 0, target), "retarget " + programName);
     }
 
     void setMaxEntries(String mapName, int maxEntries) throws BpfException {
@@ -171,10 +201,21 @@ final class BpfObject implements AutoCloseable {
     /** Loads every program whose autoload is on; on failure, libbpf's log says which and why. */
     void load() throws BpfException {
         LibbpfLog.drain();
+        if (verifierLog != null) {
+            verifierLog.setByte(0, (byte) 0); // the kernel writes here only when a program fails
+        }
         int rc = bpf.bpf_object__load(object);
         if (rc < 0) {
-            throw new BpfException("loading the BPF programs failed: " + Libs.errnoText(-rc), -rc, LibbpfLog.drain());
+            throw new BpfException("loading the BPF programs failed: " + Libs.errnoText(-rc), -rc,
+                    LibbpfLog.drain() + verifierLogText());
         }
+    }
+
+    /** The failed program's verifier log, as libbpf prints it when the buffer is its own (it does not print ours). */
+    private String verifierLogText() {
+        String text = verifierLog == null ? "" : verifierLog.getString(0);
+        return text.isEmpty() ? "" : "-- BEGIN PROG LOAD LOG --\n" + text + (text.endsWith("\n") ? "" : "\n")
+                + "-- END PROG LOAD LOG --\n";
     }
 
     Link attach(String programName) throws BpfException {
@@ -255,6 +296,9 @@ final class BpfObject implements AutoCloseable {
         if (object != null) {
             bpf.bpf_object__close(object);
             object = null;
+            if (verifierLog != null) {
+                verifierLog.close();
+            }
         }
     }
 

@@ -41,6 +41,7 @@ public final class KernelHooks implements AutoCloseable {
 
     private static final Pattern FAILED_PROGRAM = Pattern.compile("prog '([A-Za-z0-9_]+)': (?:failed to load|BPF program load failed)");
     private static final int EPERM = 1;
+    private static final int ENOSPC = 28;
 
     private final BpfObject object;
     private final List<Link> links;
@@ -250,6 +251,10 @@ public final class KernelHooks implements AutoCloseable {
         if (e.errno() == EPERM) {
             message = "the kernel refused to load " + what + " (" + Libs.errnoText(EPERM) + "): run as root, or "
                     + "grant CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN";
+        } else if (e.errno() == ENOSPC) { // the verifier's own error gave way to its log's overflow
+            message = "the kernel rejected " + what + ", with a verifier log longer than the "
+                    + BpfObject.VERIFIER_LOG_BYTES / 1024 + " KiB kept of it; this kernel may be too old (bpfhook "
+                    + "needs 5.8 or later with BTF); that much of the log follows with --verbose";
         } else {
             message = "the kernel rejected " + what + " (" + Libs.errnoText(e.errno()) + "); this kernel may be "
                     + "too old (bpfhook needs 5.8 or later with BTF); the verifier's log follows with --verbose";

@@ -21,6 +21,9 @@ interface LibBpf extends Library {
 
     int libbpf_num_possible_cpus();
 
+    /** libbpf 0.6 and later; older ones lack the symbol (an UnsatisfiedLinkError at the call). */
+    int libbpf_major_version();
+
     Pointer bpf_object__open_mem(Pointer buffer, long size, Pointer opts);
 
     int bpf_object__load(Pointer object);
@@ -34,6 +37,8 @@ interface LibBpf extends Library {
     Pointer bpf_object__btf(Pointer object);
 
     int bpf_program__set_autoload(Pointer program, boolean autoload);
+
+    int bpf_program__set_attach_target(Pointer program, int attachProgFd, String attachFunctionName);
 
     int bpf_program__fd(Pointer program);
 

@@ -62,6 +62,15 @@ final class Libs {
         return why.contains(name) ? why : name + ": " + why;
     }
 
+    /** libbpf's major version: 0 for 0.x, whose options structs lack some fields, else 1 or later. */
+    static int libbpfMajorVersion() throws BpfException {
+        try {
+            return bpf().libbpf_major_version();
+        } catch (UnsatisfiedLinkError before06) {
+            return 0;
+        }
+    }
+
     static String errnoText(int errno) {
         return errno + " " + c().strerror(errno);
     }
