@@ -2,7 +2,6 @@ package dev.bpfhook.track;
 
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.EventKind;
-import dev.bpfhook.event.EventListener;
 import dev.bpfhook.event.EventRecord;
 import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
@@ -26,7 +25,7 @@ import java.util.List;
  * connection the table forgot (pushed out of the ended list, or evicted) is reused
  * for a new one. Readers get immutable {@link Connection} snapshots.
  */
-public final class ConnectionTable implements EventListener {
+public final class ConnectionTable {
     /**
      * Forgotten connection objects kept for reuse, at most: enough for a burst of new connections,
      * little enough not to hold the memory of a past peak of open ones.
@@ -54,11 +53,6 @@ public final class ConnectionTable implements EventListener {
         }
         this.maxOpen = maxOpen;
         this.maxEnded = maxEnded;
-    }
-
-    @Override
-    public void onEvent(ConnectionEvent event) {
-        join(event);
     }
 
     /**

@@ -263,7 +263,7 @@ class ConnectionFilterTest {
     /** An established TCP connection between two ends, as the connection table holds it. */
     static Connection connection(InetSocketAddress local, InetSocketAddress remote) {
         ConnectionTable table = new ConnectionTable(10, 10);
-        table.onEvent(ConnectionEvent.builder(EventKind.STATE).socketCookie(1).timestampNs(1).local(local)
+        table.join(ConnectionEvent.builder(EventKind.STATE).socketCookie(1).timestampNs(1).local(local)
                 .remote(remote).states(TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
         return table.open().get(0);
     }
@@ -297,7 +297,7 @@ class ConnectionFilterTest {
         }
         ConnectionEvent e = new EventDecoder().decode(record, 0, Abi.Event.SIZE);
         ConnectionTable table = new ConnectionTable(10, 10);
-        table.onEvent(e);
+        table.join(e);
         return table.open().get(0);
     }
 }

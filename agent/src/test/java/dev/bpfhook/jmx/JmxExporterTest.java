@@ -610,7 +610,7 @@ class JmxExporterTest {
         state.events.listenerError();
         state.events.listenerError();
         for (int cookie = 1; cookie <= 3; cookie++) {
-            state.table.onEvent(connect(cookie, cookie).build());
+            state.table.join(connect(cookie, cookie).build());
         }
         start(256, null);
 
@@ -727,11 +727,11 @@ class JmxExporterTest {
 
     @Test
     void closedConnectionCarriesItsBytesRttAndRetransmits() throws Exception {
-        state.table.onEvent(connect(7, 1_000_000_000L).build());
-        state.table.onEvent(ConnectionEvent.builder(EventKind.STATE).socketCookie(7).timestampNs(1_100_000_000L)
+        state.table.join(connect(7, 1_000_000_000L).build());
+        state.table.join(ConnectionEvent.builder(EventKind.STATE).socketCookie(7).timestampNs(1_100_000_000L)
                 .local(at("10.0.0.1", 45000)).remote(at("10.0.0.2", 80))
                 .states(TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
-        state.table.onEvent(ConnectionEvent.builder(EventKind.STATE).socketCookie(7).timestampNs(3_100_000_000L)
+        state.table.join(ConnectionEvent.builder(EventKind.STATE).socketCookie(7).timestampNs(3_100_000_000L)
                 .local(at("10.0.0.1", 45000)).remote(at("10.0.0.2", 80)).states(TcpState.FIN_WAIT2, TcpState.CLOSE)
                 .closeStats(5000, 7000, 250, 3).build());
         start(256, null);
@@ -863,21 +863,21 @@ class JmxExporterTest {
      */
     private void someConnections() {
         ConnectionTable t = state.table;
-        t.onEvent(connect(1, 1_000_000_000L).process(1234, 1235, "java").remote(at("10.0.0.2", 8080)).build());
-        t.onEvent(ConnectionEvent.builder(EventKind.STATE).socketCookie(1).timestampNs(1_000_500_000L)
+        t.join(connect(1, 1_000_000_000L).process(1234, 1235, "java").remote(at("10.0.0.2", 8080)).build());
+        t.join(ConnectionEvent.builder(EventKind.STATE).socketCookie(1).timestampNs(1_000_500_000L)
                 .direction(Direction.OUTBOUND).local(at("10.0.0.1", 45678)).remote(at("10.0.0.2", 8080))
                 .states(TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
-        t.onEvent(ConnectionEvent.builder(EventKind.ACCEPT).socketCookie(2).timestampNs(2_000_000_000L)
+        t.join(ConnectionEvent.builder(EventKind.ACCEPT).socketCookie(2).timestampNs(2_000_000_000L)
                 .process(1234, 1240, "http-worker").cgroupId(103).netnsCookie(OTHER_NETNS)
                 .direction(Direction.INBOUND).local(at("::1", 8080)).remote(at("::1", 50000))
                 .states(TcpState.UNKNOWN, TcpState.ESTABLISHED).build());
-        t.onEvent(connect(3, 3_000_000_000L).process(1234, 1236, "java").remote(at("10.0.0.3", 9)).build());
-        t.onEvent(ConnectionEvent.builder(EventKind.STATE).socketCookie(3).timestampNs(3_250_000_000L)
+        t.join(connect(3, 3_000_000_000L).process(1234, 1236, "java").remote(at("10.0.0.3", 9)).build());
+        t.join(ConnectionEvent.builder(EventKind.STATE).socketCookie(3).timestampNs(3_250_000_000L)
                 .local(at("10.0.0.1", 41000)).remote(at("10.0.0.3", 9)).states(TcpState.SYN_SENT, TcpState.CLOSE)
                 .error(111).build());
-        t.onEvent(connect(4, 4_000_000_000L).protocol(Protocol.UDP).process(1234, 1237, "java")
+        t.join(connect(4, 4_000_000_000L).protocol(Protocol.UDP).process(1234, 1237, "java")
                 .local(at("10.0.0.1", 40000)).remote(at("10.0.0.53", 53)).build());
-        t.onEvent(connect(5, 5_000_000_000L).process(1234, 1238, "java").remote(at("10.0.0.4", 443)).build());
+        t.join(connect(5, 5_000_000_000L).process(1234, 1238, "java").remote(at("10.0.0.4", 443)).build());
     }
 
     private static ConnectionEvent.Builder connect(long cookie, long timestampNs) {

@@ -159,7 +159,7 @@ class JsonLinesTest {
         byCgroup.put(HOST_CGROUP, new KernelCounters(new long[] {10, 2, 6, 4, 3, 2, 0, 0, 0, 5, 1000, 2000, 1, 0}));
         byCgroup.put(CTR_CGROUP, new KernelCounters(new long[] {5, 1, 4, 0, 1, 0, 1, 0, 0, 3, 10, 20, 0, 0}));
         ConnectionTable table = new ConnectionTable(10, 10);
-        table.onEvent(state(TcpState.SYN_SENT, TcpState.ESTABLISHED).socketCookie(9).build());
+        table.join(state(TcpState.SYN_SENT, TcpState.ESTABLISHED).socketCookie(9).build());
         EventCounters events = new EventCounters();
         events.received();
         events.received();

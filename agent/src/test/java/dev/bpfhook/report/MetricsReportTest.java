@@ -181,8 +181,8 @@ class MetricsReportTest {
     @Test
     void lossLinesAppearWhenSomethingWasLost() {
         ConnectionTable tiny = new ConnectionTable(1, 10);
-        tiny.onEvent(connect(1, 10, 0, HOST_CGROUP, HOST_NETNS, at("10.0.0.9", 80)).build());
-        tiny.onEvent(connect(2, 20, 0, HOST_CGROUP, HOST_NETNS, at("10.0.0.9", 81)).build()); // evicts cookie 1
+        tiny.join(connect(1, 10, 0, HOST_CGROUP, HOST_NETNS, at("10.0.0.9", 80)).build());
+        tiny.join(connect(2, 20, 0, HOST_CGROUP, HOST_NETNS, at("10.0.0.9", 81)).build()); // evicts cookie 1
         EventCounters lossy = new EventCounters();
         for (int i = 0; i < 4; i++) {
             lossy.received();
@@ -230,7 +230,7 @@ class MetricsReportTest {
 
     @Test
     void otherNetworkNamespaceInHostCgroupIsAContainer() {
-        table.onEvent(connect(1, 10, 42, HOST_CGROUP, CTR_NETNS, at("10.0.0.9", 80)).build());
+        table.join(connect(1, 10, 42, HOST_CGROUP, CTR_NETNS, at("10.0.0.9", 80)).build());
 
         String report = new MetricsReport(ATTRIBUTION, false).render(snapshot(Collections.emptyMap(), KernelStats.ZERO));
 
@@ -282,7 +282,7 @@ class MetricsReportTest {
 
     private void feed(ConnectionEvent e) {
         events.received();
-        table.onEvent(e);
+        table.join(e);
     }
 
     private static ConnectionEvent.Builder connect(long cookie, long ts, int pid, long cgroup, long netns,

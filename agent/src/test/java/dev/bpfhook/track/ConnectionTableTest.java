@@ -26,8 +26,8 @@ class ConnectionTableTest {
 
     @Test
     void connectThenStatesMergeIntoOneOpenConnection() {
-        table.onEvent(connect(7, 100).process(1234, 1235, "java").cgroupId(55).netnsCookie(66).build());
-        table.onEvent(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build()); // pid unknown here
+        table.join(connect(7, 100).process(1234, 1235, "java").cgroupId(55).netnsCookie(66).build());
+        table.join(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build()); // pid unknown here
 
         List<Connection> open = table.open();
         assertEquals(1, open.size());
@@ -95,16 +95,16 @@ class ConnectionTableTest {
 
     @Test
     void tcpConnectAloneIsOpenInSynSent() {
-        table.onEvent(connect(7, 100).build());
+        table.join(connect(7, 100).build());
 
         assertEquals(TcpState.SYN_SENT, table.open().get(0).state());
     }
 
     @Test
     void closeMovesConnectionToRecentWithFinalStateAndBytes() {
-        table.onEvent(connect(7, 100).process(1234, 1234, "java").build());
-        table.onEvent(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
-        table.onEvent(state(7, 300, TcpState.FIN_WAIT1, TcpState.CLOSE).closeStats(5000, 7000, 250, 3).build());
+        table.join(connect(7, 100).process(1234, 1234, "java").build());
+        table.join(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+        table.join(state(7, 300, TcpState.FIN_WAIT1, TcpState.CLOSE).closeStats(5000, 7000, 250, 3).build());
 
         assertTrue(table.open().isEmpty());
         assertEquals(0, table.openCount());
@@ -122,9 +122,9 @@ class ConnectionTableTest {
 
     @Test
     void closeWithLocalPortZeroKeepsTheEarlierKnownPort() {
-        table.onEvent(connect(7, 100).build());
-        table.onEvent(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
-        table.onEvent(state(7, 300, TcpState.ESTABLISHED, TcpState.CLOSE).local(UNBOUND).build());
+        table.join(connect(7, 100).build());
+        table.join(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+        table.join(state(7, 300, TcpState.ESTABLISHED, TcpState.CLOSE).local(UNBOUND).build());
 
         Connection c = table.recent(1).get(0);
         assertEquals(LOCAL, c.local());
@@ -134,8 +134,8 @@ class ConnectionTableTest {
 
     @Test
     void failedConnectKeepsErrno() {
-        table.onEvent(connect(7, 100).build());
-        table.onEvent(state(7, 200, TcpState.SYN_SENT, TcpState.CLOSE).error(111).build());
+        table.join(connect(7, 100).build());
+        table.join(state(7, 200, TcpState.SYN_SENT, TcpState.CLOSE).error(111).build());
 
         Connection c = table.recent(1).get(0);
         assertEquals(TcpState.CLOSE, c.state());
@@ -145,8 +145,8 @@ class ConnectionTableTest {
 
     @Test
     void udpConnectsGoToRecentOnlyNeverToOpen() {
-        table.onEvent(connect(8, 100).protocol(Protocol.UDP).remote(at("8.8.8.8", 53)).build());
-        table.onEvent(connect(8, 110).protocol(Protocol.UDP).remote(at("8.8.4.4", 53)).build()); // same socket again
+        table.join(connect(8, 100).protocol(Protocol.UDP).remote(at("8.8.8.8", 53)).build());
+        table.join(connect(8, 110).protocol(Protocol.UDP).remote(at("8.8.4.4", 53)).build()); // same socket again
 
         assertTrue(table.open().isEmpty());
         assertEquals(0, table.openCount());
@@ -162,7 +162,7 @@ class ConnectionTableTest {
     void evictionBeyondMaxOpenCountsExactlyAndKeepsTheNewest() {
         ConnectionTable small = new ConnectionTable(3, 10);
         for (int i = 1; i <= 5; i++) {
-            small.onEvent(connect(i, i * 10L).build());
+            small.join(connect(i, i * 10L).build());
         }
 
         assertEquals(2, small.evicted());
@@ -173,10 +173,10 @@ class ConnectionTableTest {
     @Test
     void activityRefreshesAConnectionSoTheIdleOneIsEvicted() {
         ConnectionTable small = new ConnectionTable(2, 10);
-        small.onEvent(connect(1, 10).build());
-        small.onEvent(connect(2, 20).build());
-        small.onEvent(state(1, 30, TcpState.SYN_SENT, TcpState.ESTABLISHED).build()); // 1 is active again
-        small.onEvent(connect(3, 40).build());
+        small.join(connect(1, 10).build());
+        small.join(connect(2, 20).build());
+        small.join(state(1, 30, TcpState.SYN_SENT, TcpState.ESTABLISHED).build()); // 1 is active again
+        small.join(connect(3, 40).build());
 
         assertEquals(1, small.evicted());
         assertEquals(List.of(3L, 1L), cookies(small.open()));
@@ -184,11 +184,11 @@ class ConnectionTableTest {
 
     @Test
     void recentReturnsMostRecentFirstUpToTheLimit() {
-        table.onEvent(connect(1, 10).build());
-        table.onEvent(connect(2, 20).protocol(Protocol.UDP).build());
-        table.onEvent(connect(3, 30).build());
-        table.onEvent(state(3, 35, TcpState.SYN_SENT, TcpState.CLOSE).error(110).build());
-        table.onEvent(connect(4, 40).build());
+        table.join(connect(1, 10).build());
+        table.join(connect(2, 20).protocol(Protocol.UDP).build());
+        table.join(connect(3, 30).build());
+        table.join(state(3, 35, TcpState.SYN_SENT, TcpState.CLOSE).error(110).build());
+        table.join(connect(4, 40).build());
 
         assertEquals(List.of(4L, 3L, 2L, 1L), cookies(table.recent(10)));
         assertEquals(List.of(4L, 3L), cookies(table.recent(2)));
@@ -199,7 +199,7 @@ class ConnectionTableTest {
     void endedListIsBounded() {
         ConnectionTable small = new ConnectionTable(10, 2);
         for (int i = 1; i <= 4; i++) {
-            small.onEvent(connect(i, i).protocol(Protocol.UDP).build());
+            small.join(connect(i, i).protocol(Protocol.UDP).build());
         }
 
         assertEquals(List.of(4L, 3L), cookies(small.recent(10)));
@@ -209,13 +209,13 @@ class ConnectionTableTest {
     void acceptFillsInPidOfInboundConnectionFirstSeenViaState() {
         InetSocketAddress server = at("10.0.2.15", 8080);
         InetSocketAddress client = at("10.0.2.2", 51000);
-        table.onEvent(state(9, 100, TcpState.LISTEN, TcpState.SYN_RECV).direction(Direction.INBOUND)
+        table.join(state(9, 100, TcpState.LISTEN, TcpState.SYN_RECV).direction(Direction.INBOUND)
                 .local(server).remote(client).build());
-        table.onEvent(state(9, 110, TcpState.SYN_RECV, TcpState.ESTABLISHED).direction(Direction.INBOUND)
+        table.join(state(9, 110, TcpState.SYN_RECV, TcpState.ESTABLISHED).direction(Direction.INBOUND)
                 .local(server).remote(client).build());
         assertEquals(0, table.open().get(0).pid(), "not known before accept()");
 
-        table.onEvent(ConnectionEvent.builder(EventKind.ACCEPT).socketCookie(9).timestampNs(120)
+        table.join(ConnectionEvent.builder(EventKind.ACCEPT).socketCookie(9).timestampNs(120)
                 .process(777, 778, "nginx").direction(Direction.INBOUND).local(server).remote(client)
                 .states(TcpState.UNKNOWN, TcpState.ESTABLISHED).build());
 
@@ -233,12 +233,12 @@ class ConnectionTableTest {
 
     @Test
     void aConnectionReadEarlierStaysAsItWasWhenLaterEventsArrive() {
-        table.onEvent(connect(7, 100).process(1234, 1235, "java").build());
+        table.join(connect(7, 100).process(1234, 1235, "java").build());
         Connection before = table.open().get(0);
 
-        table.onEvent(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+        table.join(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
         Connection after = table.open().get(0);
-        table.onEvent(state(7, 300, TcpState.ESTABLISHED, TcpState.CLOSE).closeStats(10, 20, 30, 1).build());
+        table.join(state(7, 300, TcpState.ESTABLISHED, TcpState.CLOSE).closeStats(10, 20, 30, 1).build());
 
         assertEquals(TcpState.SYN_SENT, before.state(), "a value, not a view of the table");
         assertEquals(100, before.lastEventNs());
@@ -253,15 +253,15 @@ class ConnectionTableTest {
     @Test
     void connectionsForgottenAndReusedLeaveWhatReadersHoldAndTheEndedListAsTheyWere() {
         ConnectionTable small = new ConnectionTable(2, 2);
-        table.onEvent(connect(1, 10).build()); // another table: its objects are not shared
+        table.join(connect(1, 10).build()); // another table: its objects are not shared
         List<Connection> firstEnded = new ArrayList<>();
         for (int i = 1; i <= 6; i++) {
-            small.onEvent(connect(i, i * 100L).process(1000 + i, 1000 + i, "p" + i).build());
-            small.onEvent(state(i, i * 100L + 10, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
-            small.onEvent(state(i, i * 100L + 20, TcpState.ESTABLISHED, TcpState.CLOSE).closeStats(i, i, i, 0).build());
+            small.join(connect(i, i * 100L).process(1000 + i, 1000 + i, "p" + i).build());
+            small.join(state(i, i * 100L + 10, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+            small.join(state(i, i * 100L + 20, TcpState.ESTABLISHED, TcpState.CLOSE).closeStats(i, i, i, 0).build());
             firstEnded.add(small.find(i));
         }
-        small.onEvent(connect(7, 700).build()); // made of the object of a connection pushed out of the list
+        small.join(connect(7, 700).build()); // made of the object of a connection pushed out of the list
 
         assertEquals(List.of(7L, 6L, 5L), cookies(small.recent(10)), "the open one, then the ended list as it was");
         assertEquals(List.of(7L), cookies(small.open()));
