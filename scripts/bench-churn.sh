@@ -48,7 +48,10 @@ cleanup() {
     echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
     [[ -n "${PEER_PID:-}" ]] && stop_peer
     stop_neighbour
-    rmdir "$CGROUP" 2>/dev/null || true
+    # a churn JVM still running (the script was interrupted in a round): its cgroup goes with it
+    local pid
+    for pid in $(cat "$CGROUP/cgroup.procs" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+    for _ in $(seq 50); do rmdir "$CGROUP" 2>/dev/null && break; sleep 0.1; done
     rm -rf "$WORK"
 }
 # start_neighbour: a JVM with the agent, idle in a cgroup of its own, which it watches (scope=self)
@@ -64,12 +67,16 @@ start_neighbour() {
         sleep 0.1
     done
     echo "bench-churn.sh: the neighbour's agent did not attach its hooks: $(cat "$WORK/neighbour.err")" >&2
+    stop_neighbour
     return 1
 }
+# stop_neighbour: ends every process of the neighbour's cgroup and removes it. By cgroup, not by pid:
+# run() starts the neighbour in a subshell, whose pid variable the EXIT trap does not see
 stop_neighbour() {
-    [[ -n "${NEIGHBOUR_PID:-}" ]] || return 0
-    kill "$NEIGHBOUR_PID" 2>/dev/null || true
-    wait "$NEIGHBOUR_PID" 2>/dev/null || true
+    [[ -d "$NEIGHBOUR" ]] || return 0
+    local pid
+    for pid in $(cat "$NEIGHBOUR/cgroup.procs" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+    [[ -n "${NEIGHBOUR_PID:-}" ]] && wait "$NEIGHBOUR_PID" 2>/dev/null || true
     NEIGHBOUR_PID=
     for _ in $(seq 50); do rmdir "$NEIGHBOUR" 2>/dev/null && break; sleep 0.1; done
 }
@@ -119,7 +126,8 @@ run() {
     esac
     local line
     line="$(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" "$JAVA" "${args[@]}" -cp "$WORK" Churn \
-        "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=')" || { cat "$WORK/err" >&2; return 1; }
+        "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=')" \
+        || { cat "$WORK/err" >&2; stop_neighbour; return 1; }
     if [[ "$mode" == agent-elsewhere ]]; then
         # every connection of the round, its warm-up included, ran the neighbour's hooks
         local made=$(( CONNECTIONS + $(echo "$line" | field warmup) ))
