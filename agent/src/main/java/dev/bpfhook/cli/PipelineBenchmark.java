@@ -72,7 +72,7 @@ public final class PipelineBenchmark {
             "  events/s: events received a second, from the first record produced to the last one received",
             "  ns/event: CPU time of the consumer thread (bpfhook-ring) per event; consumer: its share of one CPU",
             "  wakeups: records committed with a wakeup; waits: epoll_wait calls of the consumer, its only native",
-            "  calls (woken: those that ended before the 10 ms timeout); pauses: the producer waited for the",
+            "  calls (woken: those that ended before the 20 ms timeout); pauses: the producer waited for the",
             "  consumer because the ring held half its size",
             "");
     static final int OK = 0;
@@ -271,7 +271,7 @@ public final class PipelineBenchmark {
         Arrays.sort(samples);
         long max = samples[LATENCY_SAMPLES - 1];
         out.printf(Locale.ROOT, "idle latency: one event to the listeners in median %.1f ms, max %s (%d samples; the "
-                + "consumer, when not woken, polls every 10 ms while records come, up to every 50 ms while none do)%n", samples[LATENCY_SAMPLES / 2] / 1e6,
+                + "consumer, when not woken, polls every 20 ms while records come, up to every 50 ms while none do)%n", samples[LATENCY_SAMPLES / 2] / 1e6,
                 missed > 0 ? missed + " not within 1 s" : String.format(Locale.ROOT, "%.1f ms", max / 1e6),
                 LATENCY_SAMPLES);
     }

@@ -60,7 +60,7 @@ class JfrIT {
             child.send("tcp " + EXCHANGES);
             child.awaitStdout(l -> l.equals("done tcp " + EXCHANGES), TIMEOUT_MS);
             port = Integer.parseInt(child.awaitStdout(l -> l.startsWith("port "), TIMEOUT_MS).substring(5));
-            Thread.sleep(200); // the ring is read every 10 ms; give the last events time to be committed
+            Thread.sleep(500); // the ring is read at least every 50 ms; give the last events time to be committed
             dump(child, recording);
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
@@ -232,7 +232,7 @@ class JfrIT {
             run(jcmd(), Long.toString(child.pid()), "JFR.start", "name=test", "settings=" + settings);
             child.send("tcp " + EXCHANGES);
             child.awaitStdout(l -> l.equals("done tcp " + EXCHANGES), TIMEOUT_MS);
-            Thread.sleep(200); // the ring is read every 10 ms; give the last events time to be committed
+            Thread.sleep(500); // the ring is read at least every 50 ms; give the last events time to be committed
             dump(child, recording);
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
@@ -252,7 +252,7 @@ class JfrIT {
              ChildJvm child = startChild(cgroup, "settings=" + settings + ",+bpfhook.StateChange#enabled=true")) {
             child.send("tcp " + EXCHANGES);
             child.awaitStdout(l -> l.equals("done tcp " + EXCHANGES), TIMEOUT_MS);
-            Thread.sleep(200);
+            Thread.sleep(500); // the ring is read at least every 50 ms; give the last events time to be committed
             dump(child, recording);
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
@@ -274,7 +274,7 @@ class JfrIT {
              ChildJvm child = startChild(cgroup, "settings=default")) {
             child.send("tcp 2");
             child.awaitStdout(l -> l.equals("done tcp 2"), TIMEOUT_MS);
-            Thread.sleep(200);
+            Thread.sleep(500); // the ring is read at least every 50 ms; give the last events time to be committed
             dump(child, recording);
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());

@@ -192,7 +192,7 @@ class MonitorKernelTest {
 
     /**
      * With nothing to read, the ring thread backs off to a wait of 50 ms: 2 s of idling take at most 40
-     * waits and a few (at 10 ms each it would be 200). A wait ends early only when the kernel wakes it,
+     * waits and a few (at 20 ms each it would be 100). A wait ends early only when the kernel wakes it,
      * and nothing in this empty cgroup makes a record, so a slow machine can only make fewer.
      */
     @Test
