@@ -5,7 +5,10 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
 
-/** The libc calls the native layer needs: mmap for the ring buffer, epoll to wait on it. */
+/**
+ * The libc calls the native layer needs: mmap for the ring buffer, epoll to be woken by it (the wait
+ * itself is dev.bpfhook.nativeaccess.Epoll, direct-mapped).
+ */
 interface LibC extends Library {
     int PROT_READ = 0x1;
     int PROT_WRITE = 0x2;
@@ -39,8 +42,6 @@ interface LibC extends Library {
 
     /** {@code struct epoll_event} is packed: 4 bytes of events, 8 of data, 12 in all on x86_64. */
     int epoll_ctl(int epfd, int op, int fd, Pointer event);
-
-    int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMs);
 
     int socket(int domain, int type, int protocol);
 
