@@ -57,13 +57,8 @@ class JfrIT {
         try (TestCgroup cgroup = TestCgroup.create("jfr");
              ChildJvm child = startChild(cgroup, "settings=" + settings)) {
             pid = (int) child.pid();
-            child.send("tcp " + EXCHANGES);
-            child.awaitStdout(l -> l.equals("done tcp " + EXCHANGES), TIMEOUT_MS);
-            port = Integer.parseInt(child.awaitStdout(l -> l.startsWith("port "), TIMEOUT_MS).substring(5));
-            Thread.sleep(500); // the ring is read at least every 50 ms; give the last events time to be committed
-            dump(child, recording);
-            child.send("exit 0");
-            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            port = exchanges(child, EXCHANGES);
+            dumpAndExit(child, recording);
         }
 
         List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
@@ -230,12 +225,8 @@ class JfrIT {
                     "the agent did not start Flight Recorder");
 
             run(jcmd(), Long.toString(child.pid()), "JFR.start", "name=test", "settings=" + settings);
-            child.send("tcp " + EXCHANGES);
-            child.awaitStdout(l -> l.equals("done tcp " + EXCHANGES), TIMEOUT_MS);
-            Thread.sleep(500); // the ring is read at least every 50 ms; give the last events time to be committed
-            dump(child, recording);
-            child.send("exit 0");
-            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            exchanges(child, EXCHANGES);
+            dumpAndExit(child, recording);
         }
         List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
         assertEquals(EXCHANGES, ofType(events, "bpfhook.Connect").size(), "Connect events");
@@ -250,12 +241,8 @@ class JfrIT {
         Path recording = dir.resolve("states.jfr");
         try (TestCgroup cgroup = TestCgroup.create("jfrstates");
              ChildJvm child = startChild(cgroup, "settings=" + settings + ",+bpfhook.StateChange#enabled=true")) {
-            child.send("tcp " + EXCHANGES);
-            child.awaitStdout(l -> l.equals("done tcp " + EXCHANGES), TIMEOUT_MS);
-            Thread.sleep(500); // the ring is read at least every 50 ms; give the last events time to be committed
-            dump(child, recording);
-            child.send("exit 0");
-            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            exchanges(child, EXCHANGES);
+            dumpAndExit(child, recording);
         }
         List<RecordedEvent> states = ofType(RecordingFile.readAllEvents(recording), "bpfhook.StateChange");
         assertEquals(EXCHANGES, states.stream().filter(e -> e.getString("oldState").equals("SYN_SENT")
@@ -272,12 +259,8 @@ class JfrIT {
         Path recording = dir.resolve("default.jfr");
         try (TestCgroup cgroup = TestCgroup.create("jfroff");
              ChildJvm child = startChild(cgroup, "settings=default")) {
-            child.send("tcp 2");
-            child.awaitStdout(l -> l.equals("done tcp 2"), TIMEOUT_MS);
-            Thread.sleep(500); // the ring is read at least every 50 ms; give the last events time to be committed
-            dump(child, recording);
-            child.send("exit 0");
-            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            exchanges(child, 2);
+            dumpAndExit(child, recording);
         }
         List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
         assertFalse(events.isEmpty(), "the JDK's own events are there");
@@ -294,6 +277,21 @@ class JfrIT {
         child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
         report.awaitStart(TIMEOUT_MS, child);
         return child;
+    }
+
+    /** {@code n} loopback exchanges in the child; returns the port of the server it made for them. */
+    private static int exchanges(ChildJvm child, int n) throws Exception {
+        child.send("tcp " + n);
+        child.awaitStdout(l -> l.equals("done tcp " + n), TIMEOUT_MS);
+        return Integer.parseInt(child.awaitStdout(l -> l.startsWith("port "), TIMEOUT_MS).substring(5));
+    }
+
+    /** The recording into {@code file}, once the last events had time to be committed, and the child's clean exit. */
+    private static void dumpAndExit(ChildJvm child, Path file) throws Exception {
+        Thread.sleep(500); // the ring is read at least every 50 ms; give the last events time to be committed
+        dump(child, file);
+        child.send("exit 0");
+        assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
     }
 
     private static List<RecordedEvent> dumpAndRead(ChildJvm child, Path file) {
