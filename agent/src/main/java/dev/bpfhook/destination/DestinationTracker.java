@@ -55,7 +55,7 @@ public final class DestinationTracker implements EventListener {
         if (e.protocol() != Protocol.TCP) {
             return;
         }
-        onRecord(table.describe(given.load(e)));
+        track(table.describe(given.load(e)));
     }
 
     /**
@@ -63,6 +63,29 @@ public final class DestinationTracker implements EventListener {
      * ring thread's way, with no lookup in the table and no allocation unless a destination is new.
      */
     public synchronized void onRecord(EventRecord e) {
+        track(e);
+    }
+
+    /**
+     * {@link #onRecord} for {@code records[0]} to {@code records[count - 1]}, in order, under one hold of
+     * the tracker's lock (see {@link ConnectionTable#joinAll}).
+     *
+     * @param count at most 64
+     * @return a bit for each record whose tracking failed with an exception: bit i for {@code records[i]}
+     */
+    public synchronized long onRecords(EventRecord[] records, int count) {
+        long failed = 0;
+        for (int i = 0; i < count; i++) {
+            try {
+                track(records[i]);
+            } catch (RuntimeException e) {
+                failed |= 1L << i;
+            }
+        }
+        return failed;
+    }
+
+    private void track(EventRecord e) {
         if (e.protocol() != Protocol.TCP) {
             return;
         }

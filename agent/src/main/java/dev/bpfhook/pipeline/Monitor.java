@@ -49,6 +49,8 @@ public final class Monitor implements AutoCloseable {
     static final int POLL_MAX_MS = 50;
     private static final int FINAL_RECENT = 100;
     private static final int PUBLISH_RECEIVED_EVERY = 1024;
+    /** Records joined and tracked under one lock of the table and of the destinations (at most 64). */
+    static final int BATCH = 64;
     private static final EventListener[] NO_LISTENERS = new EventListener[0];
 
     private final KernelHooks hooks;
@@ -65,16 +67,18 @@ public final class Monitor implements AutoCloseable {
     private final Object addLock = new Object();
     private volatile boolean emitting = true;
     private final EventCounters counters = new EventCounters();
-    /** Used under ringLock only, like receivedInDrain and record. */
+    /** Used under ringLock only, like the batch and receivedInDrain. */
     private final EventDecoder decoder = new EventDecoder();
     /**
-     * Every record is decoded into this one object, which the table completes and the destinations
-     * read; an immutable event is made of it only for listeners (see deliver).
+     * Records are decoded into these objects, reused from batch to batch: the table completes them and
+     * the destinations read them, a batch at a time; an immutable event is made of one only for
+     * listeners (see deliver).
      */
-    private final EventRecord record = new EventRecord();
+    private final EventRecord[] batch = newBatch();
+    private int batched;
     /**
-     * Records received and not yet added to the shared counter, which is updated every
-     * PUBLISH_RECEIVED_EVERY records and at the end of each drain, not per record.
+     * Records received and not yet added to the shared counter, which is updated once
+     * PUBLISH_RECEIVED_EVERY records were delivered and at the end of each drain, not per record.
      */
     private long receivedInDrain;
     private final RecordSink sink = this::dispatch;
@@ -142,6 +146,14 @@ public final class Monitor implements AutoCloseable {
         synchronized (addLock) {
             trackers = plus(trackers, tracker);
         }
+    }
+
+    private static EventRecord[] newBatch() {
+        EventRecord[] records = new EventRecord[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            records[i] = new EventRecord();
+        }
+        return records;
     }
 
     private static EventListener[] plus(EventListener[] all, EventListener one) {
@@ -310,45 +322,69 @@ public final class Monitor implements AutoCloseable {
         try {
             return ring.drain(sink);
         } finally {
+            deliverBatch();
             counters.received(receivedInDrain);
             receivedInDrain = 0;
         }
     }
 
+    /** Decodes the record into the batch; a full batch is delivered at once. */
     private void dispatch(ByteBuffer ring, int offset, int length) {
-        deliver(ring, offset, length);
-        // counted once the listeners had it, so that a reader who sees the count sees their work
-        if (++receivedInDrain == PUBLISH_RECEIVED_EVERY) {
-            counters.received(receivedInDrain);
-            receivedInDrain = 0;
+        receivedInDrain++;
+        if (!decoder.decode(ring, offset, length, batch[batched])) {
+            counters.decodeError();
+            return;
+        }
+        if (++batched == BATCH) {
+            deliverBatch();
         }
     }
 
     /**
-     * Decodes, joins and tracks the record with no allocation, then hands the record to the listeners
-     * that take records, and one immutable event to the added trackers and the listeners that want it,
-     * if any does: the one object of an event.
+     * Joins and tracks the batch's records with one lock of the table and one of the destinations for
+     * all, then hands each record to the listeners that take records, and one immutable event to the
+     * added trackers and the listeners that want it, if any does: the one object of an event. The
+     * listeners run with no lock held, so that a slow one never stalls a reader of the table.
      */
-    private void deliver(ByteBuffer ring, int offset, int length) {
-        EventRecord r = record;
-        if (!decoder.decode(ring, offset, length, r)) {
-            counters.decodeError();
+    private void deliverBatch() {
+        int count = batched;
+        if (count == 0) {
             return;
         }
-        boolean failed = false;
+        batched = 0;
+        long failed = 0;
         try {
-            table.join(r);
+            failed = table.joinAll(batch, count);
         } catch (RuntimeException e) {
-            failed = true;
+            failed = -1L;
         }
         try {
-            destinations.onRecord(r);
+            failed |= destinations.onRecords(batch, count);
         } catch (RuntimeException e) {
-            failed = true;
+            failed = -1L;
         }
         boolean emit = emitting;
         EventListener[] added = trackers;
         EventListener[] outputs = emit ? listeners : NO_LISTENERS;
+        for (int i = 0; i < count; i++) {
+            boolean delivered = deliver(batch[i], added, outputs);
+            if (!emit) {
+                counters.notEmitted();
+            }
+            if (!delivered || (failed & 1L << i) != 0) {
+                counters.listenerError(); // once per event: it counts events not fully delivered
+            }
+        }
+        if (receivedInDrain >= PUBLISH_RECEIVED_EVERY) {
+            // counted once the listeners had them, so that a reader who sees the count sees their work
+            counters.received(receivedInDrain);
+            receivedInDrain = 0;
+        }
+    }
+
+    /** Hands one joined record to the trackers and listeners; false when one of them failed. */
+    private static boolean deliver(EventRecord r, EventListener[] added, EventListener[] outputs) {
+        boolean delivered = true;
         ConnectionEvent event = null; // made on first need: when no listener wants the record, never
         for (int i = 0; i < added.length + outputs.length; i++) {
             EventListener listener = i < added.length ? added[i] : outputs[i - added.length];
@@ -365,15 +401,10 @@ public final class Monitor implements AutoCloseable {
                     listener.onEvent(event);
                 }
             } catch (RuntimeException e) {
-                failed = true;
+                delivered = false;
             }
         }
-        if (!emit) {
-            counters.notEmitted();
-        }
-        if (failed) {
-            counters.listenerError(); // once per event: it counts events not fully delivered
-        }
+        return delivered;
     }
 
     /** Stops the ring thread, then detaches every hook and frees the maps. */
