@@ -1,7 +1,6 @@
 package dev.bpfhook.destination;
 
 import dev.bpfhook.event.Direction;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -11,10 +10,11 @@ import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
- * The kept destinations' statistics, found from an event's own fields (direction, cgroup, address,
- * port) without making a key. Why not {@code HashMap<DestinationKey, DestinationStats>}: the tracker
- * looks a destination up for most events, and a lookup there needed a new key object each time;
- * here a {@link DestinationKey} is made once, when its destination is first kept.
+ * The kept destinations' statistics, found from a record's own fields (direction, cgroup, address
+ * bits, port) without making a key or an address object. Why not {@code HashMap<DestinationKey,
+ * DestinationStats>}: the tracker looks a destination up for most events, and a lookup there needed
+ * a new key object each time; here a {@link DestinationKey} is made once, when its destination is
+ * first kept.
  *
  * <p>Open addressing with linear probing over a power-of-two table at most half full, with each
  * slot's hash kept so that a probe compares keys only when the hashes agree. Destinations leave
@@ -36,22 +36,25 @@ final class DestinationIndex {
         allocate(MIN_CAPACITY);
     }
 
-    /** The statistics of the destination with these fields, or null when it is not kept. */
-    DestinationStats get(Direction direction, long cgroupId, InetAddress address, int port) {
-        int hash = DestinationKey.hash(direction, cgroupId, address, port);
+    /**
+     * The statistics of the destination with these fields, the address as bits (see AddressBits), or
+     * null when it is not kept.
+     */
+    DestinationStats get(Direction direction, long cgroupId, int family, long hi, long lo, int port) {
+        int hash = DestinationKey.hash(direction, cgroupId, family, hi, lo, port);
         for (int i = hash & mask; ; i = (i + 1) & mask) {
             DestinationKey k = keys[i];
             if (k == null) {
                 return null;
             }
-            if (hashes[i] == hash && k.is(direction, cgroupId, address, port)) {
+            if (hashes[i] == hash && k.is(direction, cgroupId, family, hi, lo, port)) {
                 return values[i];
             }
         }
     }
 
     DestinationStats get(DestinationKey key) {
-        return get(key.direction(), key.cgroupId(), key.address(), key.port());
+        return get(key.direction(), key.cgroupId(), key.family(), key.addressHi(), key.addressLo(), key.port());
     }
 
     /** Keeps {@code stats} for {@code key}, which must not be kept yet. */

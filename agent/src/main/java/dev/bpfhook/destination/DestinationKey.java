@@ -1,5 +1,6 @@
 package dev.bpfhook.destination;
 
+import dev.bpfhook.event.AddressBits;
 import dev.bpfhook.event.Direction;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -14,12 +15,19 @@ public final class DestinationKey {
     private final long cgroupId;
     private final InetAddress address; // null: inbound (any local address), or "other"
     private final int port;            // -1: "other"
+    /* the address as bits (see AddressBits): what keys are compared and hashed by */
+    private final int family;
+    private final long hi;
+    private final long lo;
 
     private DestinationKey(Direction direction, long cgroupId, InetAddress address, int port) {
         this.direction = direction;
         this.cgroupId = cgroupId;
         this.address = address;
         this.port = port;
+        this.family = AddressBits.family(address);
+        this.hi = AddressBits.hi(address);
+        this.lo = AddressBits.lo(address);
     }
 
     public static DestinationKey outbound(long cgroupId, InetAddress remote, int port) {
@@ -58,6 +66,20 @@ public final class DestinationKey {
         return port;
     }
 
+    /* the address as bits (see AddressBits): NONE inbound and for "other" */
+
+    int family() {
+        return family;
+    }
+
+    long addressHi() {
+        return hi;
+    }
+
+    long addressLo() {
+        return lo;
+    }
+
     /** "10.0.0.5:5432", "[::1]:8080", inbound "*:8080", or "other". */
     public String label() {
         if (isOther()) {
@@ -76,29 +98,31 @@ public final class DestinationKey {
             return false;
         }
         DestinationKey k = (DestinationKey) o;
-        return is(k.direction, k.cgroupId, k.address, k.port);
+        return is(k.direction, k.cgroupId, k.family, k.hi, k.lo, k.port);
     }
 
-    /** Whether this is the key of these fields: equals without a key to compare with. */
-    boolean is(Direction direction, long cgroupId, InetAddress address, int port) {
-        // the decoder hands out the same address objects again: identity first
-        return this.direction == direction && this.cgroupId == cgroupId && this.port == port
-                && (this.address == address || this.address != null && this.address.equals(address));
+    /**
+     * Whether this is the key of these fields, the address as bits (see AddressBits; NONE for no
+     * address): equals without a key to compare with.
+     */
+    boolean is(Direction direction, long cgroupId, int family, long hi, long lo, int port) {
+        return this.hi == hi && this.port == port && this.cgroupId == cgroupId && this.lo == lo
+                && this.family == family && this.direction == direction;
     }
 
     @Override
     public int hashCode() {
-        return hash(direction, cgroupId, address, port);
+        return hash(direction, cgroupId, family, hi, lo, port);
     }
 
     /**
      * The hash code of the key with these fields, spread over all 32 bits, as tables of a power-of-two
      * size need (they use the low bits).
      */
-    static int hash(Direction direction, long cgroupId, InetAddress address, int port) {
+    static int hash(Direction direction, long cgroupId, int family, long hi, long lo, int port) {
         long h = cgroupId * 0x9E37_79B9_7F4A_7C15L;
-        h ^= (address == null ? 0 : address.hashCode()) * 0xC2B2_AE3D_27D4_EB4FL;
-        h ^= ((long) port << 8 | direction.ordinal()) * 0x1656_67B1_9E37_79F9L;
+        h ^= (hi ^ Long.rotateLeft(lo, 17)) * 0xC2B2_AE3D_27D4_EB4FL;
+        h ^= ((long) port << 16 | family << 8 | direction.ordinal()) * 0x1656_67B1_9E37_79F9L;
         h ^= h >>> 29;
         return (int) (h ^ h >>> 32);
     }

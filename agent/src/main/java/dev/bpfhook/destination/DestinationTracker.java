@@ -1,5 +1,6 @@
 package dev.bpfhook.destination;
 
+import dev.bpfhook.event.AddressBits;
 import dev.bpfhook.event.ConnectFailure;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.Direction;
@@ -10,8 +11,6 @@ import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
 import dev.bpfhook.track.Connection;
 import dev.bpfhook.track.ConnectionTable;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -191,36 +190,35 @@ public final class DestinationTracker implements EventListener {
         return kept.size() + other.size();
     }
 
-    /** The statistics of the event's remote address and port (in its cgroup). */
+    /** The statistics of the record's remote address and port (in its cgroup). */
     private DestinationStats outbound(EventRecord e, boolean mayCreate, long now) {
-        InetSocketAddress remote = e.remote();
-        return stats(Direction.OUTBOUND, e.cgroupId(), remote.getAddress(), remote.getPort(), mayCreate, now);
-    }
-
-    /** The statistics of the event's local port (in its cgroup). */
-    private DestinationStats inbound(EventRecord e, boolean mayCreate, long now) {
-        return stats(Direction.INBOUND, e.cgroupId(), null, e.local().getPort(), mayCreate, now);
-    }
-
-    /**
-     * The kept statistics of a destination; when it is not kept, new ones if {@code mayCreate},
-     * else its direction's "other".
-     */
-    private DestinationStats stats(Direction direction, long cgroupId, InetAddress address, int port,
-            boolean mayCreate, long now) {
-        DestinationStats s = kept.get(direction, cgroupId, address, port);
+        DestinationStats s = kept.get(Direction.OUTBOUND, e.cgroupId(), e.remoteFamily(), e.remoteAddressHi(),
+                e.remoteAddressLo(), e.remotePort());
         if (s == null) {
-            if (!mayCreate) {
-                return other(direction, now);
-            }
-            if (kept.count(direction) >= 2L * settings.top()) {
-                rank();
-            }
-            s = new DestinationStats();
-            kept.add(direction == Direction.OUTBOUND ? DestinationKey.outbound(cgroupId, address, port)
-                    : DestinationKey.inbound(cgroupId, port), s);
+            s = mayCreate ? keep(DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remotePort()))
+                    : other(Direction.OUTBOUND, now);
         }
         s.lastActivityNs = now;
+        return s;
+    }
+
+    /** The statistics of the record's local port (in its cgroup). */
+    private DestinationStats inbound(EventRecord e, boolean mayCreate, long now) {
+        DestinationStats s = kept.get(Direction.INBOUND, e.cgroupId(), AddressBits.NONE, 0, 0, e.localPort());
+        if (s == null) {
+            s = mayCreate ? keep(DestinationKey.inbound(e.cgroupId(), e.localPort())) : other(Direction.INBOUND, now);
+        }
+        s.lastActivityNs = now;
+        return s;
+    }
+
+    /** New statistics kept for {@code key}, a destination not kept yet. */
+    private DestinationStats keep(DestinationKey key) {
+        if (kept.count(key.direction()) >= 2L * settings.top()) {
+            rank();
+        }
+        DestinationStats s = new DestinationStats();
+        kept.add(key, s);
         return s;
     }
 

@@ -1,8 +1,5 @@
 package dev.bpfhook.event;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -12,30 +9,20 @@ import java.nio.charset.StandardCharsets;
  * record of the wrong size or an unknown kind is not an exception: decode says no, and
  * the caller counts it as a decode error.
  *
- * <p>The events of one connection repeat its addresses, ports and task name, so
- * the decoder keeps the objects it made for the latest ones and hands out the
- * same immutable instances again instead of allocating new ones per event. That
- * state makes a decoder single-threaded: one per consumer.
+ * <p>Addresses are decoded as bits ({@link AddressBits}), not objects: the table and the
+ * destinations compare them as numbers, and an endpoint object is made only when a listener asks
+ * the record for one, from the decoder's {@link EndpointCache}. The events of one connection also
+ * repeat its task name, so the decoder keeps the strings it made for the latest ones. That state
+ * makes a decoder single-threaded: one per consumer.
  */
 public final class EventDecoder {
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
+    private static final int AF_INET = AddressBits.IPV4;
+    private static final int AF_INET6 = AddressBits.IPV6;
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-    /** Slots of each cache (powers of two); a slot holds the latest value whose key hashed to it. */
-    private static final int ADDRESS_SLOTS = 256;
-    private static final int ENDPOINT_SLOTS = 1024;
+    /** Slots of the task-name cache (a power of two); a slot holds the latest name whose bytes hashed to it. */
     private static final int COMM_SLOTS = 64;
 
-    /* addresses by their raw bytes: IPv4 in the low 32 bits of hi (lo 0), IPv6 in hi and lo */
-    private final long[] addressHi = new long[ADDRESS_SLOTS];
-    private final long[] addressLo = new long[ADDRESS_SLOTS];
-    private final int[] addressFamily = new int[ADDRESS_SLOTS];
-    private final InetAddress[] addresses = new InetAddress[ADDRESS_SLOTS];
-    /* endpoints by address bytes, family and port (tag) */
-    private final long[] endpointHi = new long[ENDPOINT_SLOTS];
-    private final long[] endpointLo = new long[ENDPOINT_SLOTS];
-    private final int[] endpointTag = new int[ENDPOINT_SLOTS];
-    private final InetSocketAddress[] endpoints = new InetSocketAddress[ENDPOINT_SLOTS];
+    private final EndpointCache endpoints = new EndpointCache();
     /* task names by their 16 raw bytes */
     private final long[] commHi = new long[COMM_SLOTS];
     private final long[] commLo = new long[COMM_SLOTS];
@@ -83,9 +70,16 @@ public final class EventDecoder {
         into.comm = comm(ring, offset + Abi.Event.COMM);
         into.protocol = Protocol.of(field(ports, Abi.Event.PROTOCOL - Abi.Event.LOCAL_PORT, 1));
         into.direction = Direction.of(field(ports, Abi.Event.DIRECTION - Abi.Event.LOCAL_PORT, 1));
-        into.local = endpoint(ring, offset + Abi.Event.LOCAL_ADDR, family, field(ports, 0, 2));
-        into.remote = endpoint(ring, offset + Abi.Event.REMOTE_ADDR, family,
-                field(ports, Abi.Event.REMOTE_PORT - Abi.Event.LOCAL_PORT, 2));
+        into.endpoints(endpoints);
+        int localPort = field(ports, 0, 2);
+        int remotePort = field(ports, Abi.Event.REMOTE_PORT - Abi.Event.LOCAL_PORT, 2);
+        if (family == AF_INET) {
+            into.local(AF_INET, ipv4(ring, offset + Abi.Event.LOCAL_ADDR), 0, localPort);
+            into.remote(AF_INET, ipv4(ring, offset + Abi.Event.REMOTE_ADDR), 0, remotePort);
+        } else {
+            ipv6(ring, offset + Abi.Event.LOCAL_ADDR, localPort, into, true);
+            ipv6(ring, offset + Abi.Event.REMOTE_ADDR, remotePort, into, false);
+        }
         into.oldState = TcpState.of(field(states, 0, 1));
         into.newState = TcpState.of(field(states, Abi.Event.NEW_STATE - Abi.Event.OLD_STATE, 1));
         into.error = field(states, Abi.Event.ERROR - Abi.Event.OLD_STATE, 2);
@@ -106,47 +100,31 @@ public final class EventDecoder {
         return (int) (word >>> shift) & (int) ((1L << 8 * bytes) - 1);
     }
 
-    private InetSocketAddress endpoint(ByteBuffer ring, int at, int family, int port) {
-        long hi = ring.getLong(at);
-        long lo = 0;
-        if (family == AF_INET) {
-            hi = field(hi, 0, 4) & 0xffff_ffffL; // the first 4 bytes only: the rest of the field is not part of the key
-        } else {
-            lo = ring.getLong(at + 8);
-        }
-        int tag = 1 << 31 | family << 16 | port; // never 0, the tag of an empty slot
-        int slot = slot(hi, lo, tag, ENDPOINT_SLOTS);
-        if (endpointTag[slot] == tag && endpointHi[slot] == hi && endpointLo[slot] == lo) {
-            return endpoints[slot];
-        }
-        InetSocketAddress endpoint = new InetSocketAddress(address(ring, at, family, hi, lo), port);
-        endpointHi[slot] = hi;
-        endpointLo[slot] = lo;
-        endpointTag[slot] = tag;
-        endpoints[slot] = endpoint;
-        return endpoint;
+    /** The IPv4 address at {@code at} as bits: its 4 bytes in network order as an unsigned int. */
+    private static long ipv4(ByteBuffer ring, int at) {
+        int raw = ring.getInt(at);
+        return (LITTLE_ENDIAN ? Integer.reverseBytes(raw) : raw) & 0xffff_ffffL;
     }
 
-    private InetAddress address(ByteBuffer ring, int at, int family, long hi, long lo) {
-        int slot = slot(hi, lo, family, ADDRESS_SLOTS);
-        if (addressFamily[slot] == family && addressHi[slot] == hi && addressLo[slot] == lo) {
-            return addresses[slot];
+    /** Sets the record's local or remote endpoint to the IPv6 address at {@code at}, IPv4 if mapped. */
+    private static void ipv6(ByteBuffer ring, int at, int port, EventRecord into, boolean local) {
+        long hi = ring.getLong(at);
+        long lo = ring.getLong(at + 8);
+        if (LITTLE_ENDIAN) {
+            hi = Long.reverseBytes(hi);
+            lo = Long.reverseBytes(lo);
         }
-        byte[] bytes = new byte[family == AF_INET ? 4 : 16];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = ring.get(at + i);
+        int family = AF_INET6;
+        if (AddressBits.isMappedIpv4(hi, lo)) {
+            family = AF_INET;
+            hi = lo & 0xffff_ffffL;
+            lo = 0;
         }
-        InetAddress address;
-        try {
-            address = InetAddress.getByAddress(bytes);
-        } catch (UnknownHostException impossible) {
-            throw new AssertionError("4 or 16 bytes are always an address", impossible);
+        if (local) {
+            into.local(family, hi, lo, port);
+        } else {
+            into.remote(family, hi, lo, port);
         }
-        addressHi[slot] = hi;
-        addressLo[slot] = lo;
-        addressFamily[slot] = family; // never 0, the family of an empty slot
-        addresses[slot] = address;
-        return address;
     }
 
     private String comm(ByteBuffer ring, int start) {

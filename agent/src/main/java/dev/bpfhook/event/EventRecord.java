@@ -1,5 +1,6 @@
 package dev.bpfhook.event;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -25,8 +26,23 @@ public final class EventRecord {
     String comm = "";
     Protocol protocol = Protocol.TCP;
     Direction direction = Direction.UNKNOWN;
-    InetSocketAddress local = NO_ENDPOINT;
-    InetSocketAddress remote = NO_ENDPOINT;
+    /*
+     * The endpoints as bits (see AddressBits), what the pipeline compares; the objects are made from
+     * them on first ask (local(), remote()), through the decoder's cache when the decoder filled the
+     * record, and forgotten when the bits change. The defaults are NO_ENDPOINT's: 0.0.0.0:0.
+     */
+    private int localFamily = AddressBits.IPV4;
+    private long localHi;
+    private long localLo;
+    private int localPort;
+    private int remoteFamily = AddressBits.IPV4;
+    private long remoteHi;
+    private long remoteLo;
+    private int remotePort;
+    private InetSocketAddress local = NO_ENDPOINT;
+    private InetSocketAddress remote = NO_ENDPOINT;
+    /** Makes the endpoint objects; null: they are made anew. */
+    private EndpointCache endpoints;
     TcpState oldState = TcpState.UNKNOWN;
     TcpState newState = TcpState.UNKNOWN;
     int error;
@@ -53,8 +69,9 @@ public final class EventRecord {
         comm = e.comm();
         protocol = e.protocol();
         direction = e.direction();
-        local = e.local();
-        remote = e.remote();
+        endpoints = null;
+        local(e.local());
+        remote(e.remote());
         oldState = e.oldState();
         newState = e.newState();
         error = e.error();
@@ -67,6 +84,41 @@ public final class EventRecord {
     }
 
     /** Forgets what the previous event's join left: called whenever a new event was written in. */
+    void endpoints(EndpointCache cache) {
+        endpoints = cache;
+    }
+
+    void local(int family, long hi, long lo, int port) {
+        localFamily = family;
+        localHi = hi;
+        localLo = lo;
+        localPort = port;
+        local = null;
+    }
+
+    void remote(int family, long hi, long lo, int port) {
+        remoteFamily = family;
+        remoteHi = hi;
+        remoteLo = lo;
+        remotePort = port;
+        remote = null;
+    }
+
+    /** Sets the local endpoint to an object (and its bits): the object is what local() gives. */
+    private void local(InetSocketAddress endpoint) {
+        InetAddress address = endpoint != null ? endpoint.getAddress() : null;
+        local(AddressBits.family(address), AddressBits.hi(address), AddressBits.lo(address),
+                endpoint != null ? endpoint.getPort() : 0);
+        local = endpoint;
+    }
+
+    private void remote(InetSocketAddress endpoint) {
+        InetAddress address = endpoint != null ? endpoint.getAddress() : null;
+        remote(AddressBits.family(address), AddressBits.hi(address), AddressBits.lo(address),
+                endpoint != null ? endpoint.getPort() : 0);
+        remote = endpoint;
+    }
+
     void loaded() {
         completed = false;
         connectionStartNs = 0;
@@ -77,17 +129,16 @@ public final class EventRecord {
     /** The immutable event with the record's fields as they are now: one allocation. */
     public ConnectionEvent toEvent() {
         return new ConnectionEvent(kind, timestampNs, socketCookie, cgroupId, netnsCookie, pid, tid, comm, protocol,
-                direction, local, remote, oldState, newState, error, bytesSent, bytesReceived, srttUs, retransmits);
+                direction, local(), remote(), oldState, newState, error, bytesSent, bytesReceived, srttUs, retransmits);
     }
 
     /**
-     * Fills in, where this record has nothing, what its connection's earlier events told: the kernel
-     * reports the process with connect and accept only, the direction where a transition shows it, and
-     * an accept carries neither endpoints nor cgroup. Each argument is used only where it is known
-     * itself (pid not 0, direction not UNKNOWN, an endpoint with a port).
+     * Fills in what this record lacks with what its connection knows (the table's way): the process
+     * when it has none (the kernel sends it with the connect or accept only), the direction when
+     * unknown, the cgroup and network namespace when 0. Sets {@link #completed()} when anything changed.
      */
     public void complete(int knownPid, int knownTid, String knownComm, Direction knownDirection, long knownCgroupId,
-            long knownNetnsCookie, InetSocketAddress knownLocal, InetSocketAddress knownRemote) {
+            long knownNetnsCookie) {
         if (pid == 0 && knownPid != 0) {
             pid = knownPid;
             tid = knownTid;
@@ -106,17 +157,24 @@ public final class EventRecord {
             netnsCookie = knownNetnsCookie;
             completed = true;
         }
-        if (local.getPort() == 0 && knownLocal != null && knownLocal.getPort() != 0) {
-            local = knownLocal;
-            completed = true;
-        }
-        if (remote.getPort() == 0 && knownRemote != null && knownRemote.getPort() != 0) {
-            remote = knownRemote;
+    }
+
+    /** Fills in the local endpoint (bits, see {@link AddressBits}) when this record has no port of its own. */
+    public void completeLocal(int family, long hi, long lo, int port) {
+        if (localPort == 0 && port != 0) {
+            local(family, hi, lo, port);
             completed = true;
         }
     }
 
-    /** Whether {@link #complete} changed this record since it was loaded. */
+    /** Fills in the remote endpoint when this record has no port of its own. */
+    public void completeRemote(int family, long hi, long lo, int port) {
+        if (remotePort == 0 && port != 0) {
+            remote(family, hi, lo, port);
+            completed = true;
+        }
+    }
+
     public boolean completed() {
         return completed;
     }
@@ -183,12 +241,59 @@ public final class EventRecord {
         return direction;
     }
 
+    /** The local endpoint, made from its bits on first ask (once per record and endpoint). */
     public InetSocketAddress local() {
-        return local;
+        InetSocketAddress a = local;
+        if (a == null) {
+            a = endpoints != null ? endpoints.endpoint(localFamily, localHi, localLo, localPort)
+                    : AddressBits.endpoint(localFamily, localHi, localLo, localPort);
+            local = a;
+        }
+        return a;
     }
 
     public InetSocketAddress remote() {
-        return remote;
+        InetSocketAddress a = remote;
+        if (a == null) {
+            a = endpoints != null ? endpoints.endpoint(remoteFamily, remoteHi, remoteLo, remotePort)
+                    : AddressBits.endpoint(remoteFamily, remoteHi, remoteLo, remotePort);
+            remote = a;
+        }
+        return a;
+    }
+
+    /* the endpoints' bits (see AddressBits), for code that compares or keeps them without objects */
+
+    public int localFamily() {
+        return localFamily;
+    }
+
+    public long localAddressHi() {
+        return localHi;
+    }
+
+    public long localAddressLo() {
+        return localLo;
+    }
+
+    public int localPort() {
+        return localPort;
+    }
+
+    public int remoteFamily() {
+        return remoteFamily;
+    }
+
+    public long remoteAddressHi() {
+        return remoteHi;
+    }
+
+    public long remoteAddressLo() {
+        return remoteLo;
+    }
+
+    public int remotePort() {
+        return remotePort;
     }
 
     public TcpState oldState() {

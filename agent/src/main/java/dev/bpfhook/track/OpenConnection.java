@@ -1,11 +1,11 @@
 package dev.bpfhook.track;
 
+import dev.bpfhook.event.AddressBits;
 import dev.bpfhook.event.Direction;
 import dev.bpfhook.event.EventKind;
 import dev.bpfhook.event.EventRecord;
 import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
-import java.net.InetSocketAddress;
 
 /**
  * One connection as {@link ConnectionTable} builds it from the events of its socket
@@ -28,8 +28,15 @@ final class OpenConnection {
     private long cgroupId;
     private long netnsCookie;
     private Direction direction;
-    private InetSocketAddress local;
-    private InetSocketAddress remote;
+    /* the endpoints as bits (see AddressBits): compared and copied without objects */
+    private int localFamily;
+    private long localHi;
+    private long localLo;
+    private int localPort;
+    private int remoteFamily;
+    private long remoteHi;
+    private long remoteLo;
+    private int remotePort;
     private TcpState state;
     private long lastNs;
     private long establishedNs;
@@ -61,8 +68,8 @@ final class OpenConnection {
         cgroupId = e.cgroupId();
         netnsCookie = e.netnsCookie();
         direction = e.direction();
-        local = e.local();
-        remote = e.remote();
+        setLocal(e);
+        setRemote(e);
         state = e.kind() == EventKind.CONNECT && e.protocol() == Protocol.TCP ? TcpState.SYN_SENT : e.newState();
         lastNs = e.timestampNs();
         establishedNs = handshakeDone(e) ? e.timestampNs() : 0;
@@ -93,11 +100,11 @@ final class OpenConnection {
             direction = e.direction();
         }
         if (e.kind() != EventKind.CONNECT) { // a connect knows the destination only, before binding
-            if (e.local().getPort() != 0) {
-                local = e.local();
+            if (e.localPort() != 0) {
+                setLocal(e);
             }
-            if (e.remote().getPort() != 0) {
-                remote = e.remote();
+            if (e.remotePort() != 0) {
+                setRemote(e);
             }
         }
         if (e.kind() == EventKind.STATE) {
@@ -121,7 +128,9 @@ final class OpenConnection {
 
     /** Completes {@code e} in place with what this connection knows, and tells it the connection's facts. */
     void complete(EventRecord e) {
-        e.complete(pid, tid, comm, direction, cgroupId, netnsCookie, local, remote);
+        e.complete(pid, tid, comm, direction, cgroupId, netnsCookie);
+        e.completeLocal(localFamily, localHi, localLo, localPort);
+        e.completeRemote(remoteFamily, remoteHi, remoteLo, remotePort);
         describe(e);
     }
 
@@ -133,12 +142,27 @@ final class OpenConnection {
     Connection snapshot() {
         Connection c = snapshot;
         if (c == null) {
-            c = new Connection(socketCookie, pid, tid, comm, cgroupId, netnsCookie, protocol, direction, local, remote,
-                    state, startNs, lastNs, establishedNs, error, bytesSent, bytesReceived, srttUs, retransmits,
+            c = new Connection(socketCookie, pid, tid, comm, cgroupId, netnsCookie, protocol, direction,
+                    AddressBits.endpoint(localFamily, localHi, localLo, localPort),
+                    AddressBits.endpoint(remoteFamily, remoteHi, remoteLo, remotePort), state, startNs, lastNs, establishedNs, error, bytesSent, bytesReceived, srttUs, retransmits,
                     preexisting);
             snapshot = c;
         }
         return c;
+    }
+
+    private void setLocal(EventRecord e) {
+        localFamily = e.localFamily();
+        localHi = e.localAddressHi();
+        localLo = e.localAddressLo();
+        localPort = e.localPort();
+    }
+
+    private void setRemote(EventRecord e) {
+        remoteFamily = e.remoteFamily();
+        remoteHi = e.remoteAddressHi();
+        remoteLo = e.remoteAddressLo();
+        remotePort = e.remotePort();
     }
 
     private static boolean handshakeDone(EventRecord e) {

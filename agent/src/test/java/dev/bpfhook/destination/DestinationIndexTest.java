@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import dev.bpfhook.event.AddressBits;
 import dev.bpfhook.event.Direction;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -16,12 +17,18 @@ import org.junit.jupiter.api.Test;
 class DestinationIndexTest {
     private final DestinationIndex index = new DestinationIndex();
 
+    /** A lookup as the tracker makes it: the address as bits. */
+    private DestinationStats find(Direction direction, long cgroupId, InetAddress address, int port) {
+        return index.get(direction, cgroupId, AddressBits.family(address), AddressBits.hi(address),
+                AddressBits.lo(address), port);
+    }
+
     @Test
     void findsADestinationByItsFieldsAndByItsKey() throws Exception {
         DestinationStats db = new DestinationStats();
         index.add(DestinationKey.outbound(7, ip("10.0.0.5"), 5432), db);
 
-        assertSame(db, index.get(Direction.OUTBOUND, 7, ip("10.0.0.5"), 5432), "an equal address, another object");
+        assertSame(db, find(Direction.OUTBOUND, 7, ip("10.0.0.5"), 5432), "an equal address, another object");
         assertSame(db, index.get(DestinationKey.outbound(7, ip("10.0.0.5"), 5432)));
         assertEquals(1, index.size());
     }
@@ -30,12 +37,12 @@ class DestinationIndexTest {
     void everyFieldTellsDestinationsApart() throws Exception {
         index.add(DestinationKey.outbound(7, ip("10.0.0.5"), 5432), new DestinationStats());
 
-        assertNull(index.get(Direction.OUTBOUND, 8, ip("10.0.0.5"), 5432), "cgroup");
-        assertNull(index.get(Direction.OUTBOUND, 7, ip("10.0.0.6"), 5432), "address");
-        assertNull(index.get(Direction.OUTBOUND, 7, ip("::a00:5"), 5432), "the same low bytes, as IPv6");
-        assertNull(index.get(Direction.OUTBOUND, 7, ip("10.0.0.5"), 5433), "port");
-        assertNull(index.get(Direction.INBOUND, 7, ip("10.0.0.5"), 5432), "direction");
-        assertNull(index.get(Direction.OUTBOUND, 7, null, 5432), "no address");
+        assertNull(find(Direction.OUTBOUND, 8, ip("10.0.0.5"), 5432), "cgroup");
+        assertNull(find(Direction.OUTBOUND, 7, ip("10.0.0.6"), 5432), "address");
+        assertNull(find(Direction.OUTBOUND, 7, ip("::a00:5"), 5432), "the same low bytes, as IPv6");
+        assertNull(find(Direction.OUTBOUND, 7, ip("10.0.0.5"), 5433), "port");
+        assertNull(find(Direction.INBOUND, 7, ip("10.0.0.5"), 5432), "direction");
+        assertNull(find(Direction.OUTBOUND, 7, null, 5432), "no address");
     }
 
     @Test
@@ -43,8 +50,8 @@ class DestinationIndexTest {
         DestinationStats web = new DestinationStats();
         index.add(DestinationKey.inbound(7, 8080), web);
 
-        assertSame(web, index.get(Direction.INBOUND, 7, null, 8080));
-        assertNull(index.get(Direction.INBOUND, 7, null, 8081));
+        assertSame(web, find(Direction.INBOUND, 7, null, 8080));
+        assertNull(find(Direction.INBOUND, 7, null, 8081));
     }
 
     @Test
@@ -61,8 +68,8 @@ class DestinationIndexTest {
         assertEquals(750, index.count(Direction.OUTBOUND));
         assertEquals(250, index.keys(Direction.INBOUND).size());
         for (int port = 1; port <= 1000; port++) {
-            DestinationStats found = port % 4 == 0 ? index.get(Direction.INBOUND, 7, null, port)
-                    : index.get(Direction.OUTBOUND, 7, ip("::1"), port);
+            DestinationStats found = port % 4 == 0 ? find(Direction.INBOUND, 7, null, port)
+                    : find(Direction.OUTBOUND, 7, ip("::1"), port);
             assertSame(stats.get(port - 1), found);
         }
     }
@@ -86,7 +93,7 @@ class DestinationIndexTest {
         index.forEach((key, stats) -> left.add(key.port()));
         for (int port = 1; port <= 100; port++) {
             boolean kept = port % 3 != 0;
-            assertEquals(kept, index.get(Direction.OUTBOUND, 7, ip("10.0.0.5"), port) != null);
+            assertEquals(kept, find(Direction.OUTBOUND, 7, ip("10.0.0.5"), port) != null);
             assertEquals(kept, left.contains(port));
         }
     }
@@ -99,7 +106,7 @@ class DestinationIndexTest {
 
         assertEquals(0, index.size());
         assertEquals(0, index.count(Direction.OUTBOUND));
-        assertNull(index.get(Direction.OUTBOUND, 7, ip("10.0.0.5"), 5432));
+        assertNull(find(Direction.OUTBOUND, 7, ip("10.0.0.5"), 5432));
     }
 
     private static InetAddress ip(String literal) throws UnknownHostException {

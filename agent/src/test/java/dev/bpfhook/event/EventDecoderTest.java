@@ -168,6 +168,27 @@ class EventDecoderTest {
         assertInstanceOf(Inet4Address.class, e.remote().getAddress());
         assertEquals("10.1.2.3", e.remote().getAddress().getHostAddress());
         assertEquals(80, e.remote().getPort());
+        EventRecord record = new EventRecord();
+        assertTrue(decoder.decode(r.buf, 0, SIZE, record));
+        assertEquals(AddressBits.IPV4, record.remoteFamily(), "the same bits as the address over IPv4");
+        assertEquals(0x0a01_0203L, record.remoteAddressHi());
+        assertEquals(0, record.remoteAddressLo());
+    }
+
+    @Test
+    void addressesAreDecodedAsBitsAndMadeObjectsOnlyWhenAsked() throws Exception {
+        EventRecord record = new EventRecord();
+        assertTrue(decoder.decode(tcpState(AF_INET6, "2001:db8::1", 40000, "2001:db8::2", 8080, "java").buf, 0, SIZE,
+                record));
+
+        assertEquals(AddressBits.IPV6, record.localFamily());
+        assertEquals(0x2001_0db8_0000_0000L, record.localAddressHi());
+        assertEquals(1, record.localAddressLo());
+        assertEquals(40000, record.localPort());
+        assertEquals(2, record.remoteAddressLo());
+        assertEquals(8080, record.remotePort());
+        assertEquals(new InetSocketAddress(ip("2001:db8::2"), 8080), record.remote());
+        assertSame(record.remote(), record.remote(), "made once per record");
     }
 
     @Test

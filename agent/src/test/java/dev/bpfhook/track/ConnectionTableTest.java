@@ -306,6 +306,39 @@ class ConnectionTableTest {
         assertThrows(IllegalArgumentException.class, () -> new ConnectionTable(1, 0));
     }
 
+    @Test
+    void joinAllJoinsABatchInOrderAndTellsWhichRecordsFailed() {
+        EventRecord[] batch = {
+            new EventRecord().load(connect(7, 100).process(1234, 1235, "java").build()),
+            null, // a record that cannot be joined: the others still are
+            new EventRecord().load(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build()),
+            new EventRecord().load(connect(8, 300).build()),
+        };
+
+        assertEquals(0b10, table.joinAll(batch, batch.length));
+
+        assertEquals(List.of(8L, 7L), cookies(table.open()));
+        Connection c = table.find(7);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(LOCAL, c.local());
+        assertEquals(1234, batch[2].pid(), "completed in place, as join does");
+        assertEquals(100, batch[2].connectionStartNs());
+        assertEquals(0, table.joinAll(batch, 1), "only the first count records");
+    }
+
+    @Test
+    void aConnectLearnsItsLocalEndpointFromItsConnection() {
+        table.join(connect(7, 100).build());
+        table.join(state(7, 200, TcpState.SYN_SENT, TcpState.ESTABLISHED).build());
+        EventRecord again = new EventRecord().load(connect(7, 300).build());
+
+        table.join(again);
+
+        assertEquals(LOCAL, again.local(), "the bits and the object, as the connection knows them");
+        assertEquals(LOCAL.getPort(), again.localPort());
+        assertTrue(again.completed());
+    }
+
     private static ConnectionEvent.Builder connect(long cookie, long ts) {
         return ConnectionEvent.builder(EventKind.CONNECT).socketCookie(cookie).timestampNs(ts)
                 .direction(Direction.OUTBOUND).local(UNBOUND).remote(REMOTE);
