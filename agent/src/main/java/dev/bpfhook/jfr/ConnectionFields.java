@@ -34,9 +34,9 @@ final class ConnectionFields {
         target.netnsCookie = e.netnsCookie();
         target.protocol = e.protocol().name();
         target.direction = e.direction().name();
-        target.localAddress = addresses.of(e.local().getAddress());
-        target.localPort = e.local().getPort();
-        target.remoteAddress = addresses.of(e.remote().getAddress());
-        target.remotePort = e.remote().getPort();
+        target.localAddress = addresses.of(e.localFamily(), e.localAddressHi(), e.localAddressLo());
+        target.localPort = e.localPort();
+        target.remoteAddress = addresses.of(e.remoteFamily(), e.remoteAddressHi(), e.remoteAddressLo());
+        target.remotePort = e.remotePort();
     }
 }

@@ -104,8 +104,9 @@ public final class ConnectionTable {
             remember(c);
             return;
         }
-        OpenConnection c = open.get(cookie);
         boolean closed = event.kind() == EventKind.STATE && event.newState() == TcpState.CLOSE;
+        // a close ends the connection: take it out of the map with the same probe that finds it
+        OpenConnection c = closed ? open.remove(cookie) : open.get(cookie);
         if (c == null) {
             c = connectionOf(event);
             c.describe(event);
@@ -127,7 +128,6 @@ public final class ConnectionTable {
         c.update(event);
         unlink(c);
         if (closed) {
-            open.remove(cookie);
             remember(c);
         } else {
             link(c); // the most recently active now
