@@ -7,8 +7,8 @@
 # recording the bpfhook events of jmx-config/bpfhook.jfc): records produced, received and dropped, events
 # per second, the ring thread's CPU time per event, wakeups and waits; then the latency of one record
 # written into an idle ring until the listeners have it. Exit 1 if received + dropped != produced.
-#   usage: sudo ./scripts/bench-pipeline.sh [--events N] [--ring SIZE] [--jfr] [--flood]
-#          (no options: --events 20M --jfr; see --help)
+#   usage: sudo ./scripts/bench-pipeline.sh [--events N] [--rounds N] [--ring SIZE] [--jfr] [--flood]
+#          (no options: --events 20M --jfr --rounds 3; see --help)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/agent/target/bpfhook-agent.jar"
@@ -21,5 +21,5 @@ fi
 [[ -f "$JAR" ]] || "$ROOT/scripts/build.sh" >&2
 grep -qs ' /sys/kernel/tracing tracefs ' /proc/self/mounts || mount -t tracefs nodev /sys/kernel/tracing || true
 
-(($# > 0)) || set -- --events 20M --jfr
+(($# > 0)) || set -- --events 20M --jfr --rounds 3
 exec "$JAVA" -jar "$JAR" bench-pipeline "$@"

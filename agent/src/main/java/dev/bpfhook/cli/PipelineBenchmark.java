@@ -29,8 +29,10 @@ import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -54,13 +56,16 @@ import jdk.jfr.Recording;
  */
 public final class PipelineBenchmark {
     static final String USAGE = String.join("\n",
-            "usage: java -jar bpfhook-agent.jar bench-pipeline [--events N] [--jfr] [--ring SIZE] [--flood]",
+            "usage: java -jar bpfhook-agent.jar bench-pipeline [--events N] [--jfr] [--rounds N] [--ring SIZE]",
+            "                                                   [--flood]",
             "",
             "Measures the events per second the agent decodes and dispatches, fed through the real",
             "ring buffer by a BPF producer (needs root, like the monitor).",
             "",
             "  --events N    records per mode, after a warm-up; K and M suffixes (default: 20M)",
             "  --jfr         also run with a Flight Recorder recording of the bpfhook events",
+            "  --rounds N    measure each mode N times, the modes alternating, and print each",
+            "                mode's median, min and max (default: 1; from 1 to 100)",
             "  --ring SIZE   ring-buffer size, a power of two from 64K to 512M (default: 4M)",
             "  --flood       the producer never waits for the consumer: the ring overflows, and",
             "                what it drops is counted (by default the producer pauses while the",
@@ -82,6 +87,7 @@ public final class PipelineBenchmark {
     private static final long DEFAULT_EVENTS = 20_000_000L;
     private static final long MAX_EVENTS = 1_000_000_000_000L;
     private static final long WARMUP_EVENTS = 2_000_000L;
+    private static final int MAX_ROUNDS = 100;
     private static final int LATENCY_SAMPLES = 20;
     private static final long PROBE_COOKIE_BASE = 1L << 57;
     private static final String JFC = "/dev/bpfhook/jmx-config/bpfhook.jfc";
@@ -90,15 +96,17 @@ public final class PipelineBenchmark {
 
     private final long events;
     private final boolean jfr;
+    private final int rounds;
     private final int ringBytes;
     private final boolean flood;
     private final PrintStream out;
     /** The next record of the producer's pattern: each mode continues it, so every connection is new. */
     private long sequence;
 
-    private PipelineBenchmark(long events, boolean jfr, int ringBytes, boolean flood, PrintStream out) {
+    private PipelineBenchmark(long events, boolean jfr, int rounds, int ringBytes, boolean flood, PrintStream out) {
         this.events = events;
         this.jfr = jfr;
+        this.rounds = rounds;
         this.ringBytes = ringBytes;
         this.flood = flood;
         this.out = out;
@@ -111,6 +119,7 @@ public final class PipelineBenchmark {
     static int run(String[] args, PrintStream out, PrintStream err) {
         long events = DEFAULT_EVENTS;
         boolean jfr = false;
+        int rounds = 1;
         int ring = MonitorConfig.DEFAULT_RING_BYTES;
         boolean flood = false;
         try {
@@ -121,6 +130,9 @@ public final class PipelineBenchmark {
                         break;
                     case "--jfr":
                         jfr = true;
+                        break;
+                    case "--rounds":
+                        rounds = rounds(value(args, ++i, "--rounds"));
                         break;
                     case "--ring":
                         ring = ringSize(value(args, ++i, "--ring"));
@@ -146,7 +158,7 @@ public final class PipelineBenchmark {
             return USER_ERROR;
         }
         try {
-            return new PipelineBenchmark(events, jfr, ring, flood, out).run();
+            return new PipelineBenchmark(events, jfr, rounds, ring, flood, out).run();
         } catch (ConfigException | BpfException | IOException e) {
             err.println("bench-pipeline: " + e.getMessage());
             if (e instanceof BpfException && !((BpfException) e).detail().isEmpty()) {
@@ -183,8 +195,9 @@ public final class PipelineBenchmark {
                 new CgroupNames(scope.hierarchy(), scope.directory())::nameOf);
         ConnectionTable table = new ConnectionTable(MonitorConfig.DEFAULT_CONNECTION_TABLE, 256);
         Probe probe = new Probe();
-        out.printf(Locale.ROOT, "bpfhook pipeline benchmark: %d events per mode, ring %s (consumer woken at %s), "
-                + "producer %s; %d CPUs, Linux %s, Java %s%n", events, size(ringBytes), size(settings.wakeupBytes()),
+        out.printf(Locale.ROOT, "bpfhook pipeline benchmark: %d events per mode%s, ring %s (consumer woken at %s), "
+                + "producer %s; %d CPUs, Linux %s, Java %s%n", events,
+                rounds > 1 ? " and round, " + rounds + " rounds" : "", size(ringBytes), size(settings.wakeupBytes()),
                 flood ? "never waits (--flood)" : "waits while the ring is half full",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
                 System.getProperty("java.version"));
@@ -202,21 +215,27 @@ public final class PipelineBenchmark {
                 out.printf(Locale.ROOT, "%-14s %10s %10s %9s %16s %10s %9s %9s %8s %15s %s%n", "mode",
                         "produced", "received", "dropped", "prod/kern/user", "events/s", "ns/event", "consumer",
                         "wakeups", "waits (woken)", "GCs");
-                List<PipelineMeasurement.Result> results = new ArrayList<>();
+                Map<String, List<PipelineMeasurement.Result>> results = new LinkedHashMap<>();
                 int maxBacklog = flood ? 0 : ringBytes / 2;
-                results.add(print("jfr-off", measure(monitor, producer, events, maxBacklog)));
-                if (jfr) {
-                    Recording recording = startRecording();
-                    try {
-                        measure(monitor, producer, warmup, ringBytes / 2); // the recording's code paths too
-                        results.add(print("jfr-recording", measure(monitor, producer, events, maxBacklog)));
-                    } finally {
-                        recording.close();
+                for (int round = 0; round < rounds; round++) {
+                    add(results, "jfr-off", measure(monitor, producer, events, maxBacklog));
+                    if (jfr) {
+                        Recording recording = startRecording();
+                        try {
+                            measure(monitor, producer, warmup, ringBytes / 2); // the recording's code paths too
+                            add(results, "jfr-recording", measure(monitor, producer, events, maxBacklog));
+                        } finally {
+                            recording.close();
+                        }
                     }
+                }
+                if (rounds > 1) {
+                    results.forEach(this::printSpread);
                 }
                 out.print(LEGEND);
                 latency(producer, probe);
-                boolean exact = results.stream().allMatch(PipelineMeasurement.Result::exact);
+                boolean exact = results.values().stream().flatMap(List::stream)
+                        .allMatch(PipelineMeasurement.Result::exact);
                 out.println(exact ? "exact: received + dropped = produced in every mode"
                         : "NOT EXACT: received + dropped != produced; see the rows above");
                 return exact ? OK : NOT_EXACT;
@@ -241,14 +260,27 @@ public final class PipelineBenchmark {
         return PipelineMeasurement.measure(monitor, producer, first, count, maxBacklog);
     }
 
-    private PipelineMeasurement.Result print(String mode, PipelineMeasurement.Result r) {
+    private void add(Map<String, List<PipelineMeasurement.Result>> results, String mode, PipelineMeasurement.Result r) {
+        print(mode, r);
+        results.computeIfAbsent(mode, m -> new ArrayList<>()).add(r);
+    }
+
+    /** A mode's rounds in one line: the machines are shared and noisy, one round says little. */
+    private void printSpread(String mode, List<PipelineMeasurement.Result> rounds) {
+        long[] rates = rounds.stream().mapToLong(PipelineMeasurement.Result::eventsPerSecond).sorted().toArray();
+        double[] costs = rounds.stream().mapToDouble(PipelineMeasurement.Result::consumerNsPerEvent).sorted().toArray();
+        out.printf(Locale.ROOT, "%-14s median of %d rounds: %d events/s (%d to %d), %.1f ns/event (%.1f to %.1f)%n",
+                mode, rates.length, rates[rates.length / 2], rates[0], rates[rates.length - 1], costs[costs.length / 2],
+                costs[0], costs[costs.length - 1]);
+    }
+
+    private void print(String mode, PipelineMeasurement.Result r) {
         out.printf(Locale.ROOT, "%-14s %10d %10d %9d %16s %10d %9.1f %8.0f%% %8d %15s %s%n", mode, r.produced(),
                 r.delivered(), r.dropped(), r.producerDropped + "/" + r.kernelDropped + "/" + r.userLost,
                 r.eventsPerSecond(), r.consumerNsPerEvent(), r.consumerShare() * 100, r.wakeups,
                 r.waits + " (" + r.wokenWaits + ")", r.gcCount + " (" + r.gcMillis + " ms)");
         out.printf(Locale.ROOT, "%-14s   producer: %d records/s while producing, %.1f ns of CPU per record, %d pauses%n",
                 "", r.producerPerSecond(), r.producerNsPerRecord(), r.pauses);
-        return r;
     }
 
     /** One record at a time into an idle ring: how long until the last listener has it. */
@@ -309,6 +341,18 @@ public final class PipelineBenchmark {
             throw new ConfigException("option --events: " + value + " must be from 1 to " + MAX_EVENTS);
         }
         return n;
+    }
+
+    static int rounds(String value) throws ConfigException {
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1 && n <= MAX_ROUNDS) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what is expected
+        }
+        throw new ConfigException("option --rounds: '" + value + "' is not a number of rounds from 1 to " + MAX_ROUNDS);
     }
 
     static int ringSize(String value) throws ConfigException {

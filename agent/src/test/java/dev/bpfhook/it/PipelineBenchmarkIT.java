@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +34,8 @@ class PipelineBenchmarkIT {
     private static final Pattern PRODUCER = Pattern.compile(
             "^ +producer: (\\d+) records/s while producing, (\\d+\\.\\d) ns of CPU per record, (\\d+) pauses$",
             Pattern.MULTILINE);
+    private static final Pattern SPREAD = Pattern.compile("^(jfr-off|jfr-recording) +median of 2 rounds: (\\d+) "
+            + "events/s \\((\\d+) to (\\d+)\\), (\\d+\\.\\d) ns/event \\((\\d+\\.\\d) to (\\d+\\.\\d)\\)$", Pattern.MULTILINE);
     private static final Pattern LATENCY = Pattern.compile(
             "^idle latency: one event to the listeners in median (\\d+\\.\\d) ms, max (\\d+\\.\\d) ms \\(20 samples;",
             Pattern.MULTILINE);
@@ -43,19 +46,21 @@ class PipelineBenchmarkIT {
     }
 
     @Test
-    void everyRecordIsReceivedOrCountedWithAndWithoutAJfrRecording() throws Exception {
-        String out = run("--events", "30000", "--jfr");
+    void everyRecordIsReceivedOrCountedWithAndWithoutAJfrRecordingInEachRound() throws Exception {
+        String out = run("--events", "30000", "--jfr", "--rounds", "2");
 
-        Map<String, Row> rows = rows(out);
-        assertEquals(Set.of("jfr-off", "jfr-recording"), rows.keySet(), out);
-        for (Row r : rows.values()) {
+        List<Row> rows = allRows(out);
+        assertEquals(List.of("jfr-off", "jfr-recording", "jfr-off", "jfr-recording"),
+                rows.stream().map(r -> r.mode).collect(Collectors.toList()), "the modes alternate in each round\n" + out);
+        for (Row r : rows) {
             assertEquals(30_000, r.produced, r.mode + ": the records asked for, and none of the monitor's own\n" + out);
             assertEquals(r.produced, r.received + r.dropped, r.mode + ": received + dropped = produced\n" + out);
             assertEquals(r.dropped, r.producerDropped + r.kernelDropped + r.userLost, r.mode + ": dropped adds up\n" + out);
             assertEquals(0, r.userLost, r.mode + ": nothing lost in user space\n" + out);
             assertTrue(r.waitsWoken <= r.waits, out);
         }
-        assertEquals(2, count(PRODUCER, out), "a producer line per mode:\n" + out);
+        assertEquals(4, count(PRODUCER, out), "a producer line per mode and round:\n" + out);
+        assertEquals(2, count(SPREAD, out), "a line of the rounds' spread per mode:\n" + out);
         assertTrue(LATENCY.matcher(out).find(), "the idle latency line:\n" + out);
         assertTrue(out.contains("\nexact: received + dropped = produced in every mode\n"), out);
     }
@@ -78,6 +83,11 @@ class PipelineBenchmarkIT {
             assertEquals(2, child.waitFor(60_000), child.describe());
             assertEquals("bench-pipeline: option --events: 0 must be from 1 to 1000000000000\n", child.stderr(),
                     child.describe());
+        }
+        try (ChildJvm child = ChildJvm.command(command("--rounds", "0"))) {
+            assertEquals(2, child.waitFor(60_000), child.describe());
+            assertEquals("bench-pipeline: option --rounds: '0' is not a number of rounds from 1 to 100\n",
+                    child.stderr(), child.describe());
         }
     }
 
@@ -108,6 +118,15 @@ class PipelineBenchmarkIT {
             rows.put(m.group(1), new Row(m));
         }
         assertFalse(rows.isEmpty(), "no result rows in:\n" + out);
+        return rows;
+    }
+
+    private static List<Row> allRows(String out) {
+        List<Row> rows = new ArrayList<>();
+        Matcher m = ROW.matcher(out);
+        while (m.find()) {
+            rows.add(new Row(m));
+        }
         return rows;
     }
 
