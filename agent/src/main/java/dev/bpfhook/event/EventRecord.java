@@ -9,9 +9,10 @@ import java.net.InetSocketAddress;
  * The mutable twin of {@link ConnectionEvent}, with the same accessors and the same defaults.
  *
  * <p>Why it exists: at millions of events a second, an object per event (two for an event the table
- * completed) is most of the consumer's cost. The ring thread reuses one record for every event and
- * builds an immutable {@link ConnectionEvent} from it only for listeners that take one. Never hand a
- * record to code that may keep it: it changes with the next event. Not thread-safe.
+ * completed) is most of the consumer's cost. The ring thread decodes into a batch of records it
+ * reuses, and builds an immutable {@link ConnectionEvent} from one only for listeners that take one.
+ * The endpoints are kept as bits ({@link AddressBits}) and made objects only when asked. Never hand
+ * a record to code that may keep it: it changes with a later event. Not thread-safe.
  */
 public final class EventRecord {
     static final InetSocketAddress NO_ENDPOINT = ConnectionEvent.Builder.NONE;
