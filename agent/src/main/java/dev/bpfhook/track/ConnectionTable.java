@@ -163,7 +163,10 @@ public final class ConnectionTable {
 
     /**
      * The connection of a cookie as the table knows it now: open, or the one that ended last (for the
-     * listeners after the table, the connection of the event they hold); null when neither.
+     * listeners after the table, the connection of the event they hold); null when neither. The ring
+     * thread joins a batch of records before its listeners see the first of them (see joinAll), so a
+     * listener finds the connection as of the batch's end: what the record itself carries (its
+     * completion, the connection's start and handshake) is as of the record.
      */
     public synchronized Connection find(long cookie) {
         OpenConnection c = known(cookie);
