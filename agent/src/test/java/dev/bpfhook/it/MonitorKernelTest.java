@@ -191,6 +191,43 @@ class MonitorKernelTest {
     }
 
     /**
+     * A listener that throws costs only its own delivery: each event it failed on is counted once as
+     * not fully delivered, and the table, the listeners after it and the received count still have
+     * every event (the ring thread hands them over a batch at a time, after the table joined it).
+     */
+    @Test
+    void aListenerThatThrowsIsCountedOncePerEventAndTheOthersStillGetEveryEvent() throws Exception {
+        List<ConnectionEvent> after = Collections.synchronizedList(new ArrayList<>());
+        EventListener throwing = event -> {
+            throw new IllegalStateException("a broken listener");
+        };
+        try (TestCgroup cgroup = TestCgroup.create("throwing")) {
+            long cgroupId = cgroup.id();
+            HookSettings settings = new HookSettings(cgroup.directory(), cgroupId, cgroup.level(), 1 << 20, 4096,
+                    true);
+            cgroup.enter();
+            try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024),
+                    List.of(throwing, after::add));
+                 LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+                for (int i = 0; i < 3; i++) {
+                    LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, new byte[10], 10);
+                }
+                Await.counters(monitor, cgroupId, c -> c.closed() == 6);
+                Await.until(() -> after.size() >= 36, "the events of three loopback connections");
+                // states=all: connect, accept, and five transitions of each end
+                assertCount(36, after.size(), "events the listener after the broken one got");
+                assertCount(36, monitor.eventCounters().receivedCount(), "events received");
+                assertCount(36, monitor.eventCounters().listenerErrorCount(), "events not fully delivered");
+                assertCount(0, monitor.eventCounters().decodeErrorCount(), "decode errors");
+                assertCount(6, monitor.table().recent(100).size(), "both ends of each connection in the table");
+                assertCount(0, monitor.table().openCount(), "open connections");
+            } finally {
+                cgroup.leave();
+            }
+        }
+    }
+
+    /**
      * With nothing to read, the ring thread backs off to a wait of 50 ms: 2 s of idling take at most 40
      * waits and a few (at 20 ms each it would be 100). A wait ends early only when the kernel wakes it,
      * and nothing in this empty cgroup makes a record, so a slow machine can only make fewer.
