@@ -255,6 +255,7 @@ static __always_inline bool task_in_scope(void)
  */
 struct sock_facts {
 	struct cgroup *cgroup; /* the socket's cgroup v2 */
+	struct tcp_sock *tcp;  /* BTF readers only: the socket as a tcp_sock, or NULL */
 	__u64 cgroup_id;
 	__u64 netns;           /* network-namespace cookie */
 	__u16 family;
@@ -291,8 +292,9 @@ static __always_inline void read_facts_btf(struct sock *sk, struct sock_facts *f
 	f->netns = skc->skc_net.net->net_cookie;
 	f->family = skc->skc_family;
 	f->protocol = sk->sk_protocol;
-	/* the verifier knows sk as a struct sock: the helper hands out the tcp_sock (or NULL) */
+	/* the verifier knows sk as a struct sock: the helper hands out the tcp_sock (or NULL); kept for the close */
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	f->tcp = tp;
 	f->local_port = tp ? bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport) : 0;
 	f->remote_port = bpf_ntohs(skc->skc_dport);
 	f->state = skc->skc_state;
@@ -307,6 +309,7 @@ static __always_inline void read_facts_btf(struct sock *sk, struct sock_facts *f
 
 static __always_inline void read_facts_probe(struct sock *sk, struct sock_facts *f)
 {
+	f->tcp = NULL;
 	f->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
 	f->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	f->protocol = BPF_CORE_READ(sk, sk_protocol);
@@ -433,9 +436,8 @@ static __always_inline bool sock_done(unsigned long flags)
 	return flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE));
 }
 
-static __always_inline void read_close_stats_btf(struct sock *sk, struct close_stats *st)
+static __always_inline void read_close_stats_btf(struct sock *sk, struct tcp_sock *tp, struct close_stats *st)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return;
 	st->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
@@ -507,7 +509,7 @@ static __always_inline int on_state(struct sock *sk, const struct sock_facts *f,
 			count_failure(c, error);
 	} else if (closing && is_established_family(oldstate)) {
 		if (btf)
-			read_close_stats_btf(sk, &st);
+			read_close_stats_btf(sk, f->tcp, &st);
 		else
 			read_close_stats_probe(sk, &st);
 		with_stats = true;
@@ -554,7 +556,11 @@ int BPF_PROG(bh_state_btf, struct sock *sk, int oldstate, int newstate)
 	if (!cgroup_in_scope_cached(f.cgroup, f.cgroup_id))
 		return 0;
 	read_facts_btf(sk, &f);
-	return on_state(sk, &f, bpf_get_socket_cookie(sk), oldstate, newstate, true);
+	/* the socket's own cookie; the helper only where none was made yet (one call fewer per record) */
+	__u64 cookie = sk->__sk_common.skc_cookie.counter;
+	if (!cookie)
+		cookie = bpf_get_socket_cookie(sk);
+	return on_state(sk, &f, cookie, oldstate, newstate, true);
 }
 
 /* Fallback tier: the classic tracepoint (needs tracefs). The cookie is read from
@@ -627,14 +633,24 @@ int BPF_KRETPROBE(bh_accept_kretprobe, struct sock *sk)
 /* Tier 3: the accept syscalls' exit; the new fd leads to the socket. */
 static __always_inline int on_accept_syscall_exit(long fd)
 {
-	/* the scope first: every accept() on the host runs this, and a walk to the socket is six probe reads */
+	/* the scope first: every accept() on the host runs this, and the walk from the fd to the socket
+	 * takes three probe reads (seven without BTF task pointers) */
 	if (fd < 0 || !task_in_scope())
 		return 0;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file **fds;
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		/* 5.11+: the task through BTF pointers: loads instead of four probe reads (about 70 ns less) */
+		struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+		if (fd >= fdt->max_fds)
+			return 0;
+		fds = fdt->fd;
+	} else {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+		if (fd >= BPF_CORE_READ(fdt, max_fds))
+			return 0;
+		fds = BPF_CORE_READ(fdt, fd);
+	}
 	struct file *file = NULL;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	struct socket *sock = BPF_CORE_READ(file, private_data);
