@@ -393,10 +393,35 @@ class MonitorKernelTest {
 
         void outside() throws Exception {
             byte[] request = LoopbackTraffic.payload(REQUEST);
-            try (LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+            try (LoopbackTraffic.Server server = serverOnAPortNotUsedInside()) {
                 outsideServerPort = server.port();
                 for (int i = 0; i < OUTSIDE; i++) {
                     LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, request, RESPONSE);
+                }
+            }
+        }
+
+        /**
+         * The outside server, on a port none of the inside's servers and clients had: the inside's are
+         * closed by now, and the kernel may hand one of their numbers out again, which would make an
+         * inside event look like an outside one to the port checks.
+         */
+        private LoopbackTraffic.Server serverOnAPortNotUsedInside() throws Exception {
+            Set<Integer> inside = new java.util.HashSet<>(ipv4ClientPorts);
+            inside.addAll(ipv6ClientPorts);
+            inside.addAll(List.of(ipv4ServerPort, ipv6ServerPort, refusedPort, udpPort));
+            List<LoopbackTraffic.Server> taken = new ArrayList<>(); // kept open: the next bind gets another port
+            try {
+                while (true) {
+                    LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4);
+                    if (!inside.contains(server.port())) {
+                        return server;
+                    }
+                    taken.add(server);
+                }
+            } finally {
+                for (LoopbackTraffic.Server server : taken) {
+                    server.close();
                 }
             }
         }
