@@ -84,11 +84,12 @@ public final class EventRecord {
         return this;
     }
 
-    /** Forgets what the previous event's join left: called whenever a new event was written in. */
+    /** The cache that makes this record's endpoint objects when asked (the decoder's). */
     void endpoints(EndpointCache cache) {
         endpoints = cache;
     }
 
+    /** Sets the local endpoint's bits; its object is made when asked. */
     void local(int family, long hi, long lo, int port) {
         localFamily = family;
         localHi = hi;
@@ -120,6 +121,7 @@ public final class EventRecord {
         remote = endpoint;
     }
 
+    /** Forgets what the previous event's join left: called whenever a new event was written in. */
     void loaded() {
         completed = false;
         connectionStartNs = 0;
@@ -176,6 +178,7 @@ public final class EventRecord {
         }
     }
 
+    /** Whether a completion changed this record since it was loaded. */
     public boolean completed() {
         return completed;
     }
