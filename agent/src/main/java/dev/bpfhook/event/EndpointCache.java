@@ -53,7 +53,11 @@ final class EndpointCache {
         return address;
     }
 
-    private static int slot(long hi, long lo, int tag, int slots) {
+    /**
+     * The slot of a key of two longs and a tag in a cache of {@code slots} slots (a power of two), the
+     * key's bits spread over all of them; the decoder's cache of task names uses it too.
+     */
+    static int slot(long hi, long lo, int tag, int slots) {
         long h = hi * 0x9E37_79B9_7F4A_7C15L ^ lo * 0xC2B2_AE3D_27D4_EB4FL ^ tag;
         h ^= h >>> 29;
         return (int) (h * 0x9E37_79B9_7F4A_7C15L >>> 40) & (slots - 1);

@@ -133,7 +133,7 @@ public final class EventDecoder {
             return ""; // no task name: the events the kernel sends without a process (most of them)
         }
         long lo = ring.getLong(start + 8);
-        int slot = slot(hi, lo, 0, COMM_SLOTS);
+        int slot = EndpointCache.slot(hi, lo, 0, COMM_SLOTS);
         String cached = comms[slot];
         if (cached != null && commHi[slot] == hi && commLo[slot] == lo) {
             return cached;
@@ -151,11 +151,5 @@ public final class EventDecoder {
         commLo[slot] = lo;
         comms[slot] = comm;
         return comm;
-    }
-
-    private static int slot(long hi, long lo, int tag, int slots) {
-        long h = hi * 0x9E37_79B9_7F4A_7C15L ^ lo * 0xC2B2_AE3D_27D4_EB4FL ^ tag;
-        h ^= h >>> 29;
-        return (int) (h * 0x9E37_79B9_7F4A_7C15L >>> 40) & (slots - 1);
     }
 }
