@@ -247,23 +247,22 @@ public final class EventRecord {
 
     /** The local endpoint, made from its bits on first ask (once per record and endpoint). */
     public InetSocketAddress local() {
-        InetSocketAddress a = local;
-        if (a == null) {
-            a = endpoints != null ? endpoints.endpoint(localFamily, localHi, localLo, localPort)
-                    : AddressBits.endpoint(localFamily, localHi, localLo, localPort);
-            local = a;
+        if (local == null) {
+            local = endpoint(localFamily, localHi, localLo, localPort);
         }
-        return a;
+        return local;
     }
 
     public InetSocketAddress remote() {
-        InetSocketAddress a = remote;
-        if (a == null) {
-            a = endpoints != null ? endpoints.endpoint(remoteFamily, remoteHi, remoteLo, remotePort)
-                    : AddressBits.endpoint(remoteFamily, remoteHi, remoteLo, remotePort);
-            remote = a;
+        if (remote == null) {
+            remote = endpoint(remoteFamily, remoteHi, remoteLo, remotePort);
         }
-        return a;
+        return remote;
+    }
+
+    /** An endpoint object of these bits: the decoder's cached one, or a new one for a record it did not fill. */
+    private InetSocketAddress endpoint(int family, long hi, long lo, int port) {
+        return endpoints != null ? endpoints.endpoint(family, hi, lo, port) : AddressBits.endpoint(family, hi, lo, port);
     }
 
     /* the endpoints' bits (see AddressBits), for code that compares or keeps them without objects */
