@@ -26,11 +26,6 @@ public final class CgroupNames {
     private final Map<Long, Long> confirmedAt = new HashMap<>();
     private long lastScan = System.nanoTime() - MIN_RESCAN_NANOS;
 
-    /** Names of the whole hierarchy. */
-    public CgroupNames(CgroupV2 hierarchy) {
-        this(hierarchy, hierarchy.mount());
-    }
-
     /** Names of the cgroups in {@code subtree} (a directory of the hierarchy) and below. */
     public CgroupNames(CgroupV2 hierarchy, Path subtree) {
         this.hierarchy = hierarchy;

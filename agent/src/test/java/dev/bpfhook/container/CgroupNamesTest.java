@@ -27,7 +27,7 @@ class CgroupNamesTest {
             assertEquals(hierarchy.name(watched.directory()), names.nameOf(watched.id()));
             assertEquals(hierarchy.name(watched.directory()) + "/child", names.nameOf(CgroupV2.id(child)));
             assertEquals("cgroup:" + other.id(), names.nameOf(other.id()), "outside the subtree: not walked");
-            assertEquals(hierarchy.name(other.directory()), new CgroupNames(hierarchy).nameOf(other.id()),
+            assertEquals(hierarchy.name(other.directory()), new CgroupNames(hierarchy, hierarchy.mount()).nameOf(other.id()),
                     "the whole hierarchy names it");
         }
     }

@@ -80,7 +80,7 @@ class ContainerAttributionTest {
                 assertCount(0, serverCounters.outboundEstablished(), "the server container's outbound");
                 assertCount(CONNECTIONS * 4L, serverCounters.bytesReceived(), "payload into the server");
 
-                CgroupNames names = new CgroupNames(hierarchy);
+                CgroupNames names = new CgroupNames(hierarchy, hierarchy.mount());
                 Attribution attribution = new Attribution(new HostIdentity(hostNetns), names::nameOf);
                 ContainerInfo clientContainer = attribution.container(clientCgroup);
                 assertEquals(env.get("TRAFFIC_GEN_ID"), clientContainer.id());
