@@ -88,8 +88,7 @@ class MonitorKernelTest {
                         ((java.net.InetSocketAddress) listener.getLocalAddress()).getPort()));
                 SocketChannel server = listener.accept();
                 int clientPort = ((java.net.InetSocketAddress) client.getLocalAddress()).getPort();
-                HookSettings settings = new HookSettings(cgroup.directory(), cgroupId, cgroup.level(), 1 << 20, 4096,
-                        true);
+                HookSettings settings = settings(cgroup, true);
                 try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024), List.of(events::add))) {
                     MonitorSnapshot atStart = Await.counters(monitor, cgroupId, c -> c.preexisting() == 2);
                     KernelCounters c = atStart.byCgroup().get(cgroupId);
@@ -161,8 +160,7 @@ class MonitorKernelTest {
         };
         try (TestCgroup cgroup = TestCgroup.create("optout")) {
             long cgroupId = cgroup.id();
-            HookSettings settings = new HookSettings(cgroup.directory(), cgroupId, cgroup.level(), 1 << 20, 4096,
-                    true);
+            HookSettings settings = settings(cgroup, true);
             cgroup.enter();
             try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024),
                     List.of(first::add, refusing, takingRecords, second::add));
@@ -203,8 +201,7 @@ class MonitorKernelTest {
         };
         try (TestCgroup cgroup = TestCgroup.create("throwing")) {
             long cgroupId = cgroup.id();
-            HookSettings settings = new HookSettings(cgroup.directory(), cgroupId, cgroup.level(), 1 << 20, 4096,
-                    true);
+            HookSettings settings = settings(cgroup, true);
             cgroup.enter();
             try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024),
                     List.of(throwing, after::add));
@@ -235,8 +232,7 @@ class MonitorKernelTest {
     @Test
     void anIdleMonitorWakesAtMostTwentyTimesASecond() throws Exception {
         try (TestCgroup cgroup = TestCgroup.create("idle")) {
-            HookSettings settings = new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096,
-                    false);
+            HookSettings settings = settings(cgroup, false);
             try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 64), List.of())) {
                 Thread.sleep(500); // the back-off reaches 50 ms within 70 ms of the last record
                 long before = monitor.ringBuffer().waits();
@@ -253,7 +249,7 @@ class MonitorKernelTest {
         Set<Long> programsBefore = AttachedPrograms.ours();
         TestCgroup cgroup = TestCgroup.create("removed");
         long id = cgroup.id();
-        HookSettings settings = new HookSettings(cgroup.directory(), id, cgroup.level(), 1 << 20, 4096, true);
+        HookSettings settings = settings(cgroup, true);
         try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 64), List.of())) {
             cgroup.enter();
             try (LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
@@ -425,6 +421,11 @@ class MonitorKernelTest {
                 }
             }
         }
+    }
+
+    /** The settings of these tests: the test's cgroup, a 1 MiB ring, a connection table of 4096. */
+    private static HookSettings settings(TestCgroup cgroup, boolean allStates) throws java.io.IOException {
+        return new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096, allStates);
     }
 
     private static void assertHooks(List<HookStatus> hooks, String expectedStateTier) {
