@@ -13,9 +13,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The churn benchmark's load: THREADS clients make CONNECTIONS loopback connections in all, each
  * connect, write 16 bytes, read 16 back, close, as fast as they can, against a server in the same
  * process. Prints one line: connections, seconds, connections per second, and this process's CPU
- * seconds (all threads, the agent's included) with, separately, the agent's own threads' CPU; with
- * the agent, also what it counted, and per BPF program its run time and runs per connection
- * (bpf_programs=name:ns:runs,...; a loopback connection runs the programs of both of its ends).
+ * seconds (all threads, the agent's included) with, separately, the agent's own threads' CPU and the
+ * JIT compiler threads' (jit_cpu: in short rounds the compilers are a third of the process's CPU, with
+ * or without the agent); with the agent, also what it counted, and per BPF program its run time and
+ * runs per connection (bpf_programs=name:ns:runs,...; a loopback connection runs the programs of both
+ * of its ends). Before the measured connections, a warm-up of -Dbench.warmup=N connections (default: a
+ * tenth of them, at most 2000).
  */
 public class Churn {
     public static void main(String[] args) throws Exception {
@@ -38,7 +41,8 @@ public class Churn {
         acceptor.start();
 
         boolean agent = awaitAgent();
-        int warmUp = Math.min(2000, connections / 10 + 1);
+        String warmUpProperty = System.getProperty("bench.warmup"); // parsed, not Integer.getInteger: a typo must fail
+        int warmUp = warmUpProperty == null ? Math.min(2000, connections / 10 + 1) : Integer.parseInt(warmUpProperty);
         warmUp(lo, server.getLocalPort(), warmUp);
         Thread.sleep(agent ? 1500 : 200); // the agent's MBeans cache a second: let the warm-up settle in them
         long[] kernelBefore = agent ? kernel() : null;
@@ -46,7 +50,8 @@ public class Churn {
         AtomicInteger left = new AtomicInteger(connections);
         CountDownLatch done = new CountDownLatch(threads);
         long cpuBefore = processCpuNanos();
-        long agentBefore = agentCpuNanos();
+        java.util.Map<String, Long> agentBefore = threadCpu(AGENT_THREADS);
+        java.util.Map<String, Long> jitBefore = threadCpu(JIT_THREADS);
         long start = System.nanoTime();
         for (int t = 0; t < threads; t++) {
             new Thread(() -> {
@@ -65,10 +70,11 @@ public class Churn {
         double seconds = (System.nanoTime() - start) / 1e9;
         Thread.sleep(100); // let the agent read the last events, so that its CPU time is all in
         double cpu = (processCpuNanos() - cpuBefore) / 1e9;
-        double agentCpu = (agentCpuNanos() - agentBefore) / 1e9;
+        double agentCpu = cpuSince(agentBefore, AGENT_THREADS);
+        double jitCpu = cpuSince(jitBefore, JIT_THREADS);
         StringBuilder line = new StringBuilder(String.format(
-                "connections=%d warmup=%d threads=%d seconds=%.3f rate=%.0f cpu=%.3f agent_cpu=%.3f",
-                connections, warmUp, threads, seconds, connections / seconds, cpu, agentCpu));
+                "connections=%d warmup=%d threads=%d seconds=%.3f rate=%.0f cpu=%.3f agent_cpu=%.3f jit_cpu=%.3f",
+                connections, warmUp, threads, seconds, connections / seconds, cpu, agentCpu, jitCpu));
         if (agent) {
             Thread.sleep(1500); // the MBeans cache a second: read after everything settled
             long[] k = kernel();
@@ -91,6 +97,8 @@ public class Churn {
     }
 
     private static final String MONITOR = "bpfhook:type=ConnectionMonitor";
+    private static final String[] AGENT_THREADS = {"bpfhook"};
+    private static final String[] JIT_THREADS = {"C1 CompilerThre", "C2 CompilerThre"};
 
     /** With the agent in this JVM, waits until it runs (its MBean says RUNNING or DEGRADED). */
     private static boolean awaitAgent() throws Exception {
@@ -184,31 +192,47 @@ public class Churn {
     }
 
     /**
-     * CPU of the threads named bpfhook-*, from /proc: what the agent itself costs. In nanoseconds from
-     * schedstat (the scheduler's own run time of each thread) where the kernel has it, else from the
-     * tick counts of stat (10 ms steps: a round's figure per connection is then coarse).
+     * CPU so far of each thread whose name starts with {@code prefix}, by thread id, from /proc: bpfhook
+     * (the agent's own threads: what the agent itself costs), or the JIT compilers' ("C1 CompilerThre",
+     * "C2 CompilerThre": /proc keeps 15 characters of a name). In nanoseconds from schedstat (the
+     * scheduler's own run time of each thread) where the kernel has it, else from the tick counts of
+     * stat (10 ms steps: a round's figure per connection is then coarse).
      */
-    private static long agentCpuNanos() throws Exception {
-        long nanos = 0;
+    private static java.util.Map<String, Long> threadCpu(String... prefixes) {
+        java.util.Map<String, Long> nanos = new java.util.HashMap<>();
         java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
         for (java.io.File task : tasks == null ? new java.io.File[0] : tasks) {
             try {
                 String comm = new String(java.nio.file.Files.readAllBytes(task.toPath().resolve("comm"))).trim();
-                if (!comm.startsWith("bpfhook")) {
+                if (java.util.Arrays.stream(prefixes).noneMatch(comm::startsWith)) {
                     continue;
                 }
                 java.nio.file.Path schedstat = task.toPath().resolve("schedstat");
                 if (java.nio.file.Files.isReadable(schedstat)) {
-                    nanos += Long.parseLong(new String(java.nio.file.Files.readAllBytes(schedstat)).trim().split(" ")[0]);
+                    nanos.put(task.getName(), Long.parseLong(
+                            new String(java.nio.file.Files.readAllBytes(schedstat)).trim().split(" ")[0]));
                     continue;
                 }
                 String stat = new String(java.nio.file.Files.readAllBytes(task.toPath().resolve("stat")));
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                nanos += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // utime, stime; USER_HZ = 100
+                // utime, stime; USER_HZ = 100
+                nanos.put(task.getName(), (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L);
             } catch (Exception gone) {
                 // the thread ended
             }
         }
         return nanos;
+    }
+
+    /**
+     * Seconds of CPU the threads of {@code before} (and those started since) used since it was read. A
+     * thread that ended meanwhile is missing (HotSpot ends idle compiler threads): a lower bound then.
+     */
+    private static double cpuSince(java.util.Map<String, Long> before, String... prefixes) {
+        long nanos = 0;
+        for (java.util.Map.Entry<String, Long> now : threadCpu(prefixes).entrySet()) {
+            nanos += now.getValue() - before.getOrDefault(now.getKey(), 0L);
+        }
+        return nanos / 1e9;
     }
 }

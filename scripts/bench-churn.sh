@@ -5,9 +5,12 @@
 # ratio to the no-agent rounds') and of the agent's own threads, and,
 # in agent rounds, connections counted vs made, events received/dropped/lost and our BPF programs'
 # run time per connection (kernel.bpf_stats_enabled is turned on for the agent-stats and agent-elsewhere
-# modes only).
+# modes only). The JIT compilers' CPU per connection is printed too: in short rounds it is a large share
+# of every mode's CPU (about a third in rounds of 20000 connections after the default warm-up), and the
+# agent's code adds its own; WARMUP connections before each round's measured ones move more of it out.
 #   usage: sudo ./scripts/bench-churn.sh [CONNECTIONS=20000] [ROUNDS=3] [THREADS="1 2"]
 #          MODES="none agent" sudo -E ./scripts/bench-churn.sh ...   (only these modes; none is always run)
+#          WARMUP=40000 sudo -E ./scripts/bench-churn.sh ...   (default: a tenth of CONNECTIONS, at most 2000)
 # Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-all (the
 # same with states=all: an event per TCP transition), agent-jfr (a
 # recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), agent-elsewhere (no
@@ -22,6 +25,10 @@ CONNECTIONS="${1:-20000}"
 ROUNDS="${2:-3}"
 THREADS="${3:-1 2}"
 JAVA="${JAVA:-java}"
+WARMUP="${WARMUP:-}"
+for number in "$CONNECTIONS" "$ROUNDS" ${WARMUP:+"$WARMUP"}; do
+    [[ "$number" =~ ^[0-9]+$ ]] || { echo "bench-churn.sh: '$number' is not a count: CONNECTIONS, ROUNDS and WARMUP are whole numbers" >&2; exit 2; }
+done
 
 if [[ "$(id -u)" != 0 ]]; then
     echo "bench-churn.sh: needs root (the agent loads BPF programs); run: sudo $0 $*" >&2
@@ -125,8 +132,8 @@ run() {
             PEER_PID=$!; sleep 3 ;;
     esac
     local line
-    line="$(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" "$JAVA" "${args[@]}" -cp "$WORK" Churn \
-        "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=')" \
+    line="$(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" "$JAVA" "${args[@]}" \
+        ${WARMUP:+-Dbench.warmup=$WARMUP} -cp "$WORK" Churn "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=')" \
         || { cat "$WORK/err" >&2; stop_neighbour; return 1; }
     if [[ "$mode" == agent-elsewhere ]]; then
         # every connection of the round, its warm-up included, ran the neighbour's hooks
@@ -153,7 +160,8 @@ for threads in $THREADS; do
     done
     echo
     echo "threads=$threads"
-    printf '  %-15s %10s %22s %9s %9s %9s %s\n' mode "conn/s" "ratio to none (min-max)" "cpu us/c" "cpu ratio" "agent us/c" \
+    printf '  %-15s %10s %22s %9s %9s %9s %9s %s\n' mode "conn/s" "ratio to none (min-max)" "cpu us/c" "cpu ratio" \
+        "agent us/c" "jit us/c" \
         "agent rounds: counted/made, events received/dropped/lost, BPF ns per connection"
     median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
     # per_connection MODE FIELD: median over the mode's rounds of FIELD (CPU seconds) in microseconds per connection
@@ -168,6 +176,7 @@ for threads in $THREADS; do
         med="$(echo "$rates" | median)"
         min="$(echo "$rates" | head -1)"; max="$(echo "$rates" | tail -1)"
         cpu="$(per_connection "$mode" cpu)"; agent="$(per_connection "$mode" agent_cpu)"
+        jit="$(per_connection "$mode" jit_cpu)"
         last="$(grep "^$mode " "$WORK/results" | tail -1)"
         extra=""
         if [[ "$last" == *counted_outbound=* ]]; then
@@ -177,11 +186,11 @@ for threads in $THREADS; do
         elif [[ "$mode" == agent-elsewhere ]]; then
             extra="$(echo "$last" | field bpf_ns_per_connection) ns in the hooks of an agent watching another cgroup"
         fi
-        printf '  %-15s %10s %8s (%s-%s) %9s %9s %9s %s\n' "$mode" "$med" \
+        printf '  %-15s %10s %8s (%s-%s) %9s %9s %9s %9s %s\n' "$mode" "$med" \
             "$(awk -v m="$med" -v b="$base" 'BEGIN {printf "%.3f", m/b}')" \
             "$(awk -v m="$min" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" \
             "$(awk -v m="$max" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" \
-            "$cpu" "$(awk -v m="$cpu" -v b="$base_cpu" 'BEGIN {printf "%.3f", m/b}')" "$agent" "$extra"
+            "$cpu" "$(awk -v m="$cpu" -v b="$base_cpu" 'BEGIN {printf "%.3f", m/b}')" "$agent" "$jit" "$extra"
     done
     stats_line="$(grep '^agent-stats ' "$WORK/results" | tail -1 || true)"
     if [[ "$stats_line" == *bpf_programs=* ]]; then

@@ -29,10 +29,12 @@ class BenchmarkSmokeIT {
 
     @Test
     void churnBenchmarkRunsAndCountsExactly() throws Exception {
-        String out = run(Collections.emptyMap(), "bench-churn.sh", "300", "1", "1");
+        String out = run(Collections.singletonMap("WARMUP", "50"), "bench-churn.sh", "300", "1", "1");
         assertTrue(out.contains("threads=1"), out);
+        // each row: rate, ratio (min-max), CPU, CPU ratio, the agent's threads and the JIT compilers per connection
+        String cells = " +\\d+ +\\d\\.\\d{3} \\(\\d\\.\\d\\d-\\d\\.\\d\\d\\) +[\\d.]+ +\\d\\.\\d{3} +[\\d.]+ +[\\d.]+";
         for (String mode : new String[] {"none", "agent", "agent-all", "agent-jfr", "agent-stats", "agent-elsewhere"}) {
-            assertTrue(out.matches("(?s).*\\n  " + mode + " +\\d+ +\\d\\.\\d{3} .*"), mode + " row in:\n" + out);
+            assertTrue(out.matches("(?s).*\\n  " + mode + cells + " .*"), mode + " row in:\n" + out);
         }
         // 6 events per loopback connection with states=lifecycle (the default), 12 with states=all
         assertTrue(out.matches("(?s).*\\n  agent +.* 300/300, 1800/0/0\\n.*"), "counted = made, nothing lost:\n" + out);
