@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connect, write 16 bytes, read 16 back, close, as fast as they can, against a server in the same
  * process. Prints one line: connections, seconds, connections per second, and this process's CPU
  * seconds (all threads, the agent's included) with, separately, the agent's own threads' CPU and the
- * JIT compiler threads' (jit_cpu: in short rounds the compilers are a third of the process's CPU, with
- * or without the agent); with the agent, also what it counted, and per BPF program its run time and
- * runs per connection (bpf_programs=name:ns:runs,...; a loopback connection runs the programs of both
- * of its ends). Before the measured connections, a warm-up of -Dbench.warmup=N connections (default: a
- * tenth of them, at most 2000).
+ * JIT compiler threads' (jit_cpu); with the agent, also what it counted, and per BPF program its run
+ * time and runs per connection (bpf_programs=name:ns:runs,...; a loopback connection runs the programs
+ * of both of its ends). Before the measured connections, a warm-up of -Dbench.warmup=N connections
+ * (default: as many as are measured): after a warm-up of 2000, the JIT compilers took a third of a
+ * 20000-connection round's CPU, with or without the agent, a one-time cost that hid the per-connection one.
  */
 public class Churn {
     public static void main(String[] args) throws Exception {
@@ -42,31 +42,29 @@ public class Churn {
 
         boolean agent = awaitAgent();
         String warmUpProperty = System.getProperty("bench.warmup"); // parsed, not Integer.getInteger: a typo must fail
-        int warmUp = warmUpProperty == null ? Math.min(2000, connections / 10 + 1) : Integer.parseInt(warmUpProperty);
-        warmUp(lo, server.getLocalPort(), warmUp);
+        int warmUp = warmUpProperty == null ? connections : Integer.parseInt(warmUpProperty);
+        // The warm-up runs what the measured connections run: the readings around them, and clients on
+        // fresh threads that a latch waits for. A first run of any of it in the measured window loads
+        // classes (JMX and the agent's MBeans, the latch's wait nodes) or takes a branch compiled code
+        // never took (a new thread's name in the agent's decoder), and HotSpot then drops compiled code
+        // that assumed otherwise, the JDK's socket code and the agent's decoder among it: their
+        // recompilation fell into the window, with the agent more of it (its MBeans are read).
+        if (agent) {
+            kernel();
+            programs();
+        }
+        cpuSince(threadCpu(AGENT_THREADS), AGENT_THREADS);
+        cpuSince(threadCpu(JIT_THREADS), JIT_THREADS);
+        processCpuNanos();
+        runClients(lo, server.getLocalPort(), warmUp, threads);
         Thread.sleep(agent ? 1500 : 200); // the agent's MBeans cache a second: let the warm-up settle in them
         long[] kernelBefore = agent ? kernel() : null;
         java.util.Map<String, long[]> programsBefore = agent ? programs() : null;
-        AtomicInteger left = new AtomicInteger(connections);
-        CountDownLatch done = new CountDownLatch(threads);
         long cpuBefore = processCpuNanos();
         java.util.Map<String, Long> agentBefore = threadCpu(AGENT_THREADS);
         java.util.Map<String, Long> jitBefore = threadCpu(JIT_THREADS);
         long start = System.nanoTime();
-        for (int t = 0; t < threads; t++) {
-            new Thread(() -> {
-                try {
-                    while (left.getAndDecrement() > 0) {
-                        roundTrip(lo, server.getLocalPort());
-                    }
-                } catch (Exception e) {
-                    e.printStackTrace();
-                } finally {
-                    done.countDown();
-                }
-            }).start();
-        }
-        done.await();
+        runClients(lo, server.getLocalPort(), connections, threads);
         double seconds = (System.nanoTime() - start) / 1e9;
         Thread.sleep(100); // let the agent read the last events, so that its CPU time is all in
         double cpu = (processCpuNanos() - cpuBefore) / 1e9;
@@ -143,10 +141,24 @@ public class Churn {
         return result;
     }
 
-    private static void warmUp(InetAddress lo, int port, int n) throws Exception {
-        for (int i = 0; i < n; i++) {
-            roundTrip(lo, port);
+    /** Makes {@code connections} round trips on {@code threads} new threads, and waits for them. */
+    private static void runClients(InetAddress lo, int port, int connections, int threads) throws Exception {
+        AtomicInteger left = new AtomicInteger(connections);
+        CountDownLatch done = new CountDownLatch(threads);
+        for (int t = 0; t < threads; t++) {
+            new Thread(() -> {
+                try {
+                    while (left.getAndDecrement() > 0) {
+                        roundTrip(lo, port);
+                    }
+                } catch (Exception e) {
+                    e.printStackTrace();
+                } finally {
+                    done.countDown();
+                }
+            }).start();
         }
+        done.await();
     }
 
     private static void roundTrip(InetAddress lo, int port) throws Exception {

@@ -5,12 +5,13 @@
 # ratio to the no-agent rounds') and of the agent's own threads, and,
 # in agent rounds, connections counted vs made, events received/dropped/lost and our BPF programs'
 # run time per connection (kernel.bpf_stats_enabled is turned on for the agent-stats and agent-elsewhere
-# modes only). The JIT compilers' CPU per connection is printed too: in short rounds it is a large share
-# of every mode's CPU (about a third in rounds of 20000 connections after the default warm-up), and the
-# agent's code adds its own; WARMUP connections before each round's measured ones move more of it out.
+# modes only), and the JIT compilers' CPU per connection. Each round warms up with WARMUP connections
+# (default: CONNECTIONS) before the measured ones: the JIT compilation of a fresh JVM, the agent's code
+# and the JDK's alike, is a one-time cost (after a warm-up of 2000 it was a third of a 20000-connection
+# round's CPU, with or without the agent) that would hide the per-connection one.
 #   usage: sudo ./scripts/bench-churn.sh [CONNECTIONS=20000] [ROUNDS=3] [THREADS="1 2"]
 #          MODES="none agent" sudo -E ./scripts/bench-churn.sh ...   (only these modes; none is always run)
-#          WARMUP=40000 sudo -E ./scripts/bench-churn.sh ...   (default: a tenth of CONNECTIONS, at most 2000)
+#          WARMUP=2000 sudo -E ./scripts/bench-churn.sh ...   (connections before each round's measured ones)
 # Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-all (the
 # same with states=all: an event per TCP transition), agent-jfr (a
 # recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), agent-elsewhere (no
