@@ -5,8 +5,9 @@ import java.lang.reflect.InvocationTargetException;
 /**
  * {@code java -jar bpfhook-agent.jar ...}: the standalone monitor,
  * {@code attach PID [OPTIONS]}, {@code traffic-gen ...} (the test traffic
- * generator) or {@code bench-pipeline ...} (the event pipeline benchmark). Runs the command from the agent's own class loader, the same
- * code the -javaagent path runs.
+ * generator), {@code bench-pipeline ...} (the event pipeline benchmark) or {@code bench-clock ...} (what
+ * the kernel's run-time statistics add to each run). Runs the command from the agent's own class
+ * loader, the same code the -javaagent path runs.
  */
 public final class Launcher {
     private Launcher() {
@@ -23,6 +24,9 @@ public final class Launcher {
             commandArgs = java.util.Arrays.copyOfRange(args, 1, args.length);
         } else if (args.length > 0 && args[0].equals("bench-pipeline")) {
             command = "dev.bpfhook.cli.PipelineBenchmark";
+            commandArgs = java.util.Arrays.copyOfRange(args, 1, args.length);
+        } else if (args.length > 0 && args[0].equals("bench-clock")) {
+            command = "dev.bpfhook.cli.StatisticsClockBenchmark";
             commandArgs = java.util.Arrays.copyOfRange(args, 1, args.length);
         }
         try {

@@ -36,7 +36,7 @@ public final class BenchProducer implements AutoCloseable {
      * retval; int repeat; u32 duration, flags, cpu, batch_size. A syscall program takes only ctx_in,
      * and the kernel copies the context back into it after the run.
      */
-    private static final int OPTS_SIZE = 80;
+    static final int OPTS_SIZE = 80;
     private static final int OPTS_CTX_IN = 32;
     private static final int OPTS_CTX_SIZE_IN = 48;
 
@@ -128,7 +128,7 @@ public final class BenchProducer implements AutoCloseable {
         object.close();
     }
 
-    private static byte[] readObject() throws BpfException {
+    static byte[] readObject() throws BpfException {
         try (InputStream in = BenchProducer.class.getResourceAsStream(OBJECT_RESOURCE)) {
             if (in == null) {
                 throw new BpfException("the BPF object " + OBJECT_RESOURCE + " is missing from the jar; rebuild it");

@@ -62,6 +62,9 @@ interface LibBpf extends Library {
     /** {@code opts} is a struct bpf_test_run_opts, {@code size_t sz} first (see BenchProducer). */
     int bpf_prog_test_run_opts(int progFd, Pointer opts);
 
+    /** BPF_ENABLE_STATS: the kernel counts programs' run times while the returned fd is open (5.8+). */
+    int bpf_enable_stats(int type);
+
     int bpf_map__set_max_entries(Pointer map, int maxEntries);
 
     int bpf_map__max_entries(Pointer map);

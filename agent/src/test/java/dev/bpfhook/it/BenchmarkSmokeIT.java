@@ -40,6 +40,9 @@ class BenchmarkSmokeIT {
         assertTrue(out.matches("(?s).*\\n  agent +.* 300/300, 1800/0/0\\n.*"), "counted = made, nothing lost:\n" + out);
         assertTrue(out.matches("(?s).*\\n  agent-all +.* 300/300, 3600/0/0\\n.*"), out);
         assertTrue(out.matches("(?s).*\\n  agent-stats +.* 300/300, 1800/0/0, \\d+ ns\\n.*"), out);
+        // the run times by program, and their sum less what the statistics themselves add to each run
+        assertTrue(out.matches("(?s).*\\n    sum +\\d+ ns\\n    sum less clock +-?\\d+ ns \\(less the statistics' own clock:"
+                + " \\d+\\.\\d ns per run, measured on a program that does nothing, times \\d+\\.\\d runs\\)\\n.*"), out);
         assertTrue(out.matches("(?s).*\\n  agent-elsewhere +.* \\d+ ns in the hooks of an agent watching another "
                 + "cgroup\\n.*"), "the neighbour's hooks ran for the churn it does not watch:\n" + out);
     }
