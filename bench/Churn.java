@@ -27,6 +27,7 @@ public class Churn {
         InetAddress lo = InetAddress.getByName("127.0.0.1");
         ServerSocket server = new ServerSocket(0, 4096, lo);
         ExecutorService handlers = Executors.newFixedThreadPool(threads);
+        ExecutorService clients = Executors.newFixedThreadPool(threads);
         Thread acceptor = new Thread(() -> {
             try {
                 while (true) {
@@ -43,8 +44,8 @@ public class Churn {
         boolean agent = awaitAgent();
         String warmUpProperty = System.getProperty("bench.warmup"); // parsed, not Integer.getInteger: a typo must fail
         int warmUp = warmUpProperty == null ? connections : Integer.parseInt(warmUpProperty);
-        // The warm-up runs what the measured connections run: the readings around them, and clients on
-        // fresh threads that a latch waits for. A first run of any of it in the measured window loads
+        // The warm-up runs what the measured connections run: the readings around them, and the same
+        // client threads, which a latch waits for. A first run of any of it in the measured window loads
         // classes (JMX and the agent's MBeans, the latch's wait nodes) or takes a branch compiled code
         // never took (a new thread's name in the agent's decoder), and HotSpot then drops compiled code
         // that assumed otherwise, the JDK's socket code and the agent's decoder among it: their
@@ -56,7 +57,7 @@ public class Churn {
         cpuSince(threadCpu(AGENT_THREADS), AGENT_THREADS);
         cpuSince(threadCpu(JIT_THREADS), JIT_THREADS);
         processCpuNanos();
-        runClients(lo, server.getLocalPort(), warmUp, threads);
+        runClients(clients, lo, server.getLocalPort(), warmUp, threads);
         Thread.sleep(agent ? 1500 : 200); // the agent's MBeans cache a second: let the warm-up settle in them
         long[] kernelBefore = agent ? kernel() : null;
         java.util.Map<String, long[]> programsBefore = agent ? programs() : null;
@@ -64,7 +65,7 @@ public class Churn {
         java.util.Map<String, Long> agentBefore = threadCpu(AGENT_THREADS);
         java.util.Map<String, Long> jitBefore = threadCpu(JIT_THREADS);
         long start = System.nanoTime();
-        runClients(lo, server.getLocalPort(), connections, threads);
+        runClients(clients, lo, server.getLocalPort(), connections, threads);
         double seconds = (System.nanoTime() - start) / 1e9;
         Thread.sleep(100); // let the agent read the last events, so that its CPU time is all in
         double cpu = (processCpuNanos() - cpuBefore) / 1e9;
@@ -91,6 +92,7 @@ public class Churn {
         System.out.println(line);
         server.close();
         handlers.shutdownNow();
+        clients.shutdownNow();
         System.exit(0);
     }
 
@@ -141,12 +143,13 @@ public class Churn {
         return result;
     }
 
-    /** Makes {@code connections} round trips on {@code threads} new threads, and waits for them. */
-    private static void runClients(InetAddress lo, int port, int connections, int threads) throws Exception {
+    /** Makes {@code connections} round trips on {@code threads} of the clients' threads, and waits for them. */
+    private static void runClients(ExecutorService clients, InetAddress lo, int port, int connections, int threads)
+            throws Exception {
         AtomicInteger left = new AtomicInteger(connections);
         CountDownLatch done = new CountDownLatch(threads);
         for (int t = 0; t < threads; t++) {
-            new Thread(() -> {
+            clients.execute(() -> {
                 try {
                     while (left.getAndDecrement() > 0) {
                         roundTrip(lo, port);
@@ -156,7 +159,7 @@ public class Churn {
                 } finally {
                     done.countDown();
                 }
-            }).start();
+            });
         }
         done.await();
     }
