@@ -73,6 +73,10 @@ struct bh_event {
  * They are counted in the kernel whether or not the matching event reached
  * user space, so they stay exact when the ring buffer overflows.
  * Active connections = outbound_established + inbound_accepted + preexisting - closed.
+ * One pair, bh_config.hot_*, is counted in map hot_counters instead (a per-CPU
+ * array of one struct bh_counters) and never appears in counters: the pair
+ * nearly every event of an agent counts in, its own cgroup and namespace, for
+ * which a hash lookup per event would cost more than the rest of the update.
  */
 struct bh_counter_key {
 	__u64 cgroup_id;    /* 0: cgroup v2 id */
@@ -111,11 +115,13 @@ struct bh_stats {
  * written by the agent into the object's .rodata before load.
  */
 struct bh_config {
-	__u64 scope_cgroup_id; /*  0: id of the monitored cgroup (inode of its directory) */
-	__u32 scope_level;     /*  8: its depth below the cgroup v2 root; 0 = whole host */
-	__u32 wakeup_bytes;    /* 12: wake the consumer when this many bytes wait in the ring */
-	__u32 all_states;      /* 16: 1 = an event per TCP transition; 0 = only to ESTABLISHED and CLOSE */
-	__u32 reserved;        /* 20: zero */
-};                             /* 24 bytes */
+	__u64 scope_cgroup_id;  /*  0: id of the monitored cgroup (inode of its directory) */
+	__u32 scope_level;      /*  8: its depth below the cgroup v2 root; 0 = whole host */
+	__u32 wakeup_bytes;     /* 12: wake the consumer when this many bytes wait in the ring */
+	__u32 all_states;       /* 16: 1 = an event per TCP transition; 0 = only to ESTABLISHED and CLOSE */
+	__u32 reserved;         /* 20: zero */
+	__u64 hot_cgroup_id;    /* 24: the (cgroup, namespace) pair counted in map hot_counters instead of */
+	__u64 hot_netns_cookie; /* 32: map counters (see there); cgroup id 0 = none */
+};                              /* 40 bytes */
 
 #endif /* BPFHOOK_H */

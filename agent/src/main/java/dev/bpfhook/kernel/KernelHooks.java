@@ -26,11 +26,13 @@ public final class KernelHooks implements AutoCloseable {
 
     /* struct bh_config in bpf/bpfhook.h (AbiLayoutTest checks these offsets) */
     static final String CONFIG_VARIABLE = "bh_config";
-    static final int CONFIG_SIZE = 24;
+    static final int CONFIG_SIZE = 40;
     static final int CONFIG_SCOPE_CGROUP_ID = 0;
     static final int CONFIG_SCOPE_LEVEL = 8;
     static final int CONFIG_WAKEUP_BYTES = 12;
     static final int CONFIG_ALL_STATES = 16;
+    static final int CONFIG_HOT_CGROUP_ID = 24;
+    static final int CONFIG_HOT_NETNS_COOKIE = 32;
 
     /** Key and value sizes of the per-CPU maps: struct bh_counter_key, bh_counters, bh_stats. */
     private static final int COUNTER_KEY_SIZE = 16;
@@ -47,11 +49,11 @@ public final class KernelHooks implements AutoCloseable {
     private final List<Link> links;
     private final List<HookStatus> hooks;
     private final RingBuffer ringBuffer;
-    private final PerCpuMap counters;
+    private final CounterMaps counters;
     private final PerCpuMap globalStats;
 
     private KernelHooks(BpfObject object, List<Link> links, List<HookStatus> hooks, RingBuffer ringBuffer,
-            PerCpuMap counters, PerCpuMap globalStats) {
+            CounterMaps counters, PerCpuMap globalStats) {
         this.object = object;
         this.links = links;
         this.hooks = Collections.unmodifiableList(hooks);
@@ -79,7 +81,8 @@ public final class KernelHooks implements AutoCloseable {
                 }
             }
         }
-        BpfObject object = loadWithTiers(elf, settings, unloadable);
+        long[] hotPair = hotPair(settings);
+        BpfObject object = loadWithTiers(elf, settings, hotPair, unloadable);
         List<Link> links = new ArrayList<>();
         try {
             List<HookStatus> hooks = attachAll(object, settings, unloadable, links);
@@ -87,7 +90,9 @@ public final class KernelHooks implements AutoCloseable {
                 emptyStartSet(object);
             }
             RingBuffer ring = new RingBuffer(object.mapFd("events"), object.maxEntries("events"));
-            PerCpuMap counters = new PerCpuMap(object.mapFd("counters"), COUNTER_KEY_SIZE, COUNTERS_SIZE);
+            CounterMaps counters = new CounterMaps(
+                    new PerCpuMap(object.mapFd("counters"), COUNTER_KEY_SIZE, COUNTERS_SIZE),
+                    new PerCpuMap(object.mapFd("hot_counters"), 4, COUNTERS_SIZE), hotPair[0], hotPair[1]);
             PerCpuMap stats = new PerCpuMap(object.mapFd("global_stats"), 4, STATS_SIZE);
             return new KernelHooks(object, links, hooks, ring, counters, stats);
         } catch (BpfException | RuntimeException e) {
@@ -106,7 +111,7 @@ public final class KernelHooks implements AutoCloseable {
     }
 
     /** struct bh_counters per (cgroup id, network-namespace cookie). */
-    public PerCpuMap counters() {
+    public CounterMaps counters() {
         return counters;
     }
 
@@ -181,12 +186,12 @@ public final class KernelHooks implements AutoCloseable {
      * Loads the object; when a program of an optional or lower-preference tier
      * fails verification or load, turns that tier off and loads again.
      */
-    private static BpfObject loadWithTiers(byte[] elf, HookSettings settings, Map<Hook.Tier, String> unloadable)
-            throws BpfException {
+    private static BpfObject loadWithTiers(byte[] elf, HookSettings settings, long[] hotPair,
+            Map<Hook.Tier, String> unloadable) throws BpfException {
         while (true) {
             BpfObject object = BpfObject.open(elf, "bpfhook", settings.btfFile().orElse(null));
             try {
-                configure(object, settings);
+                configure(object, settings, hotPair);
                 for (Hook.Tier tier : unloadable.keySet()) {
                     for (String program : tier.programs()) {
                         object.setAutoload(program, false);
@@ -205,7 +210,17 @@ public final class KernelHooks implements AutoCloseable {
         }
     }
 
-    private static void configure(BpfObject object, HookSettings settings) throws BpfException {
+    /**
+     * The (cgroup, namespace) pair the kernel counts apart from the others, in an array (map
+     * hot_counters): the watched cgroup in this process's network namespace, where an agent's own
+     * connections count; none when the whole host is watched, or the namespace cannot be told.
+     */
+    private static long[] hotPair(HookSettings settings) {
+        long netns = settings.scopeLevel() == 0 ? 0 : NetnsCookie.ofThisProcess().orElse(0);
+        return netns == 0 ? new long[] {0, 0} : new long[] {settings.scopeCgroupId(), netns};
+    }
+
+    private static void configure(BpfObject object, HookSettings settings, long[] hotPair) throws BpfException {
         ByteBuffer config = object.rodataVariable(CONFIG_VARIABLE);
         if (config.capacity() != CONFIG_SIZE) {
             throw new BpfException("the BPF object's configuration does not match this agent (size "
@@ -215,6 +230,8 @@ public final class KernelHooks implements AutoCloseable {
         config.putInt(CONFIG_SCOPE_LEVEL, settings.scopeLevel());
         config.putInt(CONFIG_WAKEUP_BYTES, settings.wakeupBytes());
         config.putInt(CONFIG_ALL_STATES, settings.allStates() ? 1 : 0);
+        config.putLong(CONFIG_HOT_CGROUP_ID, hotPair[0]);
+        config.putLong(CONFIG_HOT_NETNS_COOKIE, hotPair[1]);
         object.setMaxEntries("events", settings.ringBytes());
         object.setMaxEntries("start_set", settings.connectionTableSize());
         object.setMaxEntries("counters", settings.cgroupLimit());

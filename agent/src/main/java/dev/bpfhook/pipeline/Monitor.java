@@ -268,8 +268,8 @@ public final class Monitor implements AutoCloseable {
                 boolean any = false;
                 for (long[] key : keys) {
                     // read again just before the delete: the kernel may have counted in between
-                    long[] words = hooks.counters().lookup(key);
-                    if (words != null && hooks.counters().delete(key)) {
+                    long[] words = hooks.counters().lookup(key[0], key[1]);
+                    if (words != null && hooks.counters().delete(key[0], key[1])) {
                         KernelCounters gone = new KernelCounters(words);
                         retired = retired.plus(gone);
                         retiredByNetns.merge(key[1], gone, KernelCounters::plus);

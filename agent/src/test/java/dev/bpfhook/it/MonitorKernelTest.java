@@ -264,6 +264,52 @@ class MonitorKernelTest {
     }
 
     /**
+     * The watched cgroup in this process's namespace is the hot pair, which the kernel counts in an
+     * array of its own (hot_counters); a cgroup below it counts in the table (counters). Both read as
+     * one: each pair's counts exact, the namespace's their sum; and the hot pair is never retired.
+     */
+    @Test
+    void theWatchedCgroupCountsApartFromTheCgroupsBelowItAndBothReadExact() throws Exception {
+        final int inWatched = 3;
+        final int below = 2;
+        try (TestCgroup cgroup = TestCgroup.nested("hot");
+                LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+            // the server stays outside the watched cgroup: only the client ends are counted
+            long watchedId = dev.bpfhook.container.CgroupV2.id(cgroup.top());
+            long belowId = cgroup.id();
+            HookSettings settings = new HookSettings(cgroup.top(), watchedId, cgroup.hierarchy().level(cgroup.top()),
+                    1 << 20, 4096, false);
+            try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 64), List.of())) {
+                java.nio.file.Files.writeString(cgroup.top().resolve("cgroup.procs"), Integer.toString(PID));
+                for (int i = 0; i < inWatched; i++) {
+                    LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(4), 4);
+                }
+                cgroup.enter();
+                for (int i = 0; i < below; i++) {
+                    LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(4), 4);
+                }
+                cgroup.leave();
+                Await.counters(monitor, watchedId, c -> c.closed() == inWatched);
+                MonitorSnapshot s = Await.counters(monitor, belowId, c -> c.closed() == below);
+                KernelCounters watched = s.byCgroup().get(watchedId);
+                assertCount(inWatched, watched.connectAttempts(), "connects in the watched cgroup");
+                assertCount(inWatched, watched.outboundEstablished(), "established in the watched cgroup");
+                assertCount(inWatched, watched.closed(), "closed in the watched cgroup");
+                assertCount(below, s.byCgroup().get(belowId).connectAttempts(), "connects below it");
+                assertCount(below, s.byCgroup().get(belowId).closed(), "closed below it");
+                assertCount(1, s.byNetns().size(), "namespaces counted in");
+                assertCount(inWatched + below, s.byNetns().values().iterator().next().closed(), "closed in the namespace");
+                assertCount(inWatched + below, s.total().connectAttempts(), "connects in all");
+
+                assertFalse(monitor.retireCgroup(watchedId), "the watched cgroup is never retired");
+                assertCount(inWatched, monitor.snapshot(100).byCgroup().get(watchedId).closed(), "still counted");
+            } finally {
+                cgroup.leave();
+            }
+        }
+    }
+
+    /**
      * Two cgroups count in one network namespace; when one is gone and retired (its counters leave
      * the kernel's table), the namespace's counts and the totals stay as they were: a counter never
      * goes backwards. Once no cgroup counts in the namespace any more, the namespace is gone too.

@@ -88,6 +88,8 @@ class AbiLayoutTest {
         assertEquals(KernelHooks.CONFIG_SCOPE_LEVEL, c.get("scope_level"));
         assertEquals(KernelHooks.CONFIG_WAKEUP_BYTES, c.get("wakeup_bytes"));
         assertEquals(KernelHooks.CONFIG_ALL_STATES, c.get("all_states"));
+        assertEquals(KernelHooks.CONFIG_HOT_CGROUP_ID, c.get("hot_cgroup_id"));
+        assertEquals(KernelHooks.CONFIG_HOT_NETNS_COOKIE, c.get("hot_netns_cookie"));
     }
 
     @Test
