@@ -207,11 +207,11 @@ public class Churn {
     }
 
     /**
-     * CPU so far of each thread whose name starts with {@code prefix}, by thread id, from /proc: bpfhook
-     * (the agent's own threads: what the agent itself costs), or the JIT compilers' ("C1 CompilerThre",
-     * "C2 CompilerThre": /proc keeps 15 characters of a name). In nanoseconds from schedstat (the
-     * scheduler's own run time of each thread) where the kernel has it, else from the tick counts of
-     * stat (10 ms steps: a round's figure per connection is then coarse).
+     * CPU so far of each thread whose name starts with one of {@code prefixes}, by thread id, from
+     * /proc: bpfhook (the agent's own threads: what the agent itself costs), or the JIT compilers'
+     * ("C1 CompilerThre", "C2 CompilerThre": /proc keeps 15 characters of a name). In nanoseconds from
+     * schedstat (the scheduler's own run time of each thread) where the kernel has it, else from the
+     * tick counts of stat (10 ms steps: a round's figure per connection is then coarse).
      */
     private static java.util.Map<String, Long> threadCpu(String... prefixes) {
         java.util.Map<String, Long> nanos = new java.util.HashMap<>();

@@ -146,7 +146,8 @@ static __always_inline struct bh_stats *stats(void)
 /* The counters of one (cgroup, namespace) pair, created on first use; NULL (counted) when the map is full. */
 static __always_inline struct bh_counters *counters_for(__u64 cgroup_id, __u64 netns_cookie)
 {
-	if (bh_config.hot_cgroup_id && cgroup_id == bh_config.hot_cgroup_id && netns_cookie == bh_config.hot_netns_cookie) {
+	if (bh_config.hot_cgroup_id && cgroup_id == bh_config.hot_cgroup_id &&
+	    netns_cookie == bh_config.hot_netns_cookie) {
 		__u32 zero = 0;
 		return bpf_map_lookup_elem(&hot_counters, &zero); /* never NULL: an array's only entry */
 	}

@@ -32,7 +32,8 @@ class BenchmarkSmokeIT {
         String out = run(Collections.singletonMap("WARMUP", "50"), "bench-churn.sh", "300", "1", "1");
         assertTrue(out.contains("threads=1"), out);
         // each row: rate, ratio (min-max), CPU, CPU ratio, the agent's threads and the JIT compilers per connection
-        String cells = " +\\d+ +\\d\\.\\d{3} \\(\\d\\.\\d\\d-\\d\\.\\d\\d\\) +[\\d.]+ +\\d\\.\\d{3} +[\\d.]+ +[\\d.]+";
+        String cells = " +\\d+ +\\d\\.\\d{3} \\(\\d\\.\\d\\d-\\d\\.\\d\\d\\)"
+                + " +[\\d.]+ +\\d\\.\\d{3} +[\\d.]+ +[\\d.]+";
         for (String mode : new String[] {"none", "agent", "agent-all", "agent-jfr", "agent-stats", "agent-elsewhere"}) {
             assertTrue(out.matches("(?s).*\\n  " + mode + cells + " .*"), mode + " row in:\n" + out);
         }
@@ -41,8 +42,9 @@ class BenchmarkSmokeIT {
         assertTrue(out.matches("(?s).*\\n  agent-all +.* 300/300, 3600/0/0\\n.*"), out);
         assertTrue(out.matches("(?s).*\\n  agent-stats +.* 300/300, 1800/0/0, \\d+ ns\\n.*"), out);
         // the run times by program, and their sum less what the statistics themselves add to each run
-        assertTrue(out.matches("(?s).*\\n    sum +\\d+ ns\\n    sum less clock +-?\\d+ ns \\(less the statistics' own clock:"
-                + " \\d+\\.\\d ns per run, measured on a program that does nothing, times \\d+\\.\\d runs\\)\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n    sum +\\d+ ns\\n    sum less clock +-?\\d+ ns \\(less the statistics'"
+                + " own clock: \\d+\\.\\d ns per run, measured on a program that does nothing, times \\d+\\.\\d"
+                + " runs\\)\\n.*"), out);
         assertTrue(out.matches("(?s).*\\n  agent-elsewhere +.* \\d+ ns in the hooks of an agent watching another "
                 + "cgroup\\n.*"), "the neighbour's hooks ran for the churn it does not watch:\n" + out);
     }

@@ -277,9 +277,7 @@ class MonitorKernelTest {
             // the server stays outside the watched cgroup: only the client ends are counted
             long watchedId = dev.bpfhook.container.CgroupV2.id(cgroup.top());
             long belowId = cgroup.id();
-            HookSettings settings = new HookSettings(cgroup.top(), watchedId, cgroup.hierarchy().level(cgroup.top()),
-                    1 << 20, 4096, false);
-            try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 64), List.of())) {
+            try (Monitor monitor = Monitor.start(topSettings(cgroup), new ConnectionTable(4096, 64), List.of())) {
                 java.nio.file.Files.writeString(cgroup.top().resolve("cgroup.procs"), Integer.toString(PID));
                 for (int i = 0; i < inWatched; i++) {
                     LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(4), 4);
@@ -298,7 +296,8 @@ class MonitorKernelTest {
                 assertCount(below, s.byCgroup().get(belowId).connectAttempts(), "connects below it");
                 assertCount(below, s.byCgroup().get(belowId).closed(), "closed below it");
                 assertCount(1, s.byNetns().size(), "namespaces counted in");
-                assertCount(inWatched + below, s.byNetns().values().iterator().next().closed(), "closed in the namespace");
+                KernelCounters namespace = s.byNetns().values().iterator().next();
+                assertCount(inWatched + below, namespace.closed(), "closed in the namespace");
                 assertCount(inWatched + below, s.total().connectAttempts(), "connects in all");
 
                 assertFalse(monitor.retireCgroup(watchedId), "the watched cgroup is never retired");
@@ -324,9 +323,7 @@ class MonitorKernelTest {
             java.nio.file.Path sibling = java.nio.file.Files.createDirectory(cgroup.top().resolve("sibling"));
             long firstId = cgroup.id();
             long secondId = dev.bpfhook.container.CgroupV2.id(sibling);
-            HookSettings settings = new HookSettings(cgroup.top(), dev.bpfhook.container.CgroupV2.id(cgroup.top()),
-                    cgroup.hierarchy().level(cgroup.top()), 1 << 20, 4096, false);
-            try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 64), List.of())) {
+            try (Monitor monitor = Monitor.start(topSettings(cgroup), new ConnectionTable(4096, 64), List.of())) {
                 cgroup.enter();
                 for (int i = 0; i < first; i++) {
                     LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, LoopbackTraffic.payload(4), 4);
@@ -472,6 +469,12 @@ class MonitorKernelTest {
     /** The settings of these tests: the test's cgroup, a 1 MiB ring, a connection table of 4096. */
     private static HookSettings settings(TestCgroup cgroup, boolean allStates) throws java.io.IOException {
         return new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096, allStates);
+    }
+
+    /** Watching the top of a nested test cgroup, whose leaf is below it. */
+    private static HookSettings topSettings(TestCgroup cgroup) throws java.io.IOException {
+        return new HookSettings(cgroup.top(), dev.bpfhook.container.CgroupV2.id(cgroup.top()),
+                cgroup.hierarchy().level(cgroup.top()), 1 << 20, 4096, false);
     }
 
     private static void assertHooks(List<HookStatus> hooks, String expectedStateTier) {
