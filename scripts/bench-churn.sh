@@ -12,6 +12,8 @@
 #   usage: sudo ./scripts/bench-churn.sh [CONNECTIONS=20000] [ROUNDS=3] [THREADS="1 2"]
 #          MODES="none agent" sudo -E ./scripts/bench-churn.sh ...   (only these modes; none is always run)
 #          WARMUP=2000 sudo -E ./scripts/bench-churn.sh ...   (connections before each round's measured ones)
+#          OTHER_JAR=/path/to/bpfhook-agent.jar sudo -E ./scripts/bench-churn.sh ...   (adds agent-stats-other:
+#              agent-stats with that build of the agent, alternating with this one, to compare two builds)
 # Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-all (the
 # same with states=all: an event per TCP transition), agent-jfr (a
 # recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), agent-elsewhere (no
@@ -27,6 +29,11 @@ ROUNDS="${2:-3}"
 THREADS="${3:-1 2}"
 JAVA="${JAVA:-java}"
 WARMUP="${WARMUP:-}"
+OTHER_JAR="${OTHER_JAR:-}"
+if [[ -n "$OTHER_JAR" && ! -f "$OTHER_JAR" ]]; then
+    echo "bench-churn.sh: OTHER_JAR=$OTHER_JAR is not a file: give the agent jar of the build to compare with" >&2
+    exit 2
+fi
 for number in "$CONNECTIONS" "$ROUNDS" ${WARMUP:+"$WARMUP"}; do
     [[ "$number" =~ ^[0-9]+$ ]] || { echo "bench-churn.sh: '$number' is not a count: CONNECTIONS, ROUNDS and WARMUP are whole numbers" >&2; exit 2; }
 done
@@ -106,6 +113,11 @@ else
     if command -v bpftrace >/dev/null; then
         MODES="$MODES bpftrace-count bpftrace-print"
     fi
+    [[ -z "$OTHER_JAR" ]] || MODES="$MODES agent-stats-other"
+fi
+if [[ " $MODES " == *" agent-stats-other "* && -z "$OTHER_JAR" ]]; then
+    echo "bench-churn.sh: mode agent-stats-other needs OTHER_JAR, the agent jar of the build to compare with" >&2
+    exit 2
 fi
 
 # run MODE THREADS: one churn JVM in the benchmark's cgroup; prints its result line
@@ -113,11 +125,12 @@ run() {
     local mode=$1 threads=$2 args=()
     case "$mode" in
         agent|agent-stats) args=("-javaagent:$JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
+        agent-stats-other) args=("-javaagent:$OTHER_JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
         agent-all) args=("-javaagent:$JAR=jolokia=off,jfr=off,states=all" -Dbench.agent=true) ;;
         agent-jfr) args=("-javaagent:$JAR=jolokia=off" -Dbench.agent=true
                          "-XX:StartFlightRecording:settings=$ROOT/jmx-config/bpfhook.jfc,filename=$WORK/r.jfr") ;;
     esac
-    [[ "$mode" == agent-stats || "$mode" == agent-elsewhere ]] && echo 1 > /proc/sys/kernel/bpf_stats_enabled
+    [[ "$mode" == agent-stats* || "$mode" == agent-elsewhere ]] && echo 1 > /proc/sys/kernel/bpf_stats_enabled
     local ran_before=0
     if [[ "$mode" == agent-elsewhere ]]; then
         start_neighbour || return 1
@@ -143,7 +156,7 @@ run() {
         stop_neighbour
     fi
     echo "$line"
-    [[ "$mode" == agent-stats || "$mode" == agent-elsewhere ]] && echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
+    [[ "$mode" == agent-stats* || "$mode" == agent-elsewhere ]] && echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
     if [[ -n "${PEER_PID:-}" ]]; then stop_peer; fi
 }
 
@@ -152,7 +165,7 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p; s/^$1=\([0-9.]*\).*/\1/p" | head -
 # what the kernel's run-time statistics add to each run they measure (one of their clock reads), to
 # take out of the agent-stats rounds' figure: measured on a program that does nothing
 STATS_CLOCK_NS=
-if [[ " $MODES " == *" agent-stats "* ]]; then
+if [[ " $MODES " == *" agent-stats"* ]]; then
     STATS_CLOCK_NS="$("$JAVA" -jar "$JAR" bench-clock | sed -n 's/^stats_clock_ns_per_run=\([0-9.]*\) .*/\1/p')" \
         || { echo "bench-churn.sh: bench-clock failed (above): the BPF sums keep the statistics' own clock" >&2
              STATS_CLOCK_NS=; }
@@ -169,9 +182,9 @@ for threads in $THREADS; do
     done
     echo
     echo "threads=$threads"
-    printf '  %-15s %10s %22s %9s %9s %9s %9s %s\n' mode "conn/s" "ratio to none (min-max)" "cpu us/c" "cpu ratio" \
+    printf '  %-17s %10s %22s %9s %9s %9s %9s %s\n' mode "conn/s" "ratio to none (min-max)" "cpu us/c" "cpu ratio" \
         "agent us/c" "jit us/c" \
-        "agent rounds: counted/made, events received/dropped/lost, BPF ns per connection"
+        "agent rounds: counted/made, events received/dropped/lost (last round), BPF ns per connection (median, min-max)"
     median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
     # per_connection MODE FIELD: median over the mode's rounds of FIELD (CPU seconds) in microseconds per connection
     per_connection() {
@@ -190,12 +203,14 @@ for threads in $THREADS; do
         extra=""
         if [[ "$last" == *counted_outbound=* ]]; then
             extra="$(echo "$last" | field counted_outbound)/$CONNECTIONS, $(echo "$last" | field events_received)/$(echo "$last" | field events_dropped)/$(echo "$last" | field events_lost)"
-            ns="$(echo "$last" | field bpf_ns_per_connection)"
-            [[ "$mode" == agent-stats ]] && extra="$extra, ${ns} ns"
+            if [[ "$mode" == agent-stats* ]]; then # every round's: builds are compared by them
+                ns="$(grep "^$mode " "$WORK/results" | sed -n 's/.* bpf_ns_per_connection=\([0-9]*\).*/\1/p' | sort -n)"
+                extra="$extra, $(echo "$ns" | median) ns ($(echo "$ns" | head -1)-$(echo "$ns" | tail -1))"
+            fi
         elif [[ "$mode" == agent-elsewhere ]]; then
             extra="$(echo "$last" | field bpf_ns_per_connection) ns in the hooks of an agent watching another cgroup"
         fi
-        printf '  %-15s %10s %8s (%s-%s) %9s %9s %9s %9s %s\n' "$mode" "$med" \
+        printf '  %-17s %10s %8s (%s-%s) %9s %9s %9s %9s %s\n' "$mode" "$med" \
             "$(awk -v m="$med" -v b="$base" 'BEGIN {printf "%.3f", m/b}')" \
             "$(awk -v m="$min" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" \
             "$(awk -v m="$max" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" \

@@ -29,18 +29,25 @@ class BenchmarkSmokeIT {
 
     @Test
     void churnBenchmarkRunsAndCountsExactly() throws Exception {
-        String out = run(Collections.singletonMap("WARMUP", "50"), "bench-churn.sh", "300", "1", "1");
+        // the other build to compare with is this one: the mode must run and count like agent-stats
+        Map<String, String> environment = Map.of("WARMUP", "50",
+                "OTHER_JAR", Paths.get("target", "bpfhook-agent.jar").toAbsolutePath().toString());
+        String out = run(environment, "bench-churn.sh", "300", "1", "1");
         assertTrue(out.contains("threads=1"), out);
         // each row: rate, ratio (min-max), CPU, CPU ratio, the agent's threads and the JIT compilers per connection
         String cells = " +\\d+ +\\d\\.\\d{3} \\(\\d\\.\\d\\d-\\d\\.\\d\\d\\)"
                 + " +[\\d.]+ +\\d\\.\\d{3} +[\\d.]+ +[\\d.]+";
-        for (String mode : new String[] {"none", "agent", "agent-all", "agent-jfr", "agent-stats", "agent-elsewhere"}) {
+        for (String mode : new String[] {"none", "agent", "agent-all", "agent-jfr", "agent-stats", "agent-elsewhere",
+            "agent-stats-other"}) {
             assertTrue(out.matches("(?s).*\\n  " + mode + cells + " .*"), mode + " row in:\n" + out);
         }
         // 6 events per loopback connection with states=lifecycle (the default), 12 with states=all
         assertTrue(out.matches("(?s).*\\n  agent +.* 300/300, 1800/0/0\\n.*"), "counted = made, nothing lost:\n" + out);
         assertTrue(out.matches("(?s).*\\n  agent-all +.* 300/300, 3600/0/0\\n.*"), out);
-        assertTrue(out.matches("(?s).*\\n  agent-stats +.* 300/300, 1800/0/0, \\d+ ns\\n.*"), out);
+        // BPF time per connection: the median of the rounds, and their range
+        assertTrue(out.matches("(?s).*\\n  agent-stats +.* 300/300, 1800/0/0, \\d+ ns \\(\\d+-\\d+\\)\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n  agent-stats-other +.* 300/300, 1800/0/0, \\d+ ns \\(\\d+-\\d+\\)\\n.*"),
+                out);
         // the run times by program, and their sum less what the statistics themselves add to each run
         assertTrue(out.matches("(?s).*\\n    sum +\\d+ ns\\n    sum less clock +-?\\d+ ns \\(less the statistics'"
                 + " own clock: \\d+\\.\\d ns per run, measured on a program that does nothing, times \\d+\\.\\d"
