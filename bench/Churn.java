@@ -54,8 +54,7 @@ public class Churn {
             kernel();
             programs();
         }
-        cpuSince(threadCpu(AGENT_THREADS), AGENT_THREADS);
-        cpuSince(threadCpu(JIT_THREADS), JIT_THREADS);
+        cpuSince(threadCpu(JIT_THREADS), JIT_THREADS); // the /proc readers, whatever the thread names
         processCpuNanos();
         runClients(clients, lo, server.getLocalPort(), warmUp, threads);
         Thread.sleep(agent ? 1500 : 200); // the agent's MBeans cache a second: let the warm-up settle in them
