@@ -7,7 +7,8 @@
  *                              connecting task: pid, tid, comm, cgroup
  *   tp_btf or tracepoint       sock:inet_sock_set_state, every TCP transition;
  *                              the counters of established, failed and closed
- *   fexit, kretprobe or        inbound: which process accepted the connection
+ *   fexit, kretprobe,          inbound: which process accepted the connection
+ *   cgroup/getpeername4, 6 or
  *   sys_exit_accept(4)
  *   sockops                    only with the classic tracepoint: gives passive
  *                              sockets their cookie, the join key
@@ -24,8 +25,8 @@
  * User space joins a connection's events by socket cookie.
  *
  * cgroup programs are attached to the monitored cgroup and so see only its
- * subtree. Tracepoints and the accept hooks see the whole host: they check the
- * socket's (or task's) cgroup against the scope here, in the kernel.
+ * subtree. Tracepoints and the other accept hooks see the whole host: they
+ * check the socket's (or task's) cgroup against the scope here, in the kernel.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -648,7 +649,62 @@ int BPF_KRETPROBE(bh_accept_kretprobe, struct sock *sk)
 	return on_accept(sk);
 }
 
-/* Tier 3: the accept syscalls' exit; the new fd leads to the socket. */
+/*
+ * Tier 3: the accepted socket's peer address, which accept() reads for its
+ * caller before it returns, in the accepting task: a cgroup program, so it runs
+ * only for the watched cgroup's sockets and costs the rest of the host nothing,
+ * where the syscall tracepoints of tier 4 slow every system call on the host
+ * while attached (the kernel then takes its traced path for all of them). It
+ * sees only the accepts that ask for the address: every JVM's do; a program that
+ * calls accept(fd, NULL, NULL), as libuv does, is seen by tier 4 only. The
+ * agent prefers it when a cgroup is watched. Other calls read the peer address
+ * too (getpeername(), getsockopt(SO_PEERNAME)): the current system call tells
+ * the accept apart. Neither tier sees io_uring's accepts, and this one not a
+ * 32-bit process's (its system calls have other numbers).
+ */
+#if defined(__TARGET_ARCH_x86)
+#define CURRENT_SYSCALL(regs) ((regs)->orig_ax)
+#define NR_ACCEPT 43
+#define NR_ACCEPT4 288
+#elif defined(__TARGET_ARCH_arm64)
+#define CURRENT_SYSCALL(regs) ((regs)->syscallno)
+#define NR_ACCEPT 202
+#define NR_ACCEPT4 242
+#else
+#error "the accept syscalls' numbers are not known for this architecture"
+#endif
+
+static __always_inline int on_peer_name(struct bpf_sock_addr *ctx)
+{
+	if (ctx->protocol != IPPROTO_TCP)
+		return 1;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long syscall = CURRENT_SYSCALL(regs);
+	if (syscall != NR_ACCEPT && syscall != NR_ACCEPT4)
+		return 1;
+	struct bh_event *e =
+		event_reserve(BH_EVENT_ACCEPT, bpf_get_socket_cookie(ctx), 0, 0, IPPROTO_TCP, BH_DIR_INBOUND);
+	if (!e)
+		return 1;
+	e->family = ctx->family;
+	fill_task(e);
+	event_submit(e);
+	return 1; /* never change the address */
+}
+
+SEC("cgroup/getpeername4")
+int bh_getpeername4(struct bpf_sock_addr *ctx)
+{
+	return on_peer_name(ctx);
+}
+
+SEC("cgroup/getpeername6")
+int bh_getpeername6(struct bpf_sock_addr *ctx)
+{
+	return on_peer_name(ctx);
+}
+
+/* Tier 4: the accept syscalls' exit; the new fd leads to the socket. */
 static __always_inline int on_accept_syscall_exit(long fd)
 {
 	/* the scope first: every accept() on the host runs this, and the walk from the fd to the socket

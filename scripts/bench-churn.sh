@@ -113,7 +113,9 @@ else
     if command -v bpftrace >/dev/null; then
         MODES="$MODES bpftrace-count bpftrace-print"
     fi
-    [[ -z "$OTHER_JAR" ]] || MODES="$MODES agent-stats-other"
+fi
+if [[ -n "$OTHER_JAR" && " $MODES " != *" agent-stats-other "* ]]; then
+    MODES="$MODES agent-stats-other"
 fi
 if [[ " $MODES " == *" agent-stats-other "* && -z "$OTHER_JAR" ]]; then
     echo "bench-churn.sh: mode agent-stats-other needs OTHER_JAR, the agent jar of the build to compare with" >&2

@@ -1,12 +1,14 @@
 package dev.bpfhook.kernel;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
 /**
- * A job the kernel side does, and the tiers that can do it, best first. The
- * loader uses the first tier the running kernel loads and attaches.
+ * A job the kernel side does, and the tiers that can do it, best first (for a
+ * watched cgroup; see {@link #tiers(boolean)}). The loader uses the first tier
+ * the running kernel loads and attaches.
  */
 public enum Hook {
     OUTBOUND_CONNECT("outbound", true, "",
@@ -17,6 +19,7 @@ public enum Hook {
     INBOUND_ACCEPT("accept", false, "inbound connections are counted but carry no process",
             new Tier("fexit/inet_csk_accept", Attach.GLOBAL, "bh_accept_fexit"),
             new Tier("kretprobe/inet_csk_accept", Attach.GLOBAL, "bh_accept_kretprobe"),
+            Tier.partial("cgroup/getpeername4+getpeername6", Attach.CGROUP, "bh_getpeername4", "bh_getpeername6"),
             new Tier("tracepoint/syscalls/sys_exit_accept+accept4", Attach.GLOBAL, "bh_accept_exit", "bh_accept4_exit")),
     /**
      * Needed only by the classic state tracepoint, which cannot create a socket's cookie: without it,
@@ -59,6 +62,22 @@ public enum Hook {
         return tiers;
     }
 
+    /**
+     * The tiers in the order the loader tries them. A partial tier comes after the complete ones
+     * when the whole host is watched: a host-wide monitor pays for host-wide hooks anyway, and should
+     * see everything. When a cgroup is watched it keeps its place, ahead of the host-wide tiers after
+     * it, whose cost would fall on every other service of the host.
+     */
+    public List<Tier> tiers(boolean wholeHost) {
+        if (!wholeHost) {
+            return tiers;
+        }
+        List<Tier> ordered = new ArrayList<>();
+        tiers.stream().filter(t -> !t.partial).forEach(ordered::add);
+        tiers.stream().filter(t -> t.partial).forEach(ordered::add);
+        return Collections.unmodifiableList(ordered);
+    }
+
     /** How a tier's programs are attached. */
     enum Attach {
         /** to the monitored cgroup: sees only its subtree */
@@ -74,11 +93,27 @@ public enum Hook {
         private final String name;
         private final Attach attach;
         private final List<String> programs;
+        private final boolean partial;
 
         Tier(String name, Attach attach, String... programs) {
+            this(name, attach, false, programs);
+        }
+
+        private Tier(String name, Attach attach, boolean partial, String... programs) {
             this.name = name;
             this.attach = attach;
+            this.partial = partial;
             this.programs = Collections.unmodifiableList(Arrays.asList(programs));
+        }
+
+        /** A tier that sees only part of what its hook is for (see {@link Hook#tiers(boolean)}). */
+        static Tier partial(String name, Attach attach, String... programs) {
+            return new Tier(name, attach, true, programs);
+        }
+
+        /** Whether it sees only part of what its hook is for. */
+        public boolean isPartial() {
+            return partial;
         }
 
         public String name() {

@@ -164,11 +164,14 @@ public final class KernelHooks implements AutoCloseable {
         return kernelBtf;
     }
 
-    /** Program types the kernel verifies against its own BTF, whatever file CO-RE relocates against. */
+    /**
+     * Programs the kernel verifies against its own BTF, whatever file CO-RE relocates against: by their
+     * type, or (getpeername) by the helpers they call, which hand out the current task as a BTF pointer.
+     */
     private static boolean needsKernelBtf(Hook.Tier tier) {
         String name = tier.name();
         return name.startsWith("tp_btf/") || name.startsWith("fentry/") || name.startsWith("fexit/")
-                || name.startsWith("iter/");
+                || name.startsWith("iter/") || name.startsWith("cgroup/getpeername");
     }
 
     private static byte[] readObject() throws BpfException {
@@ -291,7 +294,7 @@ public final class KernelHooks implements AutoCloseable {
                     statuses.put(hook, HookStatus.notNeeded(hook, STATE_TIER_WITH_COOKIES + " gives sockets their cookie"));
                     continue;
                 }
-                for (Hook.Tier tier : hook.tiers()) {
+                for (Hook.Tier tier : hook.tiers(settings.scopeLevel() == 0)) {
                     if (unloadable.containsKey(tier)) {
                         skipped.add(tier.name() + ": " + unloadable.get(tier));
                         continue;
