@@ -82,7 +82,8 @@ public final class NativeSockets {
     public static void readPeer(int fd) {
         LIBC.getpeername(fd, new Memory(SOCKADDR_IN_SIZE), new IntByReference(SOCKADDR_IN_SIZE));
         // at most the address's own length: the kernel refuses a longer buffer
-        LIBC.getsockopt(fd, SOL_SOCKET, SO_PEERNAME, new Memory(SOCKADDR_IN_SIZE), new IntByReference(SOCKADDR_IN_SIZE));
+        LIBC.getsockopt(fd, SOL_SOCKET, SO_PEERNAME, new Memory(SOCKADDR_IN_SIZE),
+                new IntByReference(SOCKADDR_IN_SIZE));
     }
 
     /** The socket's cookie (SO_COOKIE). */
