@@ -42,8 +42,9 @@ public final class Monitor implements AutoCloseable {
      * 70 us of CPU on a VM (timer, two context switches), so an idle agent waking 100 times a second
      * took 0.7 to 1% of a CPU (measured); now it wakes 20 times. Under load, waits of 10 ms took
      * 0.5 us more of the agent's CPU per loopback connection than 20 ms (3.3-4.0 against 2.7-3.3 us,
-     * four churns each); a longer wait would let a burst fill more of the ring before the kernel's
-     * backlog wakeup. Bounds an idle event's delay.
+     * four churns each), and 50 ms no less than 20 (1.4 against 1.4-1.6 us, six alternating rounds, a
+     * later build); a longer wait would let a burst fill more of the ring before the kernel's backlog
+     * wakeup. Bounds an idle event's delay.
      */
     static final int POLL_MIN_MS = 20;
     static final int POLL_MAX_MS = 50;
