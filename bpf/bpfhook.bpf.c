@@ -602,6 +602,17 @@ int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 
 /* ---------------------------------------------- inbound: accept attribution */
 
+/* The accept record: the socket's cookie and family, and the accepting task. */
+static __always_inline void submit_accept(__u64 cookie, __u16 family)
+{
+	struct bh_event *e = event_reserve(BH_EVENT_ACCEPT, cookie, 0, 0, IPPROTO_TCP, BH_DIR_INBOUND);
+	if (!e)
+		return;
+	e->family = family;
+	fill_task(e);
+	event_submit(e);
+}
+
 /*
  * The only record of who accepted a connection. It carries the process and the
  * cookie, and reads nothing else of the socket but what filters it: user space
@@ -619,13 +630,7 @@ static __always_inline int on_accept(struct sock *sk)
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 
-	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	struct bh_event *e = event_reserve(BH_EVENT_ACCEPT, cookie, 0, 0, IPPROTO_TCP, BH_DIR_INBOUND);
-	if (!e)
-		return 0;
-	e->family = family;
-	fill_task(e);
-	event_submit(e);
+	submit_accept(BPF_CORE_READ(sk, __sk_common.skc_cookie.counter), family);
 	return 0;
 }
 
@@ -682,13 +687,7 @@ static __always_inline int on_peer_name(struct bpf_sock_addr *ctx)
 	long syscall = CURRENT_SYSCALL(regs);
 	if (syscall != NR_ACCEPT && syscall != NR_ACCEPT4)
 		return 1;
-	struct bh_event *e =
-		event_reserve(BH_EVENT_ACCEPT, bpf_get_socket_cookie(ctx), 0, 0, IPPROTO_TCP, BH_DIR_INBOUND);
-	if (!e)
-		return 1;
-	e->family = ctx->family;
-	fill_task(e);
-	event_submit(e);
+	submit_accept(bpf_get_socket_cookie(ctx), ctx->family);
 	return 1; /* never change the address */
 }
 

@@ -112,7 +112,7 @@ public enum Hook {
         }
 
         /** Whether it sees only part of what its hook is for. */
-        public boolean isPartial() {
+        boolean isPartial() {
             return partial;
         }
 

@@ -103,6 +103,11 @@ public final class HookSettings {
         return scopeLevel;
     }
 
+    /** Whether the scope is the whole host (the cgroup v2 root, level 0) rather than one cgroup's subtree. */
+    public boolean watchesWholeHost() {
+        return scopeLevel == 0;
+    }
+
     public int ringBytes() {
         return ringBytes;
     }

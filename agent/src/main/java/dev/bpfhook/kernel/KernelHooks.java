@@ -219,7 +219,7 @@ public final class KernelHooks implements AutoCloseable {
      * connections count; none when the whole host is watched, or the namespace cannot be told.
      */
     private static long[] hotPair(HookSettings settings) {
-        long netns = settings.scopeLevel() == 0 ? 0 : NetnsCookie.ofThisProcess().orElse(0);
+        long netns = settings.watchesWholeHost() ? 0 : NetnsCookie.ofThisProcess().orElse(0);
         return netns == 0 ? new long[] {0, 0} : new long[] {settings.scopeCgroupId(), netns};
     }
 
@@ -294,7 +294,7 @@ public final class KernelHooks implements AutoCloseable {
                     statuses.put(hook, HookStatus.notNeeded(hook, STATE_TIER_WITH_COOKIES + " gives sockets their cookie"));
                     continue;
                 }
-                for (Hook.Tier tier : hook.tiers(settings.scopeLevel() == 0)) {
+                for (Hook.Tier tier : hook.tiers(settings.watchesWholeHost())) {
                     if (unloadable.containsKey(tier)) {
                         skipped.add(tier.name() + ": " + unloadable.get(tier));
                         continue;
