@@ -16,12 +16,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Locale;
-import org.jolokia.server.core.config.ConfigKey;
-import org.jolokia.server.core.config.Configuration;
 
 /**
  * What every request to Jolokia and /metrics passes first, as the authenticator of their HTTP context
- * (Jolokia makes it from its {@code authClass}; Prometheus's server takes it as its authenticator). It
+ * (every context of {@link JolokiaHttpServer}; Prometheus's server takes it as its authenticator). It
  * refuses, before any JSON is read:
  * <ul>
  * <li>on a loopback address, a request whose Host header names another host (a web page that rebound its own
@@ -47,16 +45,10 @@ public final class HttpGuard extends Authenticator {
     private final boolean checkOrigin;
 
     /**
-     * Jolokia's way in ({@code authClass}): credentials and realm from its configuration; browser origins are
-     * checked while the bundled policy is in use, and left to the {@code <cors>} section of an operator's own.
+     * @param user        null: no credentials asked
+     * @param checkOrigin whether browser origins are checked here: yes while the bundled Jolokia policy is in
+     *                    use (and for /metrics); an operator's own policy decides them in its {@code <cors>}
      */
-    public HttpGuard(Configuration jolokia) {
-        this(jolokia.getConfig(ConfigKey.REALM), jolokia.getConfig(ConfigKey.USER),
-                jolokia.getConfig(ConfigKey.PASSWORD),
-                JolokiaBridge.DEFAULT_POLICY.equals(jolokia.getConfig(ConfigKey.POLICY_LOCATION)));
-    }
-
-    /** @param user null: no credentials asked */
     HttpGuard(String realm, String user, String password, boolean checkOrigin) {
         this.realm = realm == null || realm.isEmpty() ? "bpfhook" : realm;
         this.credentials = user == null ? null : sha256(user + ":" + (password == null ? "" : password));

@@ -1,7 +1,10 @@
 package dev.bpfhook.bridge;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.File;
+import java.io.IOException;
 import java.net.BindException;
+import java.security.GeneralSecurityException;
 import java.util.HashMap;
 import java.util.Map;
 import org.jolokia.jvmagent.JolokiaServer;
@@ -13,14 +16,27 @@ import org.jolokia.server.core.service.api.LogHandler;
  * access policy: reads of MBeans, and exec only of bpfhook's read-only
  * operation. Multicast discovery is off. Loopback unless told otherwise, and
  * never another address without credentials.
+ *
+ * <p>The HTTP server is ours, not Jolokia's: Jolokia's own puts its authenticator on its agent context only,
+ * and serves the same handler unguarded under {@code /jolokia/config} (2.4), where any request, with no
+ * credentials, reached every MBean the policy allows. Ours puts {@link HttpGuard} on every context made on
+ * it ({@link JolokiaHttpServer}).
  */
 public final class JolokiaBridge implements AutoCloseable {
     static final String DEFAULT_POLICY = "classpath:/dev/bpfhook/jmx-config/jolokia-access.xml";
 
-    private final JolokiaServer server;
+    private static final String CONTEXT = "/jolokia";
+    /** What a browser shows when it asks for the credentials; Jolokia's own name for it. */
+    private static final String REALM = "jolokia";
 
-    private JolokiaBridge(JolokiaServer server) {
+    private final JolokiaServer server;
+    private final HttpServer http;
+    private final String url;
+
+    private JolokiaBridge(JolokiaServer server, HttpServer http, String url) {
         this.server = server;
+        this.http = http;
+        this.url = url;
     }
 
     /** What the Jolokia endpoint needs; null policy/keystore/user mean the defaults (none for TLS and auth). */
@@ -60,37 +76,36 @@ public final class JolokiaBridge implements AutoCloseable {
             throw new BridgeException("jolokia keystore " + s.keystore + " cannot be read; fix jolokia.tls.keystore");
         }
         Map<String, String> config = new HashMap<>();
-        config.put("host", s.host);
-        config.put("port", Integer.toString(s.port));
-        config.put("agentContext", "/jolokia");
+        config.put("agentContext", CONTEXT);
         config.put("discoveryEnabled", "false");
-        config.put("threadNamePrefix", "bpfhook-jolokia-");
         config.put("policyLocation", s.policy == null ? DEFAULT_POLICY : s.policy.toURI().toString());
-        // Host, Origin, JSONP, body size and nesting, and the credentials: see HttpGuard
-        config.put("authClass", HttpGuard.class.getName());
         // no stack traces or serialized exceptions in answers, even when a request asks for them
         config.put("allowErrorDetails", "false");
-        if (s.user != null) {
-            config.put("user", s.user);
-            config.put("password", s.password);
-        }
-        if (s.keystore != null) {
-            config.put("protocol", "https");
-            config.put("keystore", s.keystore.getAbsolutePath());
-            config.put("keystorePassword", s.keystorePassword == null ? "" : s.keystorePassword);
+        // Host, Origin, JSONP, body size and nesting, and the credentials, on every context Jolokia makes
+        HttpGuard guard = new HttpGuard(REALM, s.user, s.password, s.policy == null);
+        HttpServer http;
+        try {
+            http = JolokiaHttpServer.create(s.host, s.port, s.keystore, s.keystorePassword, guard);
+        } catch (BindException e) {
+            throw new BridgeException("jolokia cannot listen on " + s.host + ":" + s.port + " (" + e.getMessage()
+                    + "); choose another port with jolokia=PORT, or jolokia=off");
+        } catch (IOException | GeneralSecurityException e) {
+            throw new BridgeException("jolokia did not start: " + e.getMessage() + cause(e)
+                    + (s.keystore != null ? "; check jolokia.tls.keystore and jolokia.tls.password" : ""));
         }
         // Jolokia finds its services and the policy through the context class loader: ours, not the application's
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(JolokiaBridge.class.getClassLoader());
         try {
-            JolokiaServer server = new JolokiaServer(new JolokiaServerConfig(config), new QuietLog(errors));
-            server.start();
-            return new JolokiaBridge(server);
-        } catch (BindException e) {
-            throw new BridgeException("jolokia cannot listen on " + s.host + ":" + s.port + " (" + e.getMessage()
-                    + "); choose another port with jolokia=PORT, or jolokia=off");
+            JolokiaServer server = new JolokiaServer(http, new JolokiaServerConfig(config), new QuietLog(errors));
+            server.start(); // its contexts, on our server: it starts nothing itself
+            JolokiaHttpServer.startOnDaemonThread(http);
+            String protocol = s.keystore != null ? "https" : "http";
+            return new JolokiaBridge(server, http, protocol + "://" + hostForUrl(s.host) + ":"
+                    + http.getAddress().getPort() + CONTEXT + "/");
         } catch (Exception | LinkageError e) {
+            http.stop(0);
             throw new BridgeException("jolokia did not start: " + e.getMessage() + cause(e));
         } finally {
             thread.setContextClassLoader(previous);
@@ -99,12 +114,20 @@ public final class JolokiaBridge implements AutoCloseable {
 
     /** e.g. http://127.0.0.1:8778/jolokia/ */
     public String url() {
-        return server.getUrl();
+        return url;
     }
 
     @Override
     public void close() {
-        server.stop();
+        try {
+            server.stop();
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    private static String hostForUrl(String host) {
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     private static String cause(Throwable e) {

@@ -197,8 +197,87 @@ class JolokiaHostileInputIT {
                     "Origin: http://evil.example");
             assertEquals(403, origin.status, origin.toString());
             assertEquals(200, agent.get("version", "Authorization: Basic " + base64("ops:s3cret")).status);
+            assertEveryPathAsksForCredentials(agent);
             agent.credentials = "ops:s3cret";
             agent.assertUnharmed();
+        }
+    }
+
+    /**
+     * Jolokia's own server served its handler a second time under /jolokia/config with no authenticator: a
+     * read there needed no credentials (and passed no Host, Origin or body check). Every path is guarded now.
+     */
+    private static void assertEveryPathAsksForCredentials(Agent agent) throws IOException {
+        String read = "{\"type\":\"read\",\"mbean\":\"bpfhook:type=ConnectionMonitor\",\"attribute\":\"Status\"}";
+        for (String path : new String[] {"config", "config/", "config/version", "configx", "version/../config",
+            "config/read/bpfhook:type=ConnectionMonitor/Status"}) {
+            Answer get = agent.get(path);
+            assertEquals(401, get.status, path + ": " + get);
+            assertFalse(get.body.contains("RUNNING"), get.toString());
+            Answer post = agent.post(path, read);
+            assertEquals(401, post.status, path + ": " + post);
+            assertFalse(post.body.contains("RUNNING"), post.toString());
+        }
+        Answer foreign = agent.get("config/version", "Authorization: Basic " + base64("ops:s3cret"),
+                "Origin: http://evil.example");
+        assertEquals(403, foreign.status, foreign.toString());
+    }
+
+    @Test
+    void httpsWithTheOperatorsKeystoreGuardsEveryPath() throws Exception {
+        KernelTests.requireRoot();
+        Path keystore = dir.resolve("jolokia.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "jolokia", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=localhost", "-storetype", "PKCS12", "-keystore", keystore.toString(),
+                "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+        String keytoolOutput = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, keytool.waitFor(), keytoolOutput);
+        try (TestCgroup cgroup = TestCgroup.create("hostile-tls");
+             Agent agent = Agent.start(cgroup, dir, "jolokia.user=ops,jolokia.password=s3cret,jolokia.tls.keystore="
+                     + keystore + ",jolokia.tls.password=changeit")) {
+            String base = "https://127.0.0.1:" + agent.jolokiaPort + "/jolokia/";
+            assertEquals(200, httpsStatus(base + "read/bpfhook:type=ConnectionMonitor/Status", "ops:s3cret"));
+            assertEquals(401, httpsStatus(base + "read/bpfhook:type=ConnectionMonitor/Status", null));
+            assertEquals(401, httpsStatus(base + "config/read/bpfhook:type=ConnectionMonitor/Status", null));
+            assertEquals(401, httpsStatus(base + "version", "ops:wrong"));
+            Answer plain = agent.get("version");
+            assertTrue(plain.status != 200, "no answer over plain HTTP: " + plain);
+            agent.child.send("exit 0");
+            assertEquals(0, agent.child.waitFor(TIMEOUT_MS), agent.child.describe());
+            assertEquals("", agent.child.stderr(), "nothing on the application's stderr");
+        }
+    }
+
+    /** The status of a GET over HTTPS that trusts the test's self-signed certificate. */
+    private static int httpsStatus(String url, String credentials) throws Exception {
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        javax.net.ssl.HttpsURLConnection c = (javax.net.ssl.HttpsURLConnection) new java.net.URL(url).openConnection();
+        c.setSSLSocketFactory(tls.getSocketFactory());
+        c.setHostnameVerifier((host, session) -> true);
+        c.setConnectTimeout((int) TIMEOUT_MS);
+        c.setReadTimeout((int) TIMEOUT_MS);
+        if (credentials != null) {
+            c.setRequestProperty("Authorization", "Basic " + base64(credentials));
+        }
+        try {
+            return c.getResponseCode();
+        } finally {
+            c.disconnect();
         }
     }
 
