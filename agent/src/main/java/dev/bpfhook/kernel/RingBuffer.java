@@ -87,38 +87,51 @@ public final class RingBuffer implements AutoCloseable {
     }
 
     /**
-     * Hands every committed record to {@code sink}, in order, and frees their space.
+     * Hands the committed records to {@code sink}, in order, and frees their space: all of them, or one
+     * ring's worth when producers keep up with the consumer (so that a caller holding a lock around the
+     * drain lets go of it in bounded time).
+     *
+     * <p>A record counts as consumed before the sink sees it: one whose sink throws is not read again.
      *
      * @return the number of records consumed (discarded ones included)
      */
     public int drain(RecordSink sink) {
         long producerPos = (long) LONGS.getAcquire(producerAndData, 0);
         long pos = consumerPos;
+        long limit = pos + mask + 1;
         int count = 0;
-        while (pos < producerPos) {
-            int header = dataStart + (int) (pos & mask);
-            int lengthWord = (int) INTS.getAcquire(producerAndData, header);
-            if ((lengthWord & BUSY_BIT) != 0) {
-                break; // reserved but not yet committed: the next drain takes it
+        try {
+            while (pos < producerPos && pos < limit) {
+                int header = dataStart + (int) (pos & mask);
+                int lengthWord = (int) INTS.getAcquire(producerAndData, header);
+                if ((lengthWord & BUSY_BIT) != 0) {
+                    break; // reserved but not yet committed: the next drain takes it
+                }
+                int length = lengthWord & ~(BUSY_BIT | DISCARD_BIT);
+                pos += (length + HEADER_SIZE + 7) & ~7L;
+                count++;
+                if ((lengthWord & DISCARD_BIT) == 0) {
+                    sink.accept(producerAndData, header + HEADER_SIZE, length);
+                }
+                if (count % PUBLISH_EVERY == 0) {
+                    publish(pos);
+                }
+                if (pos >= producerPos) {
+                    producerPos = (long) LONGS.getAcquire(producerAndData, 0);
+                }
             }
-            int length = lengthWord & ~(BUSY_BIT | DISCARD_BIT);
-            if ((lengthWord & DISCARD_BIT) == 0) {
-                sink.accept(producerAndData, header + HEADER_SIZE, length);
+        } finally {
+            if (pos != consumerPos) {
+                publish(pos);
             }
-            pos += (length + HEADER_SIZE + 7) & ~7L;
-            count++;
-            if (count % PUBLISH_EVERY == 0) {
-                LONGS.setRelease(consumerPage, 0, pos);
-            }
-            if (pos >= producerPos) {
-                producerPos = (long) LONGS.getAcquire(producerAndData, 0);
-            }
-        }
-        if (pos != consumerPos) {
-            LONGS.setRelease(consumerPage, 0, pos);
-            consumerPos = pos;
         }
         return count;
+    }
+
+    /** Gives the space before {@code pos} back to the producers; this consumer's own position follows. */
+    private void publish(long pos) {
+        LONGS.setRelease(consumerPage, 0, pos);
+        consumerPos = pos;
     }
 
     /** Bytes committed or reserved by producers and not yet consumed. */
