@@ -84,19 +84,24 @@ public final class KernelHooks implements AutoCloseable {
         long[] hotPair = hotPair(settings);
         BpfObject object = loadWithTiers(elf, settings, hotPair, unloadable);
         List<Link> links = new ArrayList<>();
+        RingBuffer ring = null;
         try {
             List<HookStatus> hooks = attachAll(object, settings, unloadable, links);
             if (hooks.stream().anyMatch(h -> h.hook() == Hook.EXISTING_CONNECTIONS && h.active())) {
                 emptyStartSet(object);
             }
-            RingBuffer ring = new RingBuffer(object.mapFd("events"), object.maxEntries("events"));
+            ring = new RingBuffer(object.mapFd("events"), object.maxEntries("events"));
             CounterMaps counters = new CounterMaps(
                     new PerCpuMap(object.mapFd("counters"), COUNTER_KEY_SIZE, COUNTERS_SIZE),
                     new PerCpuMap(object.mapFd("hot_counters"), 4, COUNTERS_SIZE), hotPair[0], hotPair[1]);
             PerCpuMap stats = new PerCpuMap(object.mapFd("global_stats"), 4, STATS_SIZE);
             return new KernelHooks(object, links, hooks, ring, counters, stats);
-        } catch (BpfException | RuntimeException e) {
+        } catch (BpfException | RuntimeException | Error e) {
+            // nothing stays attached or mapped, whatever failed (an Error too: a thread or memory refused)
             links.forEach(Link::close);
+            if (ring != null) {
+                ring.close();
+            }
             object.close();
             throw e;
         }
@@ -145,10 +150,18 @@ public final class KernelHooks implements AutoCloseable {
         return stats;
     }
 
-    /** Detaches every program and frees the maps; call after the ring's consumer stopped. */
+    /**
+     * Detaches every program: no record is written into the ring after this returns, but the ring and the
+     * maps stay readable until {@link #close()}.
+     */
+    public void detach() {
+        links.forEach(Link::close);
+    }
+
+    /** Detaches every program and frees the ring and the maps; call after the ring's consumer stopped. */
     @Override
     public void close() {
-        links.forEach(Link::close);
+        detach();
         ringBuffer.close();
         object.close();
     }

@@ -127,12 +127,18 @@ public final class Monitor implements AutoCloseable {
      */
     public static Monitor start(HookSettings settings, ConnectionTable table, DestinationSettings destinationSettings,
             List<EventListener> extraListeners) throws BpfException {
-        Monitor monitor = new Monitor(KernelHooks.start(settings), table, destinationSettings);
-        for (EventListener listener : extraListeners) {
-            monitor.addListener(listener);
+        KernelHooks hooks = KernelHooks.start(settings);
+        try {
+            Monitor monitor = new Monitor(hooks, table, destinationSettings);
+            for (EventListener listener : extraListeners) {
+                monitor.addListener(listener);
+            }
+            monitor.ringThread.start();
+            return monitor;
+        } catch (RuntimeException | Error e) {
+            hooks.close(); // e.g. no thread to be had (a container's pids limit): nothing stays attached
+            throw e;
         }
-        monitor.ringThread.start();
-        return monitor;
     }
 
     /** Adds a listener, called on the ring thread from the next event on, while emission is on. */
@@ -306,8 +312,15 @@ public final class Monitor implements AutoCloseable {
         int timeoutMs = POLL_MIN_MS;
         while (running) {
             int consumed;
-            synchronized (ringLock) {
-                consumed = running ? drain(ring) : 0;
+            try {
+                synchronized (ringLock) {
+                    consumed = running ? drain(ring) : 0;
+                }
+            } catch (RuntimeException | Error e) {
+                // the decoder's or the batch's own failure (the outputs' are caught and counted one by one):
+                // the records it was handed count as received, the ring goes on after them (see
+                // RingBuffer.drain), and a dead ring thread would drop every later event
+                consumed = 0;
             }
             if (consumed == 0) {
                 ring.await(timeoutMs);
@@ -356,12 +369,12 @@ public final class Monitor implements AutoCloseable {
         long failed = 0;
         try {
             failed = table.joinAll(batch, count);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             failed = -1L;
         }
         try {
             failed |= destinations.onRecords(batch, count);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             failed = -1L;
         }
         boolean emit = emitting;
@@ -401,22 +414,27 @@ public final class Monitor implements AutoCloseable {
                     }
                     listener.onEvent(event);
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // an output's failure, even an Error (a class it could not load, a full heap), costs that
+                // output this event, counted; never the ring thread
                 delivered = false;
             }
         }
         return delivered;
     }
 
-    /** Stops the ring thread, then detaches every hook and frees the maps. */
+    /**
+     * Stops the ring thread, detaches every hook, reads the records the programs wrote until then and the
+     * final counters (so that received + dropped = produced in the last snapshot too), then frees the ring
+     * and the maps.
+     */
     @Override
     public void close() {
         synchronized (ringLock) {
             if (!running) {
                 return;
             }
-            drain(hooks.ringBuffer());
-            running = false;
+            running = false; // the ring thread drains no more (it checks under this lock) and ends
         }
         try {
             ringThread.join(1_000);
@@ -425,13 +443,20 @@ public final class Monitor implements AutoCloseable {
         }
         mapsLock.writeLock().lock();
         try {
-            lastSnapshot = readSnapshot(FINAL_RECENT); // what readers see once the maps are gone
-            mapsOpen = false;
+            hooks.detach();
             synchronized (ringLock) {
-                hooks.close();
+                drain(hooks.ringBuffer());
             }
+            lastSnapshot = readSnapshot(FINAL_RECENT); // what readers see once the maps are gone
         } finally {
-            mapsLock.writeLock().unlock();
+            mapsOpen = false;
+            try {
+                synchronized (ringLock) {
+                    hooks.close();
+                }
+            } finally {
+                mapsLock.writeLock().unlock();
+            }
         }
     }
 }

@@ -403,6 +403,47 @@ class MonitorKernelTest {
         assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
     }
 
+    /**
+     * Closed while its cgroup connects as fast as it can: the last snapshot still accounts for every record
+     * the programs wrote (they are detached before the last drain and the last reading of the counters).
+     */
+    @Test
+    void theLastSnapshotAccountsForEveryRecordWhenClosedUnderLoad() throws Exception {
+        Set<Long> programsBefore = AttachedPrograms.ours();
+        try (TestCgroup cgroup = TestCgroup.create("close-under-load");
+             SocketChannel closed = LoopbackTraffic.closedPort(LoopbackTraffic.IPV4)) {
+            int port = ((java.net.InetSocketAddress) closed.getLocalAddress()).getPort();
+            Monitor monitor = Monitor.start(settings(cgroup, false), new ConnectionTable(4096, 1024), List.of());
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+            cgroup.enter();
+            Thread client = new Thread(() -> {
+                while (!stop.get()) {
+                    try {
+                        LoopbackTraffic.refusedConnect(LoopbackTraffic.IPV4, port);
+                        made.incrementAndGet();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }, "refused-connects");
+            try {
+                client.start();
+                Await.until(() -> made.get() >= 2000, "connects under way");
+                monitor.close();
+            } finally {
+                stop.set(true);
+                client.join();
+                cgroup.leave();
+            }
+            MonitorSnapshot last = monitor.snapshot(0);
+            assertTrue(last.eventsReceived() > 0, "events received");
+            assertCount(last.kernelStats().eventsSubmitted(), last.eventsReceived() + last.kernelStats().eventsDropped(),
+                    "events received + dropped = produced, in the last snapshot");
+        }
+        assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
+    }
+
     /** What the test made, to compare with what the kernel reported. */
     private static final class Scenario {
         final List<Integer> ipv4ClientPorts = new ArrayList<>();
