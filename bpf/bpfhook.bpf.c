@@ -44,6 +44,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 
+#define EEXIST 17
 #define ECONNRESET 104
 #define ENETUNREACH 101
 #define ETIMEDOUT 110
@@ -321,6 +322,9 @@ static __always_inline void read_facts_btf(struct sock *sk, struct sock_facts *f
 		__builtin_memcpy(f->local_addr, &skc->skc_v6_rcv_saddr, BH_ADDR_LEN);
 		__builtin_memcpy(f->remote_addr, &skc->skc_v6_daddr, BH_ADDR_LEN);
 	} else {
+		/* all 16 bytes: the rest of the stack slot held what the scope walk left there */
+		__builtin_memset(f->local_addr, 0, BH_ADDR_LEN);
+		__builtin_memset(f->remote_addr, 0, BH_ADDR_LEN);
 		*(__u32 *)f->local_addr = skc->skc_rcv_saddr;
 		*(__u32 *)f->remote_addr = skc->skc_daddr;
 	}
@@ -339,6 +343,8 @@ static __always_inline void read_facts_probe(struct sock *sk, struct sock_facts 
 		BPF_CORE_READ_INTO(&f->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO(&f->remote_addr, sk, __sk_common.skc_v6_daddr);
 	} else {
+		__builtin_memset(f->local_addr, 0, BH_ADDR_LEN);
+		__builtin_memset(f->remote_addr, 0, BH_ADDR_LEN);
 		BPF_CORE_READ_INTO((__u32 *)f->local_addr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)f->remote_addr, sk, __sk_common.skc_daddr);
 	}
@@ -359,22 +365,25 @@ static __always_inline void fill_endpoints(struct bh_event *e, const struct sock
 static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool ipv6)
 {
 	__u8 protocol = ctx->protocol;
-	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
+	if (protocol == IPPROTO_TCP) {
+		/* Counted and reported by the state hook as the socket enters SYN_SENT (see submit_connect): a
+		 * connect the kernel refuses before that (no route, a broadcast address) sends nothing, and
+		 * would be an attempt without an outcome. The cookie is made here for the classic tracepoint,
+		 * which can read a socket's cookie but not make one. */
+		bpf_get_socket_cookie(ctx);
+		return 1;
+	}
+	if (protocol != IPPROTO_UDP)
 		return 1;
 
 	__u64 cookie = bpf_get_socket_cookie(ctx);
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
 	__u64 netns = bpf_get_netns_cookie(ctx);
 	struct bh_counters *counters = counters_for(cgroup_id, netns);
-	if (counters) {
-		if (protocol == IPPROTO_TCP)
-			COUNT(counters, connect_attempts, 1);
-		else
-			COUNT(counters, udp_connects, 1);
-	}
+	if (counters)
+		COUNT(counters, udp_connects, 1);
 
-	/* The only record of who connected: the state tracepoint runs in
-	 * softirq, where the current task is unrelated to the socket. */
+	/* The only record of who connected: a UDP socket has no lifecycle here. */
 	struct bh_event *e = event_reserve(BH_EVENT_CONNECT, cookie, cgroup_id, netns, protocol, BH_DIR_OUTBOUND);
 	if (!e)
 		return 1;
@@ -425,7 +434,8 @@ static __always_inline bool wanted(int oldstate, int newstate)
 	if (oldstate == newstate || newstate == BPF_TCP_LISTEN ||
 	    (oldstate == BPF_TCP_LISTEN && newstate != BPF_TCP_SYN_RECV))
 		return false;
-	return bh_config.all_states || newstate == BPF_TCP_ESTABLISHED || newstate == BPF_TCP_CLOSE;
+	return bh_config.all_states || newstate == BPF_TCP_ESTABLISHED || newstate == BPF_TCP_CLOSE ||
+	       (oldstate == BPF_TCP_CLOSE && newstate == BPF_TCP_SYN_SENT);
 }
 
 static __always_inline void count_failure(struct bh_counters *c, int err)
@@ -497,10 +507,37 @@ static __always_inline void remember_start(__u64 cookie)
 	}
 }
 
+/*
+ * A TCP connect: the socket enters SYN_SENT inside connect() (or sendmsg() with MSG_FASTOPEN), in the
+ * connecting task, just before its SYN. Counted in the socket's cgroup, like its outcome, and reported with
+ * the task: the only record of who connected, as the later transitions run in softirq, where the current
+ * task is unrelated to the socket. The record carries the destination only, as connect() was given it.
+ */
+static __always_inline void submit_connect(const struct sock_facts *f, __u64 cookie)
+{
+	struct bh_counters *c = counters_for(f->cgroup_id, f->netns);
+	if (c)
+		COUNT(c, connect_attempts, 1);
+	struct bh_event *e = event_reserve(BH_EVENT_CONNECT, cookie, f->cgroup_id, f->netns, IPPROTO_TCP,
+					   BH_DIR_OUTBOUND);
+	if (!e)
+		return;
+	fill_task(e);
+	e->family = f->family;
+	e->remote_port = f->remote_port;
+	__builtin_memcpy(e->remote_addr, f->remote_addr, BH_ADDR_LEN);
+	event_submit(e);
+}
+
 /* A wanted transition of a socket in scope, its facts read. */
 static __always_inline int on_state(struct sock *sk, const struct sock_facts *f, __u64 cookie, int oldstate,
 				    int newstate, bool btf)
 {
+	if (oldstate == BPF_TCP_CLOSE && newstate == BPF_TCP_SYN_SENT) {
+		submit_connect(f, cookie);
+		if (!bh_config.all_states)
+			return 0;
+	}
 	bool closing = newstate == BPF_TCP_CLOSE;
 	bool opened = newstate == BPF_TCP_ESTABLISHED && (oldstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_RECV);
 	__u8 direction = BH_DIR_UNKNOWN;
@@ -602,13 +639,18 @@ int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 
 /* ---------------------------------------------- inbound: accept attribution */
 
-/* The accept record: the socket's cookie and family, and the accepting task. */
-static __always_inline void submit_accept(__u64 cookie, __u16 family)
+/*
+ * The accept record: the socket's cookie, family and state, and the accepting task. The state is CLOSE when
+ * the peer reset the connection while it waited in the accept queue: accept() still hands it out, after its
+ * close was reported, and user space must not take it for an open connection.
+ */
+static __always_inline void submit_accept(__u64 cookie, __u16 family, __u8 state)
 {
 	struct bh_event *e = event_reserve(BH_EVENT_ACCEPT, cookie, 0, 0, IPPROTO_TCP, BH_DIR_INBOUND);
 	if (!e)
 		return;
 	e->family = family;
+	e->new_state = state;
 	fill_task(e);
 	event_submit(e);
 }
@@ -630,7 +672,7 @@ static __always_inline int on_accept(struct sock *sk)
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 
-	submit_accept(BPF_CORE_READ(sk, __sk_common.skc_cookie.counter), family);
+	submit_accept(BPF_CORE_READ(sk, __sk_common.skc_cookie.counter), family, BPF_CORE_READ(sk, __sk_common.skc_state));
 	return 0;
 }
 
@@ -687,7 +729,10 @@ static __always_inline int on_peer_name(struct bpf_sock_addr *ctx)
 	long syscall = CURRENT_SYSCALL(regs);
 	if (syscall != NR_ACCEPT && syscall != NR_ACCEPT4)
 		return 1;
-	submit_accept(bpf_get_socket_cookie(ctx), ctx->family);
+	struct bpf_sock *sk = ctx->sk;
+	if (!sk)
+		return 1;
+	submit_accept(bpf_get_socket_cookie(ctx), ctx->family, sk->state);
 	return 1; /* never change the address */
 }
 
@@ -791,8 +836,9 @@ int bh_iter_tcp(struct bpf_iter__tcp *ctx)
 
 	__u64 cookie = bpf_get_socket_cookie(sk);
 	__u8 one = 1;
-	if (bpf_map_update_elem(&start_set, &cookie, &one, BPF_NOEXIST))
-		return 0; /* counted already, or the set is full */
+	if (bpf_map_update_elem(&start_set, &cookie, &one, BPF_NOEXIST) == -EEXIST)
+		return 0; /* its start was counted by the state hook, after the hooks attached */
+	/* in the set, or the set is full: counted here (skipped, its close would be counted without a start) */
 	if (established) {
 		struct bh_counters *c = counters_for(f.cgroup_id, f.netns);
 		if (c)

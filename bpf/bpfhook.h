@@ -19,7 +19,8 @@
 
 /* What a ring-buffer record reports (bh_event.kind). */
 enum bh_event_kind {
-	BH_EVENT_CONNECT = 1, /* connect() on a TCP or UDP socket (cgroup/connect4, connect6) */
+	BH_EVENT_CONNECT = 1, /* a TCP connect, as its socket enters SYN_SENT (state hook); connect() on a UDP
+	                         socket (cgroup/connect4, connect6) */
 	BH_EVENT_ACCEPT = 2,  /* accept() returned an inbound TCP connection (accept tier) */
 	BH_EVENT_STATE = 3,   /* a TCP state transition (sock:inet_sock_set_state) */
 	BH_EVENT_EXISTING = 4, /* open before the monitor started; listed once at start (iter/tcp) */
@@ -35,8 +36,8 @@ enum bh_direction {
 /*
  * One ring-buffer record: 128 bytes, fixed size for every kind.
  * Fields a kind does not know are zero. ACCEPT carries only the cookie, the
- * family and the process: user space completes it from the connection's state
- * events (joined by cookie), so that the accept hook reads little.
+ * family, the socket's state and the process: user space completes it from the
+ * connection's state events (joined by cookie), so that the accept hook reads little.
  */
 struct bh_event {
 	__u64 timestamp_ns;   /*   0: bpf_ktime_get_ns() when the event happened (CLOCK_MONOTONIC) */
@@ -57,7 +58,8 @@ struct bh_event {
 	__u8 protocol;        /*  70: IPPROTO_TCP (6) or IPPROTO_UDP (17) */
 	__u8 direction;       /*  71: enum bh_direction; STATE: known only for the opening transitions */
 	__u8 old_state;       /*  72: STATE only: TCP state before (kernel numbering, 1 = ESTABLISHED) */
-	__u8 new_state;       /*  73: STATE only: TCP state after */
+	__u8 new_state;       /*  73: STATE: TCP state after; ACCEPT: the socket's state when accept() returned it;
+	                               EXISTING: its state at start */
 	__u16 error;          /*  74: STATE SYN_SENT to CLOSE: the socket's errno (111 refused, 110 timed out...) */
 	__u32 reserved;       /*  76: zero; keeps the addresses 8-byte aligned */
 	__u8 local_addr[BH_ADDR_LEN];  /*  80: IPv4 in the first 4 bytes, or IPv6 */
@@ -84,7 +86,7 @@ struct bh_counter_key {
 };                          /* 16 bytes */
 
 struct bh_counters {
-	__u64 connect_attempts;     /*   0: TCP connect() calls */
+	__u64 connect_attempts;     /*   0: TCP connects that sent a SYN (the socket entered SYN_SENT) */
 	__u64 udp_connects;         /*   8: UDP connect() calls */
 	__u64 outbound_established; /*  16: SYN_SENT -> ESTABLISHED */
 	__u64 inbound_accepted;     /*  24: SYN_RECV -> ESTABLISHED (handshake done, in the accept queue) */

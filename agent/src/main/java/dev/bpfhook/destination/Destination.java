@@ -54,7 +54,7 @@ public final class Destination {
         return key;
     }
 
-    /** Outbound: TCP connect() calls to it. Inbound: 0 (there is no call to count). */
+    /** Outbound: TCP connect() calls to it that sent a SYN. Inbound: 0 (there is no call to count). */
     public long attempts() {
         return attempts;
     }

@@ -12,7 +12,7 @@ final class DestinationStats {
     /** Lifetime in milliseconds: 1 ms to 2^24 ms (4.7 h), then above. */
     static final int MILLIS_BUCKETS = 25;
 
-    long attempts;     // outbound: connect() calls
+    long attempts;     // outbound: connect() calls that sent a SYN
     long established;  // handshakes completed
     final long[] failed = new long[ConnectFailure.values().length];
     long closed;

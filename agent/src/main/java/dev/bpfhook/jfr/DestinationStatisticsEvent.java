@@ -45,7 +45,7 @@ final class DestinationStatisticsEvent extends Event {
     long connections;
 
     @Label("Connect Attempts")
-    @Description("Outbound: TCP connect() calls; inbound: 0")
+    @Description("Outbound: TCP connect() calls that sent a SYN; inbound: 0")
     long attempts;
 
     @Label("Established")

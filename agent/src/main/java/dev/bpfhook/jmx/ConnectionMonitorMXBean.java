@@ -43,7 +43,7 @@ public interface ConnectionMonitorMXBean {
     @Metric(Metric.COUNTER)
     long getInboundConnections();
 
-    @Description("TCP connect() calls")
+    @Description("TCP connect() calls that sent a SYN (one the kernel refused before, e.g. with no route, is not counted)")
     @Metric(Metric.COUNTER)
     long getConnectAttempts();
 

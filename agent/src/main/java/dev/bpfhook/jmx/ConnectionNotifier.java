@@ -1,6 +1,7 @@
 package dev.bpfhook.jmx;
 
 import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.event.EventKind;
 import dev.bpfhook.event.EventListener;
 import dev.bpfhook.report.Endpoints;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -103,7 +104,7 @@ public final class ConnectionNotifier extends NotificationBroadcasterSupport imp
 
     private static String message(ConnectionEvent e) {
         return e.kind() + " pid " + e.pid() + " " + e.protocol() + " " + Endpoints.pair(e.local(), e.remote(), e.direction())
-                + (e.oldState() != e.newState() ? " " + e.oldState() + " -> " + e.newState() : "");
+                + (e.kind() == EventKind.STATE ? " " + e.oldState() + " -> " + e.newState() : "");
     }
 
     private static CompositeData data(ConnectionEvent e) {

@@ -25,7 +25,7 @@ public interface DestinationMXBean {
     @Metric(Metric.COUNTER)
     long getConnections();
 
-    @Description("Outbound: TCP connect() calls to it; inbound: 0")
+    @Description("Outbound: TCP connect() calls to it that sent a SYN; inbound: 0")
     @Metric(Metric.COUNTER)
     long getConnectAttempts();
 

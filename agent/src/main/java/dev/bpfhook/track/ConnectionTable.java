@@ -104,8 +104,10 @@ public final class ConnectionTable {
             remember(c);
             return;
         }
-        boolean closed = event.kind() == EventKind.STATE && event.newState() == TcpState.CLOSE;
-        // a close ends the connection: take it out of the map with the same probe that finds it
+        // a close ends the connection: take it out of the map with the same probe that finds it. An accept of a
+        // socket already closed (reset by its peer in the accept queue) comes after the close: it opens nothing.
+        boolean closed = event.newState() == TcpState.CLOSE
+                && (event.kind() == EventKind.STATE || event.kind() == EventKind.ACCEPT);
         OpenConnection c = closed ? open.remove(cookie) : open.get(cookie);
         if (c == null) {
             c = connectionOf(event);

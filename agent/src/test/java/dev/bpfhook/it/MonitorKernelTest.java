@@ -404,6 +404,74 @@ class MonitorKernelTest {
     }
 
     /**
+     * A connect the kernel refuses before it sends anything (a broadcast destination: no SYN, no state change)
+     * is no attempt: nothing is counted for it and nothing is left open, while a refused one still counts.
+     */
+    @Test
+    void aConnectRefusedBeforeItsSynIsNoAttempt() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("no-syn");
+             SocketChannel closed = LoopbackTraffic.closedPort(LoopbackTraffic.IPV4)) {
+            int refusedPort = ((java.net.InetSocketAddress) closed.getLocalAddress()).getPort();
+            List<ConnectionEvent> events = Collections.synchronizedList(new ArrayList<>());
+            try (Monitor monitor = Monitor.start(settings(cgroup, false), new ConnectionTable(4096, 1024),
+                    List.of(events::add))) {
+                cgroup.enter();
+                try (SocketChannel broadcast = SocketChannel.open()) {
+                    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                            () -> broadcast.connect(new java.net.InetSocketAddress("255.255.255.255", 80)));
+                    assertTrue(e.getMessage().contains("unreachable"), "the kernel's answer: " + e);
+                }
+                LoopbackTraffic.refusedConnect(LoopbackTraffic.IPV4, refusedPort);
+                cgroup.leave();
+                MonitorSnapshot snapshot = Await.counters(monitor, cgroup.id(), c -> c.failedConnects() == 1);
+                KernelCounters c = snapshot.byCgroup().get(cgroup.id());
+                assertCount(1, c.connectAttempts(), "TCP connect attempts: the refused one");
+                assertCount(0, c.activeConnections(), "active connections");
+                assertCount(0, snapshot.open().size(), "connections left open in the table");
+                List<ConnectionEvent> connects = events.stream().filter(e -> e.kind() == EventKind.CONNECT)
+                        .collect(Collectors.toList());
+                assertEquals(1, connects.size(), "one connect reported: " + events);
+                assertEquals(refusedPort, connects.get(0).remote().getPort());
+                assertEquals(PID, connects.get(0).pid());
+            }
+        }
+    }
+
+    /**
+     * A connection reset by its peer while it waited in the accept queue: accept() still hands it out, after
+     * its close was reported. The accept must not leave it open in the table.
+     */
+    @Test
+    void anAcceptOfAConnectionResetInTheQueueLeavesNothingOpen() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("reset-in-queue")) {
+            List<ConnectionEvent> events = Collections.synchronizedList(new ArrayList<>());
+            try (Monitor monitor = Monitor.start(settings(cgroup, false), new ConnectionTable(4096, 1024),
+                    List.of(events::add))) {
+                cgroup.enter();
+                try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open()) {
+                    server.bind(new java.net.InetSocketAddress(LoopbackTraffic.IPV4, 0));
+                    try (SocketChannel client = SocketChannel.open(server.getLocalAddress())) {
+                        client.setOption(java.net.StandardSocketOptions.SO_LINGER, 0); // close() resets
+                    }
+                    Await.counters(monitor, cgroup.id(), c -> c.closed() == 2);
+                    try (SocketChannel accepted = server.accept()) {
+                        assertTrue(accepted != null, "accept() handed out the reset connection");
+                    }
+                } finally {
+                    cgroup.leave();
+                }
+                Await.until(() -> events.stream().anyMatch(e -> e.kind() == EventKind.ACCEPT), "the accept event");
+                monitor.flush();
+                MonitorSnapshot snapshot = monitor.snapshot(10);
+                assertCount(0, snapshot.open().size(), "connections left open in the table: " + snapshot.open());
+                ConnectionEvent accept = events.stream().filter(e -> e.kind() == EventKind.ACCEPT).findFirst().get();
+                assertEquals(TcpState.CLOSE, accept.newState(), "the socket's state when accepted");
+                assertEquals(PID, accept.pid());
+            }
+        }
+    }
+
+    /**
      * Closed while its cgroup connects as fast as it can: the last snapshot still accounts for every record
      * the programs wrote (they are detached before the last drain and the last reading of the counters).
      */
