@@ -10,6 +10,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
+import java.nio.file.Paths;
 import java.security.CodeSource;
 
 /**
@@ -41,6 +42,8 @@ public final class AttachCommand {
         String options = args.length == 3 ? args[2] : "";
         try {
             AgentOptions.parse(options);
+            // checked here against this directory: the target must read the same files, from its own
+            options = AgentOptions.withAbsoluteFiles(options, Paths.get("").toAbsolutePath());
         } catch (ConfigException e) {
             err.println("bpfhook: " + e.getMessage());
             return Main.USER_ERROR;

@@ -14,12 +14,14 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Parses the Java agent's options, {@code -javaagent:bpfhook-agent.jar=key=value,key=value}, and the properties
@@ -76,6 +78,37 @@ public final class AgentOptions {
             }
         }
         return values.build(configFile);
+    }
+
+    /** Options whose value is a file: relative to the working directory of the JVM that reads them. */
+    private static final Set<String> FILE_KEYS = Set.of("config", "btf", "report",
+            "jolokia.policy", "jolokia.tls.keystore", "prometheus.config");
+
+    /**
+     * The same options with every relative file made absolute against {@code base}: for an attach, whose
+     * options the target JVM reads in its own working directory, not the attaching command's.
+     *
+     * @throws ConfigException as {@link #parse}, for options it would refuse
+     */
+    public static String withAbsoluteFiles(String agentArgs, Path base) throws ConfigException {
+        List<String> rewritten = new ArrayList<>();
+        for (Map.Entry<String, String> e : split(agentArgs).entrySet()) {
+            String key = e.getKey();
+            String value = e.getValue();
+            boolean reportKeyword = key.equals("report") && Set.of("off", "stderr", "stdout")
+                    .contains(asciiLower(value));
+            if (FILE_KEYS.contains(key) && !value.isEmpty() && !reportKeyword) {
+                try {
+                    if (!Paths.get(value).isAbsolute()) {
+                        value = base.resolve(value).normalize().toString();
+                    }
+                } catch (InvalidPathException invalid) {
+                    // as given: the target refuses it with the same message parse gives
+                }
+            }
+            rewritten.add(key + "=" + value);
+        }
+        return String.join(",", rewritten);
     }
 
     /** The agent arguments as key to trimmed value, in order; keys are known and given once. */

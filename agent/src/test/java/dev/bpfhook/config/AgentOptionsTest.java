@@ -37,6 +37,21 @@ class AgentOptionsTest {
 
     // ---- defaults and valid forms ----
 
+    /** An attach hands the target absolute files: it reads them in its own working directory. */
+    @Test
+    void anAttachMakesEveryRelativeFileAbsoluteAndLeavesTheRestAsGiven() throws Exception {
+        Path base = Path.of("/home/op");
+        assertEquals("config=/home/op/bpf.properties,report=/home/op/logs/b.jsonl,jolokia=8778,"
+                + "jolokia.policy=/etc/jolokia.xml,btf=/home/op/vmlinux,jolokia.tls.keystore=/home/k.p12,"
+                + "prometheus.config=/home/op/rules.yaml,states=all",
+                AgentOptions.withAbsoluteFiles(" config=bpf.properties, report=./logs/b.jsonl,jolokia=8778,"
+                        + "jolokia.policy=/etc/jolokia.xml,btf=vmlinux,jolokia.tls.keystore=../k.p12,"
+                        + "prometheus.config=rules.yaml,states=all", base));
+        assertEquals("report=stderr", AgentOptions.withAbsoluteFiles("report=stderr", base));
+        assertEquals("report=OFF", AgentOptions.withAbsoluteFiles("report=OFF", base));
+        assertEquals("", AgentOptions.withAbsoluteFiles("", base));
+    }
+
     @Test
     void defaults() throws ConfigException {
         AgentConfig c = AgentConfig.defaults();
