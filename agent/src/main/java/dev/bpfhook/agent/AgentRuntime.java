@@ -41,6 +41,8 @@ import java.util.function.Supplier;
  */
 public final class AgentRuntime {
     private static final int ENDED_CONNECTIONS_KEPT = 256;
+    /** How long a disabled agent waits before it registers its MBean (see publishDisabledStatus). */
+    private static final long DISABLED_STATUS_DELAY_MS = 1000;
 
     private static volatile AgentRuntime current;
 
@@ -50,6 +52,8 @@ public final class AgentRuntime {
     private final JmxPublisher jmx = new JmxPublisher(log);
     private volatile AgentStatus status = AgentStatus.starting();
     private volatile AgentConfig config;
+    /** The options as given, for what must be honoured even when they were refused (jmx=off). */
+    private volatile String rawOptions;
     private volatile CgroupScope scope;
     private volatile Monitor monitor;
 
@@ -121,6 +125,7 @@ public final class AgentRuntime {
 
     /** The checks that need no kernel: fast enough for premain; null when the agent cannot run. */
     private Prepared prepare(String options) {
+        rawOptions = options;
         AgentConfig config;
         try {
             config = AgentOptions.parse(options);
@@ -299,16 +304,26 @@ public final class AgentRuntime {
         publishDisabledStatus();
     }
 
-    /** JConsole should say why the agent is not running: the MBean is registered anyway (unless jmx=off). */
+    /**
+     * JConsole should say why the agent is not running: the MBean is registered anyway, unless jmx=off (also
+     * when another option was refused). Not at once: this may run in premain, and the first use of the platform
+     * MBeanServer must not come before the application's main() had its chance to configure JMX (a running
+     * agent's MBeans come after the kernel load, about half a second).
+     */
     private void publishDisabledStatus() {
         AgentConfig known = config;
         JmxConfig jmxConfig = known != null ? known.jmx() : AgentConfig.defaults().jmx();
-        if (!jmxConfig.enabled()) {
+        if (!jmxConfig.enabled() || (known == null && AgentOptions.turnsOff(rawOptions, "jmx"))) {
             return;
         }
         Thread publisher = new Thread(new Runnable() { // never JMX on the application's thread
             @Override
             public void run() {
+                try {
+                    Thread.sleep(DISABLED_STATUS_DELAY_MS);
+                } catch (InterruptedException e) {
+                    return;
+                }
                 Attribution none = new Attribution(new HostIdentity(0), id -> "cgroup:" + id);
                 jmx.start(jmxConfig, state, none, null, 0, null);
             }

@@ -80,6 +80,24 @@ public final class AgentOptions {
         return values.build(configFile);
     }
 
+    /**
+     * Whether the options, even ones {@link #parse} refuses for another reason, turn {@code key} off
+     * ({@code key=off}, {@code false} or {@code no}): what an agent that cannot run must still honour.
+     */
+    public static boolean turnsOff(String agentArgs, String key) {
+        if (agentArgs == null) {
+            return false;
+        }
+        for (String segment : agentArgs.split(",", -1)) {
+            int eq = segment.indexOf('=');
+            if (eq > 0 && trim(segment.substring(0, eq)).equals(key)
+                    && Set.of("off", "false", "no").contains(asciiLower(trim(segment.substring(eq + 1))))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Options whose value is a file: relative to the working directory of the JVM that reads them. */
     private static final Set<String> FILE_KEYS = Set.of("config", "btf", "report",
             "jolokia.policy", "jolokia.tls.keystore", "prometheus.config");

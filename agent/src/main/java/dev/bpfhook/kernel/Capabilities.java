@@ -52,7 +52,7 @@ public final class Capabilities {
             return Optional.empty();
         }
         return Optional.of("needs root to load eBPF programs (missing " + String.join(", ", missing)
-                + "); run it with sudo, e.g. sudo ./scripts/monitor.sh");
+                + "); run it as root, or grant CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN");
     }
 
     private static boolean has(long capabilities, int capability) {

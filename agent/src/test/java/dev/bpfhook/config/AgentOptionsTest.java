@@ -37,6 +37,16 @@ class AgentOptionsTest {
 
     // ---- defaults and valid forms ----
 
+    /** jmx=off holds even beside an option the agent refuses: a disabled agent then registers nothing. */
+    @Test
+    void jmxOffIsFoundEvenAmongRefusedOptions() {
+        assertTrue(AgentOptions.turnsOff("ring=3M, jmx = OFF", "jmx"));
+        assertTrue(AgentOptions.turnsOff("jmx=no,bogus", "jmx"));
+        assertFalse(AgentOptions.turnsOff("jmx=on,ring=3M", "jmx"));
+        assertFalse(AgentOptions.turnsOff("jmx.notifications=off", "jmx"));
+        assertFalse(AgentOptions.turnsOff(null, "jmx"));
+    }
+
     /** An attach hands the target absolute files: it reads them in its own working directory. */
     @Test
     void anAttachMakesEveryRelativeFileAbsoluteAndLeavesTheRestAsGiven() throws Exception {

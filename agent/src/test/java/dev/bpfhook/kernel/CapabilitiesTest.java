@@ -46,7 +46,7 @@ class CapabilitiesTest {
     @Test
     void noCapabilitiesNamesAllMissingAndSudo() throws IOException {
         assertEquals(Optional.of("needs root to load eBPF programs (missing CAP_BPF, CAP_PERFMON, "
-                + "CAP_NET_ADMIN); run it with sudo, e.g. sudo ./scripts/monitor.sh"),
+                + "CAP_NET_ADMIN); run it as root, or grant CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN"),
                 Capabilities.problem(status("0000000000000000")));
     }
 
@@ -54,8 +54,8 @@ class CapabilitiesTest {
     void namesOnlyTheMissingCapability() throws IOException {
         Optional<String> problem = Capabilities.problem(status(String.format("%016x", CAP_BPF | CAP_PERFMON)));
 
-        assertEquals(Optional.of("needs root to load eBPF programs (missing CAP_NET_ADMIN); run it with "
-                + "sudo, e.g. sudo ./scripts/monitor.sh"), problem);
+        assertEquals(Optional.of("needs root to load eBPF programs (missing CAP_NET_ADMIN); run it as "
+                + "root, or grant CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN"), problem);
     }
 
     @Test
