@@ -100,7 +100,8 @@ struct {
 	__type(value, __u8);
 } start_set SEC(".maps");
 
-/* Set by the start-up listing's last call: the start window is over. */
+/* Set by the agent (first in .bss: KernelHooks.BSS_LISTING_DONE) once the start-up listing ran in every
+ * namespace: the start window is over. */
 volatile __u32 listing_done = 0;
 
 struct {
@@ -806,20 +807,18 @@ int bh_sockops(struct bpf_sock_ops *skops)
 /* ------------------------------ at start: connections that already exist */
 
 /*
- * Run once, after every other hook is attached: lists the scope's TCP
- * connections that were open before and counts them, so that their close is
- * counted like any other. A socket already in start_set was counted by the
- * state tracepoint after the hooks attached. The last call (no socket) ends
- * the start window.
+ * Run after every other hook is attached, once in each network namespace of
+ * the watched processes (the kernel's iterator lists the namespace it was made
+ * in): lists the scope's TCP connections that were open before and counts
+ * them, so that their close is counted like any other. A socket already in
+ * start_set was counted by the state tracepoint after the hooks attached.
  */
 SEC("iter/tcp")
 int bh_iter_tcp(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
-	if (!skc) {
-		listing_done = 1;
-		return 0;
-	}
+	if (!skc)
+		return 0; /* the agent ends the start window once every namespace is listed (listing_done) */
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp)
 		return 0; /* request and time-wait sockets: no connection to track */

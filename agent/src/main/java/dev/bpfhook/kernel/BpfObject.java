@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A libbpf object opened from the ELF bytes shipped in the jar: configure it,
@@ -241,11 +242,13 @@ final class BpfObject implements AutoCloseable {
     }
 
     /**
-     * Runs an iterator program over everything it iterates, once: attach,
-     * read the iterator to its end (the program reports through maps and the
-     * ring buffer, so the text read is empty), detach.
+     * Runs the iterator program to its end once in this thread's network namespace, then once inside each of
+     * {@code otherNamespaces} (see {@link NetworkNamespaces}): the kernel's socket iterators list the sockets
+     * of the namespace they were made in.
+     *
+     * @return how many of the other namespaces could not be entered, and were not listed
      */
-    void runIterator(String programName) throws BpfException {
+    int runIterator(String programName, List<List<Path>> otherNamespaces) throws BpfException {
         LibbpfLog.drain();
         Pointer link = bpf.bpf_program__attach_iter(program(programName), null);
         if (link == null) {
@@ -254,27 +257,59 @@ final class BpfObject implements AutoCloseable {
                     LibbpfLog.drain());
         }
         try {
-            int fd = bpf.bpf_iter_create(bpf.bpf_link__fd(link));
-            if (fd < 0) {
-                throw new BpfException("starting iterator " + programName + " failed: " + Libs.errnoText(-fd), -fd, "");
-            }
-            LibC libc = Libs.c();
-            try {
-                Memory buffer = new Memory(4096);
-                long n;
-                while ((n = libc.read(fd, buffer, buffer.size())) > 0) {
-                    // the program writes nothing here; reading drives the iteration
+            int linkFd = bpf.bpf_link__fd(link);
+            iterate(programName, linkFd);
+            int notListed = 0;
+            for (List<Path> namespace : otherNamespaces) {
+                if (!NetworkNamespaces.runIn(namespace, () -> iterate(programName, linkFd))) {
+                    notListed++;
                 }
-                if (n < 0) {
-                    int errno = Native.getLastError();
-                    throw new BpfException("running iterator " + programName + " failed: " + Libs.errnoText(errno),
-                            errno, "");
-                }
-            } finally {
-                libc.close(fd);
             }
+            return notListed;
         } finally {
             bpf.bpf_link__destroy(link);
+        }
+    }
+
+    /** One pass of the iterator behind {@code linkFd}, in the calling thread's network namespace. */
+    private void iterate(String programName, int linkFd) throws BpfException {
+        int fd = bpf.bpf_iter_create(linkFd);
+        if (fd < 0) {
+            throw new BpfException("starting iterator " + programName + " failed: " + Libs.errnoText(-fd), -fd, "");
+        }
+        LibC libc = Libs.c();
+        try {
+            Memory buffer = new Memory(4096);
+            long n;
+            while ((n = libc.read(fd, buffer, buffer.size())) > 0) {
+                // the program writes nothing here; reading drives the iteration
+            }
+            if (n < 0) {
+                int errno = Native.getLastError();
+                throw new BpfException("running iterator " + programName + " failed: " + Libs.errnoText(errno),
+                        errno, "");
+            }
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    /** Sets the 32-bit global variable at {@code offset} of the object's .bss, which the programs see at once. */
+    void setBssInt(int offset, int value) throws BpfException {
+        Pointer bss = map(".bss");
+        int size = bpf.bpf_map__value_size(bss);
+        int fd = mapFd(".bss");
+        try (Memory key = new Memory(4); Memory bytes = new Memory(size)) {
+            key.setInt(0, 0);
+            if (bpf.bpf_map_lookup_elem(fd, key, bytes) != 0) {
+                throw new BpfException("reading the programs' global variables failed: "
+                        + Libs.errnoText(Native.getLastError()));
+            }
+            bytes.setInt(offset, value);
+            if (bpf.bpf_map_update_elem(fd, key, bytes, 0) != 0) {
+                throw new BpfException("setting the programs' global variables failed: "
+                        + Libs.errnoText(Native.getLastError()));
+            }
         }
     }
 

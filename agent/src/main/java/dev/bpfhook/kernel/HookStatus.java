@@ -9,21 +9,28 @@ public final class HookStatus {
     private final Hook.Tier tier;
     private final List<String> skipped;
     private final boolean needed;
+    private final List<String> notes;
 
     HookStatus(Hook hook, Hook.Tier tier, List<String> skipped) {
-        this(hook, tier, skipped, true);
+        this(hook, tier, skipped, Collections.emptyList());
     }
 
-    private HookStatus(Hook hook, Hook.Tier tier, List<String> skipped, boolean needed) {
+    /** @param notes what its tier left undone, e.g. namespaces the start-up listing could not enter */
+    HookStatus(Hook hook, Hook.Tier tier, List<String> skipped, List<String> notes) {
+        this(hook, tier, skipped, true, notes);
+    }
+
+    private HookStatus(Hook hook, Hook.Tier tier, List<String> skipped, boolean needed, List<String> notes) {
         this.hook = hook;
         this.tier = tier;
         this.skipped = Collections.unmodifiableList(skipped);
         this.needed = needed;
+        this.notes = Collections.unmodifiableList(notes);
     }
 
     /** A hook the chosen tiers of the others make unnecessary: not attached, and not missed. */
     static HookStatus notNeeded(Hook hook, String why) {
-        return new HookStatus(hook, null, Collections.singletonList(why), false);
+        return new HookStatus(hook, null, Collections.singletonList(why), false, Collections.emptyList());
     }
 
     public Hook hook() {
@@ -59,7 +66,8 @@ public final class HookStatus {
         if (!needed) {
             return hook.label() + "=not needed (" + String.join("; ", skipped) + ")";
         }
-        return skipped.isEmpty() ? hook.label() + "=" + tierName()
+        String status = skipped.isEmpty() ? hook.label() + "=" + tierName()
                 : hook.label() + "=" + tierName() + " (not " + String.join("; ", skipped) + ")";
+        return notes.isEmpty() ? status : status + " [" + String.join("; ", notes) + "]";
     }
 }

@@ -38,6 +38,8 @@ public final class KernelHooks implements AutoCloseable {
     private static final int COUNTER_KEY_SIZE = 16;
     private static final int COUNTERS_SIZE = 112;
     private static final int STATS_SIZE = 32;
+    /** Offset of listing_done in the programs' .bss: 1 ends the start window (see start_set). */
+    static final int BSS_LISTING_DONE = 0;
     /** The tier whose sockets have cookies from the start, so that it needs no sockops. */
     private static final String STATE_TIER_WITH_COOKIES = "tp_btf/inet_sock_set_state";
 
@@ -307,13 +309,14 @@ public final class KernelHooks implements AutoCloseable {
                     statuses.put(hook, HookStatus.notNeeded(hook, STATE_TIER_WITH_COOKIES + " gives sockets their cookie"));
                     continue;
                 }
+                List<String> notes = new ArrayList<>();
                 for (Hook.Tier tier : hook.tiers(settings.watchesWholeHost())) {
                     if (unloadable.containsKey(tier)) {
                         skipped.add(tier.name() + ": " + unloadable.get(tier));
                         continue;
                     }
                     try {
-                        links.addAll(attachTier(object, tier, cgroupFd));
+                        links.addAll(attachTier(object, tier, cgroupFd, settings, notes));
                         chosen = tier;
                         break;
                     } catch (BpfException e) {
@@ -323,7 +326,7 @@ public final class KernelHooks implements AutoCloseable {
                 if (chosen == null && hook.required()) {
                     throw new BpfException("cannot attach the " + hook.label() + " hook: " + String.join("; ", skipped));
                 }
-                statuses.put(hook, new HookStatus(hook, chosen, skipped));
+                statuses.put(hook, new HookStatus(hook, chosen, skipped, notes));
             }
         } finally {
             Libs.c().close(cgroupFd);
@@ -357,8 +360,14 @@ public final class KernelHooks implements AutoCloseable {
         return classicTracepoint && !tracefs ? " (tracefs is not mounted: mount -t tracefs nodev /sys/kernel/tracing)" : "";
     }
 
-    /** Attaches all programs of a tier, or none of them; a run-once tier runs now and keeps no link. */
-    private static List<Link> attachTier(BpfObject object, Hook.Tier tier, int cgroupFd) throws BpfException {
+    /**
+     * Attaches all programs of a tier, or none of them; a run-once tier (the start-up listing) runs now, in
+     * every network namespace of the watched processes, ends the kernel's start window and keeps no link.
+     *
+     * @param notes what the status of the hook must say besides its tier
+     */
+    private static List<Link> attachTier(BpfObject object, Hook.Tier tier, int cgroupFd, HookSettings settings,
+            List<String> notes) throws BpfException {
         List<Link> attached = new ArrayList<>();
         try {
             for (String program : tier.programs()) {
@@ -370,7 +379,13 @@ public final class KernelHooks implements AutoCloseable {
                         attached.add(object.attach(program));
                         break;
                     default:
-                        object.runIterator(program);
+                        int notListed = object.runIterator(program, NetworkNamespaces.others(settings));
+                        object.setBssInt(BSS_LISTING_DONE, 1);
+                        if (notListed > 0) {
+                            notes.add(notListed + " network namespace(s) not listed: their processes ended before "
+                                    + "they could be entered, and a close of a connection open there before the "
+                                    + "start counts without its start");
+                        }
                 }
             }
             return attached;

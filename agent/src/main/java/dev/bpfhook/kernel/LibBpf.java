@@ -89,5 +89,9 @@ interface LibBpf extends Library {
 
     int bpf_map_delete_elem(int fd, Pointer key);
 
+    int bpf_map_update_elem(int fd, Pointer key, Pointer value, long flags);
+
+    int bpf_map__value_size(Pointer map);
+
     int bpf_obj_get_info_by_fd(int fd, Pointer info, com.sun.jna.ptr.IntByReference length);
 }

@@ -19,8 +19,10 @@ import dev.bpfhook.kernel.Hook;
 import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.kernel.HookStatus;
 import dev.bpfhook.pipeline.Monitor;
+import dev.bpfhook.apps.LoadTestApp;
 import dev.bpfhook.testing.AttachedPrograms;
 import dev.bpfhook.testing.Await;
+import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.LoopbackTraffic;
 import dev.bpfhook.testing.TestCgroup;
@@ -401,6 +403,48 @@ class MonitorKernelTest {
         }
         assertEvents(events, made, cgroupId);
         assertEquals(Set.of(), AttachedPrograms.leftOver(programsBefore), "bpfhook programs left in the kernel");
+    }
+
+    /**
+     * Connections open before the start in another network namespace than the monitor's (a container's):
+     * the kernel's iterator lists only the namespace it was made in, so the listing runs inside each one.
+     * Before, they were not listed, and their closes made the cgroup's active connections negative.
+     */
+    @Test
+    void connectionsOpenBeforeTheStartInAnotherNetworkNamespaceAreListedThere() throws Exception {
+        long timeoutMs = 30_000;
+        String netns = "bpfhook-test-" + PID + "-listing";
+        run("ip", "netns", "add", netns);
+        try (TestCgroup cgroup = TestCgroup.create("netns-listing");
+             ChildJvm worker = ChildJvm.command(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                     cgroup.directory().resolve("cgroup.procs").toString(), "ip", "netns", "exec", netns,
+                     "sh", "-c", "ip link set lo up && exec \"$@\"", "sh", ChildJvm.java().toString(), "-cp",
+                     ChildJvm.testClasses().toString(), LoadTestApp.class.getName()))) {
+            worker.awaitStdout(l -> l.startsWith("ready"), timeoutMs);
+            worker.send("hold 2");
+            worker.awaitStdout(l -> l.startsWith("held 2"), timeoutMs);
+            try (Monitor monitor = Monitor.start(settings(cgroup, false), new ConnectionTable(4096, 1024), List.of())) {
+                HookStatus existing = monitor.hooks().stream().filter(h -> h.hook() == Hook.EXISTING_CONNECTIONS)
+                        .findFirst().orElseThrow();
+                assertEquals("existing=iter/tcp", existing.toString());
+                worker.send("release");
+                worker.awaitStdout(l -> l.startsWith("released"), timeoutMs);
+                MonitorSnapshot snapshot = Await.counters(monitor, cgroup.id(), c -> c.closed() == 4);
+                KernelCounters c = snapshot.byCgroup().get(cgroup.id());
+                assertCount(4, c.preexisting(), "both ends of the 2 connections open before the start, listed");
+                assertCount(0, c.activeConnections(), "active connections");
+            }
+            worker.send("exit 0");
+            assertEquals(0, worker.waitFor(timeoutMs), worker.describe());
+        } finally {
+            run("ip", "netns", "del", netns);
+        }
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
     }
 
     /**

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AbiLayoutTest {
     private static final int BTF_KIND_STRUCT = 4;
+    private static final int BTF_KIND_DATASEC = 15;
 
     @TempDir
     static Path dir;
@@ -90,6 +91,21 @@ class AbiLayoutTest {
         assertEquals(KernelHooks.CONFIG_ALL_STATES, c.get("all_states"));
         assertEquals(KernelHooks.CONFIG_HOT_CGROUP_ID, c.get("hot_cgroup_id"));
         assertEquals(KernelHooks.CONFIG_HOT_NETNS_COOKIE, c.get("hot_netns_cookie"));
+    }
+
+    /** The agent ends the start window by writing listing_done in the .bss map, at this offset. */
+    @Test
+    void listingDoneIsWhereTheLoaderWritesIt() {
+        int id = bpf.btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC);
+        assertTrue(id > 0, "the object has a .bss section");
+        Pointer section = bpf.btf__type_by_id(btf, id);
+        Map<String, Integer> offsets = new LinkedHashMap<>();
+        for (int i = 0; i < (section.getInt(4) & 0xffff); i++) {
+            long entry = 12 + 12L * i; // struct btf_var_secinfo { type, offset, size }
+            Pointer variable = bpf.btf__type_by_id(btf, section.getInt(entry));
+            offsets.put(bpf.btf__name_by_offset(btf, variable.getInt(0)), section.getInt(entry + 4));
+        }
+        assertEquals(KernelHooks.BSS_LISTING_DONE, offsets.get("listing_done"), offsets.toString());
     }
 
     @Test
