@@ -256,9 +256,8 @@ public final class AgentRuntime {
         // the report last: its start line tells that everything else already runs
         if (config.report() != AgentConfig.Report.OFF) {
             toStart.add(new ReportOutput());
-        } else if (config.events()) {
-            log.warn("events=on writes event lines into the report, but report=off; set report=FILE or report=stderr");
         }
+        config.idleOptionWarnings().forEach(log::warn);
         for (AgentOutput output : toStart) {
             if (outputs.closing()) {
                 return;

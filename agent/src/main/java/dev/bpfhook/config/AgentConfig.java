@@ -1,6 +1,8 @@
 package dev.bpfhook.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -99,6 +101,32 @@ public final class AgentConfig {
     /** Credentials, policy, TLS and rules of the HTTP bridges. */
     public BridgeConfig bridges() {
         return bridges;
+    }
+
+    /**
+     * Options given for an output that is off, which therefore do nothing: one warning line each, naming the
+     * fix. Not refused, as a configuration may keep an output's settings while the output is switched off.
+     */
+    public List<String> idleOptionWarnings() {
+        List<String> warnings = new ArrayList<>();
+        if (report == Report.OFF && events) {
+            warnings.add("events=on writes event lines into the report, but report=off; set report=FILE or "
+                    + "report=stderr");
+        }
+        if (jolokia == null && (bridges.jolokiaUser().isPresent() || bridges.jolokiaPolicy().isPresent()
+                || bridges.jolokiaKeystore().isPresent())) {
+            warnings.add("jolokia.* options are set, but jolokia=off: they do nothing; set jolokia=PORT to serve "
+                    + "Jolokia, or leave them out");
+        }
+        if (jolokia != null && bridges.jolokiaKeystorePassword().isPresent() && !bridges.jolokiaKeystore().isPresent()) {
+            warnings.add("jolokia.tls.password is set without jolokia.tls.keystore, so Jolokia serves plain HTTP; "
+                    + "set jolokia.tls.keystore=FILE for HTTPS");
+        }
+        if (prometheus == null && (bridges.prometheusUser().isPresent() || bridges.prometheusRules().isPresent())) {
+            warnings.add("prometheus.* options are set, but prometheus is off (its default): they do nothing; set "
+                    + "prometheus=PORT to serve /metrics, or leave them out");
+        }
+        return warnings;
     }
 
     /** Every option at its default: what an agent started without options (or with an empty string) runs with. */

@@ -17,8 +17,10 @@ public final class AgentOptionsHelp {
             "| `connections` | `1024` to `16777216` | `65536` | connections tracked at once by the agent; the kernel "
                     + "keeps no per-connection table (see Hooks) |",
             "| `cgroups` | `16` to `1048576` | `4096` | cgroups with their own counters |",
-            "| `states` | `all` or `lifecycle` | `lifecycle` | `all`: an event per TCP state transition; `lifecycle`: only "
-                    + "transitions to ESTABLISHED and CLOSE |",
+            "| `states` | `all` or `lifecycle` | `lifecycle` | `lifecycle`: events for connect, accept, and the "
+                    + "transitions to ESTABLISHED and CLOSE (every connection, about half the events and kernel time "
+                    + "of `all`); `all`: an event per TCP state transition (JFR `bpfhook.StateChange` for every "
+                    + "state) |",
             "| `btf` | path of a BTF file that describes the running kernel | (the kernel's own) | for kernels without "
                     + "`/sys/kernel/btf/vmlinux`: the BTF the programs are relocated against (CO-RE), e.g. from "
                     + "BTFHub; the file must exist when the agent starts. Without the kernel's own BTF, the hooks "

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.Paths;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,23 @@ class AgentOptionsTest {
     Path dir;
 
     // ---- defaults and valid forms ----
+
+    /** Options of an output that is off do nothing: the agent says so, one line each, with the fix. */
+    @Test
+    void optionsOfAnOutputThatIsOffAreNamed() throws Exception {
+        assertEquals(List.of(), AgentOptions.parse("").idleOptionWarnings());
+        assertEquals(List.of(), AgentOptions.parse("prometheus=9404,prometheus.user=u,prometheus.password=p,"
+                + "jolokia.user=u,jolokia.password=p").idleOptionWarnings());
+        List<String> warnings = AgentOptions.parse("jolokia=off,jolokia.user=u,jolokia.password=p,"
+                + "prometheus.user=u,prometheus.password=p,report=off,events=on").idleOptionWarnings();
+        assertEquals(3, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith("events=on writes event lines into the report, but report=off"));
+        assertTrue(warnings.get(1).startsWith("jolokia.* options are set, but jolokia=off"));
+        assertTrue(warnings.get(2).startsWith("prometheus.* options are set, but prometheus is off"));
+        assertEquals(List.of("jolokia.tls.password is set without jolokia.tls.keystore, so Jolokia serves plain "
+                + "HTTP; set jolokia.tls.keystore=FILE for HTTPS"),
+                AgentOptions.parse("jolokia.tls.password=x").idleOptionWarnings());
+    }
 
     /** jmx=off holds even beside an option the agent refuses: a disabled agent then registers nothing. */
     @Test
