@@ -199,7 +199,7 @@ final class DestinationCollector implements MultiCollector {
             counterFamily(all, BYTES_SENT, "Payload bytes sent (each once), summed when connections close");
             counterFamily(all, BYTES_RECEIVED, "Payload bytes received, summed when connections close");
             counterFamily(all, RETRANSMITS, "TCP segments retransmitted, summed when connections close");
-            counterFamily(all, SLOW_CONNECTS, "Outbound connects slower than ConnectionMonitor "
+            counterFamily(all, SLOW_CONNECTS, "Outbound connects that took at least ConnectionMonitor "
                     + "SlowConnectThresholdMillis");
             gaugeFamily(all, ACTIVE, "TCP connections established and not yet closed");
             gaugeFamily(all, NEW_PER_MINUTE, "TCP connections established in the last 60 seconds");

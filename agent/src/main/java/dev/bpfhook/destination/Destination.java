@@ -54,7 +54,7 @@ public final class Destination {
         return key;
     }
 
-    /** Outbound: TCP connect() calls to it that sent a SYN. Inbound: 0 (there is no call to count). */
+    /** Outbound: TCP connects to it whose socket entered SYN_SENT. Inbound: 0 (there is no call to count). */
     public long attempts() {
         return attempts;
     }
@@ -100,7 +100,7 @@ public final class Destination {
         return retransmits;
     }
 
-    /** Connects slower than the slow-connect threshold at the time they completed. */
+    /** Connects that took at least the slow-connect threshold at the time they completed. */
     public long slowConnects() {
         return slowConnects;
     }

@@ -1,6 +1,7 @@
 package dev.bpfhook.destination;
 
 import dev.bpfhook.event.AddressBits;
+import dev.bpfhook.event.AddressText;
 import dev.bpfhook.event.Direction;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -88,7 +89,7 @@ public final class DestinationKey {
         if (address == null) {
             return "*:" + port;
         }
-        String host = address.getHostAddress();
+        String host = AddressText.of(address);
         return (address instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
     }
 

@@ -12,7 +12,7 @@ final class DestinationStats {
     /** Lifetime in milliseconds: 1 ms to 2^24 ms (4.7 h), then above. */
     static final int MILLIS_BUCKETS = 25;
 
-    long attempts;     // outbound: connect() calls that sent a SYN
+    long attempts;     // outbound: connects whose socket entered SYN_SENT
     long established;  // handshakes completed
     final long[] failed = new long[ConnectFailure.values().length];
     long closed;
@@ -21,6 +21,8 @@ final class DestinationStats {
     long retransmits;
     long slowConnects;
     long lastActivityNs;
+    /** Since when (kernel clock) these statistics count: the start of the first connection they counted. */
+    long sinceNs;
     final Log2Histogram connectLatencyUs = new Log2Histogram("us", MICROS_BUCKETS);
     final Log2Histogram acceptWaitUs = new Log2Histogram("us", MICROS_BUCKETS);
     final Log2Histogram lifetimeMs = new Log2Histogram("ms", MILLIS_BUCKETS);

@@ -27,7 +27,8 @@ import java.util.Map;
  * <p>Bounded: per direction, the {@code top} destinations with the most connections (established
  * plus failed) are kept; whenever more than twice that many are tracked, the others are folded into
  * that direction's "other" entry, for good, and counted. A destination folded away starts again
- * from zero if it comes back. A close or accept of a destination not kept is counted in "other".
+ * from zero if it comes back. Every later event of a connection counts where its start did: a close or
+ * accept of a connection begun while its destination was kept, but folded since, counts in "other".
  *
  * <p>Events arrive on the ring thread; readers call from others: every method is synchronized.
  */
@@ -40,6 +41,8 @@ public final class DestinationTracker implements EventListener {
     private final Map<Direction, DestinationStats> other = new EnumMap<>(Direction.class);
     private long folded;
     private long lastRankNs;
+    /** When {@link #reset} last forgot everything (kernel clock); never: the start of time. */
+    private long resetNs = Long.MIN_VALUE;
     /** What {@link #onEvent} hands to {@link #onRecord}: the event as a record. */
     private final EventRecord given = new EventRecord();
 
@@ -90,11 +93,12 @@ public final class DestinationTracker implements EventListener {
         }
         long now = e.timestampNs();
         if (e.kind() == EventKind.CONNECT) {
-            outbound(e, true, now).attempts++;
+            outbound(e, now, now).attempts++;
         } else if (e.kind() == EventKind.ACCEPT) {
             long establishedNs = e.connectionEstablishedNs();
-            if (establishedNs > 0 && now >= establishedNs) {
-                inbound(e, false, now).acceptWaitUs.record((now - establishedNs) / 1000);
+            DestinationStats s = establishedNs > 0 && now >= establishedNs ? inbound(e, establishedNs, now) : null;
+            if (s != null) {
+                s.acceptWaitUs.record((now - establishedNs) / 1000);
             }
         } else if (e.kind() == EventKind.STATE) {
             onTransition(e, now);
@@ -109,7 +113,10 @@ public final class DestinationTracker implements EventListener {
         TcpState from = e.oldState();
         TcpState to = e.newState();
         if (to == TcpState.ESTABLISHED && from == TcpState.SYN_SENT) {
-            DestinationStats s = outbound(e, true, now);
+            DestinationStats s = outbound(e, e.connectionStartNs(), now);
+            if (s == null) {
+                return; // connected before the last reset: its attempt was forgotten with it
+            }
             s.established++;
             s.newConnections.record(now);
             long latencyNs = Connection.connectLatencyNs(e.connectionPreexisting(), e.connectionStartNs(), now);
@@ -121,17 +128,24 @@ public final class DestinationTracker implements EventListener {
                 }
             }
         } else if (to == TcpState.ESTABLISHED && from == TcpState.SYN_RECV) {
-            DestinationStats s = inbound(e, true, now);
+            DestinationStats s = inbound(e, now, now);
             s.established++;
             s.newConnections.record(now);
         } else if (to == TcpState.CLOSE && from == TcpState.SYN_SENT) {
-            outbound(e, true, now).failed[ConnectFailure.ofErrno(e.error()).ordinal()]++;
+            DestinationStats s = outbound(e, e.connectionStartNs(), now);
+            if (s != null) {
+                s.failed[ConnectFailure.ofErrno(e.error()).ordinal()]++;
+            }
         } else if (to == TcpState.CLOSE) {
             long establishedNs = e.connectionEstablishedNs();
             if (establishedNs == 0 || e.direction() == Direction.UNKNOWN) {
                 return; // its start was not seen here (opened before the monitor): not a destination's
             }
-            DestinationStats s = e.direction() == Direction.OUTBOUND ? outbound(e, false, now) : inbound(e, false, now);
+            DestinationStats s = e.direction() == Direction.OUTBOUND ? outbound(e, establishedNs, now)
+                    : inbound(e, establishedNs, now);
+            if (s == null) {
+                return; // established before the last reset, which forgot it
+            }
             s.closed++;
             s.bytesSent += e.bytesSent();
             s.bytesReceived += e.bytesReceived();
@@ -178,11 +192,15 @@ public final class DestinationTracker implements EventListener {
         settings = settings.withSlowConnectMicros(micros);
     }
 
-    /** Forgets every destination's figures, "other" and the folded count included. */
+    /**
+     * Forgets every destination's figures, "other" and the folded count included. What connections begun
+     * before it do later is counted nowhere: their starts are forgotten.
+     */
     public synchronized void reset() {
         kept.clear();
         other.clear();
         folded = 0;
+        resetNs = System.nanoTime(); // the clock of the kernel's timestamps (CLOCK_MONOTONIC)
     }
 
     /** Destinations held now, "other" included: what bounds this tracker's memory. */
@@ -190,34 +208,56 @@ public final class DestinationTracker implements EventListener {
         return kept.size() + other.size();
     }
 
-    /** The statistics of the record's remote address and port (in its cgroup). */
-    private DestinationStats outbound(EventRecord e, boolean mayCreate, long now) {
+    /** The statistics of the record's remote address and port (in its cgroup): see {@link #counting}. */
+    private DestinationStats outbound(EventRecord e, long sinceNs, long now) {
         DestinationStats s = kept.get(Direction.OUTBOUND, e.cgroupId(), e.remoteFamily(), e.remoteAddressHi(),
                 e.remoteAddressLo(), e.remotePort());
-        if (s == null) {
-            s = mayCreate ? keep(DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remotePort()))
-                    : other(Direction.OUTBOUND, now);
-        }
-        s.lastActivityNs = now;
-        return s;
+        return counting(s, sinceNs, now, Direction.OUTBOUND,
+                () -> DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remotePort()));
     }
 
-    /** The statistics of the record's local port (in its cgroup). */
-    private DestinationStats inbound(EventRecord e, boolean mayCreate, long now) {
+    /** The statistics of the record's local port (in its cgroup): see {@link #counting}. */
+    private DestinationStats inbound(EventRecord e, long sinceNs, long now) {
         DestinationStats s = kept.get(Direction.INBOUND, e.cgroupId(), AddressBits.NONE, 0, 0, e.localPort());
-        if (s == null) {
-            s = mayCreate ? keep(DestinationKey.inbound(e.cgroupId(), e.localPort())) : other(Direction.INBOUND, now);
+        return counting(s, sinceNs, now, Direction.INBOUND, () -> DestinationKey.inbound(e.cgroupId(), e.localPort()));
+    }
+
+    /**
+     * Where an event of a connection that began at {@code sinceNs} counts: in the same statistics as the
+     * connection's start, so that a destination's established and closed, or attempts and outcomes, stay
+     * in one place.
+     * <ul>
+     * <li>{@code kept}, the destination's kept statistics, when they counted since the connection began;</li>
+     * <li>new kept statistics, when the event is the connection's first ({@code sinceNs == now});</li>
+     * <li>nowhere (null) when the connection began before the last {@link #reset}, which forgot its start;</li>
+     * <li>else "other": the destination was folded there since the connection began (and may have come back
+     * since, with statistics of its own that did not count this connection's start).</li>
+     * </ul>
+     */
+    private DestinationStats counting(DestinationStats kept, long sinceNs, long now, Direction direction,
+            java.util.function.Supplier<DestinationKey> key) {
+        DestinationStats s;
+        if (kept != null && kept.sinceNs <= sinceNs) {
+            s = kept;
+        } else if (sinceNs >= now) {
+            s = kept != null ? kept : keep(key.get(), now);
+            s.sinceNs = Math.min(s.sinceNs, sinceNs); // records of two CPUs can come a little out of time order
+        } else if (sinceNs < resetNs) {
+            return null;
+        } else {
+            s = other(direction, now);
         }
         s.lastActivityNs = now;
         return s;
     }
 
-    /** New statistics kept for {@code key}, a destination not kept yet. */
-    private DestinationStats keep(DestinationKey key) {
+    /** New statistics kept for {@code key}, a destination not kept yet, counting from {@code now}. */
+    private DestinationStats keep(DestinationKey key, long now) {
         if (kept.count(key.direction()) >= 2L * settings.top()) {
             rank();
         }
         DestinationStats s = new DestinationStats();
+        s.sinceNs = now;
         kept.add(key, s);
         return s;
     }

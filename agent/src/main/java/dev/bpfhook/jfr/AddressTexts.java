@@ -1,6 +1,7 @@
 package dev.bpfhook.jfr;
 
 import dev.bpfhook.event.AddressBits;
+import dev.bpfhook.event.AddressText;
 
 /**
  * The text of recently seen addresses ("10.0.0.9", "2001:db8::1"), by their bits (see
@@ -29,7 +30,7 @@ final class AddressTexts {
         if (families[slot] == family && his[slot] == hi && los[slot] == lo) {
             return texts[slot];
         }
-        String text = AddressBits.address(family, hi, lo).getHostAddress();
+        String text = AddressText.of(AddressBits.address(family, hi, lo));
         families[slot] = family; // never NONE (0), the family of an empty slot
         his[slot] = hi;
         los[slot] = lo;

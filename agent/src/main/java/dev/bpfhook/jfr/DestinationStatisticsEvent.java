@@ -45,7 +45,7 @@ final class DestinationStatisticsEvent extends Event {
     long connections;
 
     @Label("Connect Attempts")
-    @Description("Outbound: TCP connect() calls that sent a SYN; inbound: 0")
+    @Description("Outbound: TCP connects whose socket entered SYN_SENT; inbound: 0")
     long attempts;
 
     @Label("Established")
@@ -79,7 +79,7 @@ final class DestinationStatisticsEvent extends Event {
     long closed;
 
     @Label("Slow Connects")
-    @Description("Connects slower than the agent's slow-connect threshold")
+    @Description("Connects that took at least the agent's slow-connect threshold")
     long slowConnects;
 
     @Label("Connect Latency p50")

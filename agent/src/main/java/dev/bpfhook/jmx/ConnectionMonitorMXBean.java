@@ -43,7 +43,7 @@ public interface ConnectionMonitorMXBean {
     @Metric(Metric.COUNTER)
     long getInboundConnections();
 
-    @Description("TCP connect() calls that sent a SYN (one the kernel refused before, e.g. with no route, is not counted)")
+    @Description("TCP connects whose socket entered SYN_SENT (one the kernel refused before, e.g. with no route, is not counted)")
     @Metric(Metric.COUNTER)
     long getConnectAttempts();
 
@@ -156,7 +156,7 @@ public interface ConnectionMonitorMXBean {
     @Metric(Metric.COUNTER)
     long getDestinationsFolded();
 
-    @Description("Connects slower than this are counted as SlowConnects of their destination")
+    @Description("Connects that take at least this long are counted as SlowConnects of their destination")
     @Units("ms")
     long getSlowConnectThresholdMillis();
 
@@ -171,7 +171,7 @@ public interface ConnectionMonitorMXBean {
             + "Logged; returns what changed")
     String setDestinationTop(@Description("destinations kept per direction") int top);
 
-    @Description("Count connects slower than this as slow (0 to 3600000 ms), from now on. Logged; returns what changed")
+    @Description("Count connects that take at least this long as slow (0 to 3600000 ms), from now on. Logged; returns what changed")
     String setSlowConnectThreshold(@Description("threshold in milliseconds") long millis);
 
     @Description("Forget every destination's statistics and start again. Logged; returns what changed")

@@ -25,7 +25,7 @@ public interface DestinationMXBean {
     @Metric(Metric.COUNTER)
     long getConnections();
 
-    @Description("Outbound: TCP connect() calls to it that sent a SYN; inbound: 0")
+    @Description("Outbound: TCP connects to it whose socket entered SYN_SENT; inbound: 0")
     @Metric(Metric.COUNTER)
     long getConnectAttempts();
 
@@ -62,7 +62,7 @@ public interface DestinationMXBean {
     @Metric(Metric.COUNTER)
     long getRetransmits();
 
-    @Description("Connects slower than the slow-connect threshold (ConnectionMonitor SlowConnectThresholdMillis)")
+    @Description("Connects that took at least the slow-connect threshold (ConnectionMonitor SlowConnectThresholdMillis)")
     @Metric(Metric.COUNTER)
     long getSlowConnects();
 

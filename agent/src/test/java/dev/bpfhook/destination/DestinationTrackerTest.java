@@ -178,6 +178,82 @@ class DestinationTrackerTest {
         assertEquals(0, tracker.snapshot().folded());
     }
 
+    /**
+     * A destination folded into "other" while connections to it were open, and back since: their closes
+     * count where their starts did, in "other", not in the destination's new statistics.
+     */
+    @Test
+    void closesOfConnectionsBegunBeforeTheirDestinationWasFoldedCountInOther() {
+        tracker.setTop(2);
+        long[] old = new long[3];
+        for (int i = 0; i < old.length; i++) {
+            old[i] = connect(DB, now);
+            established(old[i], DB, now + MS);
+        }
+        busy(CACHE, 5, now + 2 * MS);
+        busy(new InetSocketAddress("10.0.0.7", 80), 4, now + 3 * MS);
+        assertEquals(1, tracker.snapshot().folded(), "DB, with the fewest connections, is folded");
+        busy(DB, 6, now + 10 * MS); // DB comes back, with statistics of its own, and more connections than any
+        for (long c : old) {
+            close(c, DB, now + 20 * MS);
+        }
+
+        Destinations all = tracker.snapshot();
+        Destination db = find(all.outbound(), "10.0.0.5:5432");
+        assertEquals(6, db.established());
+        assertEquals(0, db.closed(), "its new statistics never counted the old connections' starts");
+        assertEquals(6, db.active());
+        Destination other = all.outbound().stream().filter(d -> d.key().isOther()).findFirst().orElseThrow();
+        assertEquals(3 + 4, other.established(), "DB's first three, then 10.0.0.7's four");
+        assertEquals(3, other.closed(), "where their starts were counted");
+        assertEquals(4, other.active());
+        assertEquals(6 + 5 + 4, all.outbound().stream().mapToLong(Destination::active).sum(), "open connections");
+    }
+
+    /**
+     * A connect still waiting when its destination was folded: its failure counts with its attempt, in
+     * "other", not in the statistics the destination has since it came back.
+     */
+    @Test
+    void anOutcomeCountsWhereItsAttemptDid() {
+        tracker.setTop(2);
+        InetSocketAddress slow = new InetSocketAddress("10.0.0.8", 443);
+        long waiting = connect(slow, now);
+        busy(CACHE, 3, now + MS);
+        busy(DB, 2, now + 2 * MS);
+        assertEquals(1, tracker.snapshot().folded(), "the waiting connect's destination, with no outcome yet");
+        busy(slow, 5, now + 10 * MS); // back, with statistics of its own
+        feed(state(waiting, TcpState.SYN_SENT, TcpState.CLOSE, slow, now + 3_000 * MS).error(110));
+
+        Destinations all = tracker.snapshot();
+        Destination back = find(all.outbound(), "10.0.0.8:443");
+        assertEquals(5, back.attempts());
+        assertEquals(back.attempts(), back.established() + back.failedTotal(), "each attempt with its outcome");
+        Destination other = all.outbound().stream().filter(d -> d.key().isOther()).findFirst().orElseThrow();
+        assertEquals(1L, other.failed().get(ConnectFailure.TIMED_OUT), "with its attempt");
+        assertEquals(other.attempts(), other.established() + other.failedTotal(), "each attempt with its outcome");
+    }
+
+    /** IPv6 destinations are named as every output names an address: the short form. */
+    @Test
+    void anIpv6DestinationIsNamedInItsShortForm() {
+        InetSocketAddress v6 = new InetSocketAddress("2001:db8:0:0:0:0:0:1", 443);
+        established(connect(v6, now), v6, now + MS);
+
+        assertEquals("[2001:db8::1]:443", only(tracker.snapshot().outbound()).key().label());
+    }
+
+    /** After a reset, what connections begun before it do later is counted nowhere: their starts are gone. */
+    @Test
+    void aResetForgetsTheConnectionsBegunBeforeIt() {
+        long c = connect(DB, System.nanoTime());
+        established(c, DB, System.nanoTime());
+        tracker.reset();
+        close(c, DB, System.nanoTime());
+
+        assertTrue(tracker.snapshot().outbound().isEmpty(), String.valueOf(tracker.snapshot().outbound()));
+    }
+
     @Test
     void udpIsNotADestinationHere() {
         feed(ConnectionEvent.builder(EventKind.CONNECT).protocol(Protocol.UDP).socketCookie(cookie++).cgroupId(CGROUP)
@@ -197,6 +273,17 @@ class DestinationTrackerTest {
 
     private void established(long c, InetSocketAddress to, long at) {
         feed(state(c, TcpState.SYN_SENT, TcpState.ESTABLISHED, to, at));
+    }
+
+    private void close(long c, InetSocketAddress to, long at) {
+        feed(state(c, TcpState.FIN_WAIT2, TcpState.CLOSE, to, at).direction(Direction.UNKNOWN));
+    }
+
+    /** {@code n} connections to {@code to}, established and left open. */
+    private void busy(InetSocketAddress to, int n, long at) {
+        for (int i = 0; i < n; i++) {
+            established(connect(to, at), to, at + MS / 2);
+        }
     }
 
     private ConnectionEvent.Builder state(long c, TcpState from, TcpState to, InetSocketAddress remote, long at) {
