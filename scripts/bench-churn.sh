@@ -46,7 +46,10 @@ fi
 grep -qs ' /sys/kernel/tracing tracefs ' /proc/self/mounts || mount -t tracefs nodev /sys/kernel/tracing || true
 
 WORK="$(mktemp -d)"
-CG_MOUNT="$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)"
+# the cgroup v2 mount point: mountinfo's field 5, on the line whose file system (after "-") is cgroup2
+CG_MOUNT="$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
+    /proc/self/mountinfo)"
+[[ -n "$CG_MOUNT" ]] || { echo "$(basename "$0"): no cgroup v2 hierarchy is mounted; mount one, e.g. mount -t cgroup2 none /sys/fs/cgroup/unified" >&2; exit 2; }
 CGROUP="$CG_MOUNT/bpfhook-bench-$$"
 NEIGHBOUR="$CG_MOUNT/bpfhook-bench-$$-neighbour"
 mkdir -p "$CGROUP"
@@ -58,10 +61,13 @@ stop_peer() {
     kill -KILL "$PEER_PID" 2>/dev/null || true
     wait "$PEER_PID" 2>/dev/null || true
     PEER_PID=
+    rm -f "$WORK/peer.pid"
 }
 cleanup() {
     echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
-    [[ -n "${PEER_PID:-}" ]] && stop_peer
+    # a peer a round started (in the round's subshell, whose variables this shell does not see)
+    [[ ! -f "$WORK/peer.pid" ]] || PEER_PID="$(cat "$WORK/peer.pid")"
+    [[ -z "${PEER_PID:-}" ]] || stop_peer >/dev/null
     stop_neighbour
     # a churn JVM still running (the script was interrupted in a round): its cgroup goes with it
     local pid
@@ -141,16 +147,16 @@ run() {
     case "$mode" in
         bpftrace-count)
             bpftrace -e 'tracepoint:sock:inet_sock_set_state { @[args->newstate] = count(); }' >/dev/null 2>&1 &
-            PEER_PID=$!; sleep 3 ;;
+            PEER_PID=$!; echo "$PEER_PID" >"$WORK/peer.pid"; sleep 3 ;;
         bpftrace-print)
             bpftrace -e 'tracepoint:sock:inet_sock_set_state { printf("%d %d %d\n", pid, args->oldstate, args->newstate); }' \
                 >/dev/null 2>&1 &
-            PEER_PID=$!; sleep 3 ;;
+            PEER_PID=$!; echo "$PEER_PID" >"$WORK/peer.pid"; sleep 3 ;;
     esac
     local line
     line="$(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" "$JAVA" "${args[@]}" \
         ${WARMUP:+-Dbench.warmup=$WARMUP} -cp "$WORK" Churn "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=')" \
-        || { cat "$WORK/err" >&2; stop_neighbour; return 1; }
+        || { cat "$WORK/err" >&2; stop_neighbour; [[ -z "${PEER_PID:-}" ]] || stop_peer >/dev/null; return 1; }
     if [[ "$mode" == agent-elsewhere ]]; then
         # every connection of the round, its warm-up included, ran the neighbour's hooks
         local made=$(( CONNECTIONS + $(echo "$line" | field warmup) ))

@@ -51,10 +51,19 @@ fi
 grep -qs ' /sys/kernel/tracing tracefs ' /proc/self/mounts || mount -t tracefs nodev /sys/kernel/tracing || true
 
 WORK="$(mktemp -d)"
-CG_MOUNT="$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)"
+# the cgroup v2 mount point: mountinfo's field 5, on the line whose file system (after "-") is cgroup2
+CG_MOUNT="$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
+    /proc/self/mountinfo)"
+[[ -n "$CG_MOUNT" ]] || { echo "$(basename "$0"): no cgroup v2 hierarchy is mounted; mount one, e.g. mount -t cgroup2 none /sys/fs/cgroup/unified" >&2; exit 2; }
 CGROUP="$CG_MOUNT/bpfhook-bench-startup-$$"
 mkdir -p "$CGROUP"
-cleanup() {
+cleanup() { # after an interrupt, end what is left in our cgroup (a JVM living LIVE_MS more) before removing it
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ -n "$(cat "$CGROUP/cgroup.procs" 2>/dev/null)" ]] || break
+        if ((i == 0)); then xargs -r kill -9 <"$CGROUP/cgroup.procs" 2>/dev/null || true; fi
+        sleep 0.1
+    done
     rmdir "$CGROUP" 2>/dev/null || true
     rm -rf "$WORK"
 }

@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# Builds bpfhook: the eBPF object (only if clang-16 is installed) and the agent jar.
+# Builds bpfhook: the eBPF object (only if its tools are installed: make, clang-16, llvm-strip-16 and the
+# libbpf headers) and the agent jar.
 #   usage: scripts/build.sh [extra mvn args...]
 #   e.g.   scripts/build.sh -o          (offline Maven build)
-# Without clang-16 the BPF object committed under agent/src/main/resources is used.
+# Without them the BPF object committed under agent/src/main/resources is used.
 # Prints the path of the runnable jar at the end.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-if command -v clang-16 >/dev/null 2>&1; then
+missing=()
+for tool in make clang-16 llvm-strip-16; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+[[ -f /usr/include/bpf/bpf_helpers.h ]] || missing+=("the libbpf headers (libbpf-dev)")
+if (( ${#missing[@]} == 0 )); then
     make -C bpf
 else
-    echo "build.sh: clang-16 not found; using the committed BPF object"
+    echo "build.sh: ${missing[*]} not found; using the committed BPF object"
 fi
 
 mvn -B -q -DskipTests package "$@"
