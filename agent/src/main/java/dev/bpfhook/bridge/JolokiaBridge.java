@@ -105,7 +105,11 @@ public final class JolokiaBridge implements AutoCloseable {
             return new JolokiaBridge(server, http, protocol + "://" + hostForUrl(s.host) + ":"
                     + http.getAddress().getPort() + CONTEXT + "/");
         } catch (Exception | LinkageError e) {
-            http.stop(0);
+            try {
+                http.stop(0);
+            } catch (RuntimeException alreadyStopped) {
+                // what matters is why it did not start
+            }
             throw new BridgeException("jolokia did not start: " + e.getMessage() + cause(e));
         } finally {
             thread.setContextClassLoader(previous);

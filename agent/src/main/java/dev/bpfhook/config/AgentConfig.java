@@ -104,8 +104,9 @@ public final class AgentConfig {
     }
 
     /**
-     * Options given for an output that is off, which therefore do nothing: one warning line each, naming the
-     * fix. Not refused, as a configuration may keep an output's settings while the output is switched off.
+     * Options given for an output that is off, which therefore do nothing, and endpoints that send their
+     * credentials in clear text: one warning line each, naming the fix. Not refused, as a configuration may
+     * keep an output's settings while the output is switched off, and a network may be trusted.
      */
     public List<String> idleOptionWarnings() {
         List<String> warnings = new ArrayList<>();
@@ -121,6 +122,15 @@ public final class AgentConfig {
         if (jolokia != null && bridges.jolokiaKeystorePassword().isPresent() && !bridges.jolokiaKeystore().isPresent()) {
             warnings.add("jolokia.tls.password is set without jolokia.tls.keystore, so Jolokia serves plain HTTP; "
                     + "set jolokia.tls.keystore=FILE for HTTPS");
+        }
+        if (jolokia != null && !jolokia.isLoopback() && bridges.jolokiaUser().isPresent()
+                && !bridges.jolokiaKeystore().isPresent()) {
+            warnings.add("jolokia on " + jolokia.host() + " sends its credentials and answers in clear text; set "
+                    + "jolokia.tls.keystore=FILE for HTTPS, or bind to 127.0.0.1");
+        }
+        if (prometheus != null && !prometheus.isLoopback() && bridges.prometheusUser().isPresent()) {
+            warnings.add("prometheus on " + prometheus.host() + " sends its credentials and metrics in clear text "
+                    + "(it has no HTTPS); bind to 127.0.0.1 behind a TLS proxy where the network is not trusted");
         }
         if (prometheus == null && (bridges.prometheusUser().isPresent() || bridges.prometheusRules().isPresent())) {
             warnings.add("prometheus.* options are set, but prometheus is off (its default): they do nothing; set "

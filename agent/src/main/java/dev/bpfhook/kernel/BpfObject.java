@@ -246,7 +246,7 @@ final class BpfObject implements AutoCloseable {
      * {@code otherNamespaces} (see {@link NetworkNamespaces}): the kernel's socket iterators list the sockets
      * of the namespace they were made in.
      *
-     * @return how many of the other namespaces could not be entered, and were not listed
+     * @return how many of the other namespaces could not be entered or listed
      */
     int runIterator(String programName, List<List<Path>> otherNamespaces) throws BpfException {
         LibbpfLog.drain();
@@ -261,8 +261,12 @@ final class BpfObject implements AutoCloseable {
             iterate(programName, linkFd);
             int notListed = 0;
             for (List<Path> namespace : otherNamespaces) {
-                if (!NetworkNamespaces.runIn(namespace, () -> iterate(programName, linkFd))) {
-                    notListed++;
+                try {
+                    if (!NetworkNamespaces.runIn(namespace, () -> iterate(programName, linkFd))) {
+                        notListed++;
+                    }
+                } catch (BpfException e) {
+                    notListed++; // the others are still listed: this one is named in the hook's status
                 }
             }
             return notListed;

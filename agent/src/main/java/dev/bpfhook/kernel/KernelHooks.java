@@ -382,8 +382,8 @@ public final class KernelHooks implements AutoCloseable {
                         int notListed = object.runIterator(program, NetworkNamespaces.others(settings));
                         object.setBssInt(BSS_LISTING_DONE, 1);
                         if (notListed > 0) {
-                            notes.add(notListed + " network namespace(s) not listed: their processes ended before "
-                                    + "they could be entered, and a close of a connection open there before the "
+                            notes.add(notListed + " network namespace(s) not listed (their processes ended, or "
+                                    + "the iterator failed there): a close of a connection open there before the "
                                     + "start counts without its start");
                         }
                 }

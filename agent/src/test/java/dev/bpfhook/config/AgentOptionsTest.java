@@ -53,6 +53,11 @@ class AgentOptionsTest {
         assertEquals(List.of("jolokia.tls.password is set without jolokia.tls.keystore, so Jolokia serves plain "
                 + "HTTP; set jolokia.tls.keystore=FILE for HTTPS"),
                 AgentOptions.parse("jolokia.tls.password=x").idleOptionWarnings());
+        List<String> clear = AgentOptions.parse("jolokia=0.0.0.0:8778,jolokia.user=u,jolokia.password=p,"
+                + "prometheus=0.0.0.0:9404,prometheus.user=u,prometheus.password=p").idleOptionWarnings();
+        assertEquals(2, clear.size(), clear.toString());
+        assertTrue(clear.get(0).startsWith("jolokia on 0.0.0.0 sends its credentials and answers in clear text"));
+        assertTrue(clear.get(1).startsWith("prometheus on 0.0.0.0 sends its credentials and metrics in clear text"));
     }
 
     /** jmx=off holds even beside an option the agent refuses: a disabled agent then registers nothing. */
