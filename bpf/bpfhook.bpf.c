@@ -450,6 +450,8 @@ static __always_inline void count_failure(struct bh_counters *c, int err)
 		COUNT(c, failed_unreachable, 1);
 	else if (err == ECONNRESET)
 		COUNT(c, failed_reset, 1);
+	else if (err == 0)
+		COUNT(c, failed_closed_locally, 1);
 }
 
 /* What a connection carried, read from its socket as it closes. */

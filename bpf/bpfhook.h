@@ -100,7 +100,10 @@ struct bh_counters {
 	__u64 bytes_received;       /*  88: payload bytes received, summed at close */
 	__u64 retransmits;          /*  96: retransmitted segments, summed at close */
 	__u64 preexisting;          /* 104: established before the monitor started, found at start */
-};                                  /* 112 bytes */
+	__u64 failed_closed_locally; /* 112: SYN_SENT -> CLOSE of which no error: this host closed it before the
+	                                handshake (the application gave up, e.g. a connect timeout, or no local
+	                                port was free) */
+};                                  /* 120 bytes */
 
 /* Health of the kernel side: map global_stats, one per-CPU entry at index 0. */
 struct bh_stats {

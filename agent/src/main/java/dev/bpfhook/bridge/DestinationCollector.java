@@ -195,7 +195,7 @@ final class DestinationCollector implements MultiCollector {
             counterFamily(all, CONNECTIONS, "TCP handshakes completed, to the destination (outbound) or at the "
                     + "local port (inbound)");
             counterFamily(all, FAILURES, "Outbound TCP connects that failed, by reason: refused, timed out, "
-                    + "unreachable, reset, other");
+                    + "unreachable, reset, closed locally, other");
             counterFamily(all, BYTES_SENT, "Payload bytes sent (each once), summed when connections close");
             counterFamily(all, BYTES_RECEIVED, "Payload bytes received, summed when connections close");
             counterFamily(all, RETRANSMITS, "TCP segments retransmitted, summed when connections close");

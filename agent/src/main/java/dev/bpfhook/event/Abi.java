@@ -54,7 +54,7 @@ public final class Abi {
 
     /** struct bh_counters: u64 words, in this order (index = offset / 8). */
     public static final class Counters {
-        public static final int SIZE = 112;
+        public static final int SIZE = 120;
         public static final int CONNECT_ATTEMPTS = 0;
         public static final int UDP_CONNECTS = 1;
         public static final int OUTBOUND_ESTABLISHED = 2;
@@ -69,7 +69,8 @@ public final class Abi {
         public static final int BYTES_RECEIVED = 11;
         public static final int RETRANSMITS = 12;
         public static final int PREEXISTING = 13;
-        public static final int WORDS = 14;
+        public static final int FAILED_CLOSED_LOCALLY = 14;
+        public static final int WORDS = 15;
 
         private Counters() {
         }

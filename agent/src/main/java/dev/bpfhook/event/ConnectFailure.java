@@ -1,11 +1,16 @@
 package dev.bpfhook.event;
 
-/** Why a connect failed, from the socket's errno when SYN_SENT ended in CLOSE. */
+/**
+ * Why a connect failed, from the socket's errno when SYN_SENT ended in CLOSE. No errno at all means this
+ * host closed the socket before the handshake: the application gave up (a Java connect timeout closes the
+ * socket while its SYN waits for an answer), or no local port was free.
+ */
 public enum ConnectFailure {
     REFUSED("refused"),
     TIMED_OUT("timed out"),
     UNREACHABLE("unreachable"),
     RESET("reset"),
+    CLOSED_LOCALLY("closed locally"),
     OTHER("other");
 
     private static final int ECONNRESET = 104;
@@ -35,6 +40,8 @@ public enum ConnectFailure {
                 return UNREACHABLE;
             case ECONNRESET:
                 return RESET;
+            case 0:
+                return CLOSED_LOCALLY;
             default:
                 return OTHER;
         }

@@ -47,9 +47,12 @@ public final class KernelCounters {
                 return words[Abi.Counters.FAILED_UNREACHABLE];
             case RESET:
                 return words[Abi.Counters.FAILED_RESET];
+            case CLOSED_LOCALLY:
+                return words[Abi.Counters.FAILED_CLOSED_LOCALLY];
             default:
                 return failedConnects() - words[Abi.Counters.FAILED_REFUSED] - words[Abi.Counters.FAILED_TIMED_OUT]
-                        - words[Abi.Counters.FAILED_UNREACHABLE] - words[Abi.Counters.FAILED_RESET];
+                        - words[Abi.Counters.FAILED_UNREACHABLE] - words[Abi.Counters.FAILED_RESET]
+                        - words[Abi.Counters.FAILED_CLOSED_LOCALLY];
         }
     }
 

@@ -45,6 +45,7 @@ final class DestinationStatisticsEmitter {
             s.failedTimedOut = d.failed().get(ConnectFailure.TIMED_OUT);
             s.failedUnreachable = d.failed().get(ConnectFailure.UNREACHABLE);
             s.failedReset = d.failed().get(ConnectFailure.RESET);
+            s.failedClosedLocally = d.failed().get(ConnectFailure.CLOSED_LOCALLY);
             s.failedOther = d.failed().get(ConnectFailure.OTHER);
             s.active = d.active();
             s.closed = d.closed();

@@ -68,6 +68,11 @@ final class DestinationStatisticsEvent extends Event {
     @Label("Failed: Reset")
     long failedReset;
 
+    @Label("Failed: Closed Locally")
+    @Description("Closed by this host before the handshake: the application gave up (a connect timeout), or no "
+            + "local port was free")
+    long failedClosedLocally;
+
     @Label("Failed: Other")
     long failedOther;
 

@@ -28,8 +28,14 @@ class ConnectFailureTest {
     }
 
     @Test
+    void noErrorIsAClosureByThisHost() {
+        assertEquals(ConnectFailure.CLOSED_LOCALLY, ConnectFailure.ofErrno(0));
+        assertEquals("closed locally", ConnectFailure.CLOSED_LOCALLY.text());
+    }
+
+    @Test
     void everythingElseIsOther() {
-        for (int errno : new int[] {0, 1, 13, 99, 100, 102, 103, 105, 112, 114, 115, 65535, -111}) {
+        for (int errno : new int[] {1, 13, 99, 100, 102, 103, 105, 112, 114, 115, 65535, -111}) {
             assertEquals(ConnectFailure.OTHER, ConnectFailure.ofErrno(errno), "errno " + errno);
         }
     }

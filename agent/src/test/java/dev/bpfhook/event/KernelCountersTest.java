@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /** struct bh_counters words, in the header's order: index = offset / 8. */
 class KernelCountersTest {
-    private static final int WORDS = 14; // 112 bytes / 8
+    private static final int WORDS = 15; // 120 bytes / 8
 
     /** Every field set to a distinct value, in the order of struct bh_counters. */
     private static KernelCounters sample() {
@@ -26,6 +26,7 @@ class KernelCountersTest {
             7000, // 88 bytes_received
             12, // 96 retransmits
             6, // 104 preexisting
+            2, // 112 failed_closed_locally
         });
     }
 
@@ -47,6 +48,7 @@ class KernelCountersTest {
         assertEquals(7000, c.bytesReceived());
         assertEquals(12, c.retransmits());
         assertEquals(6, c.preexisting());
+        assertEquals(2, c.failed(ConnectFailure.CLOSED_LOCALLY));
     }
 
     @Test
@@ -61,8 +63,8 @@ class KernelCountersTest {
     }
 
     @Test
-    void failedOtherIsFailedMinusTheFourReasons() {
-        assertEquals(20 - 9 - 4 - 3 - 1, sample().failed(ConnectFailure.OTHER));
+    void failedOtherIsFailedMinusTheNamedReasons() {
+        assertEquals(20 - 9 - 4 - 3 - 1 - 2, sample().failed(ConnectFailure.OTHER));
     }
 
     @Test

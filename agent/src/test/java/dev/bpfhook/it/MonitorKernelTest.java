@@ -441,6 +441,42 @@ class MonitorKernelTest {
         }
     }
 
+    /**
+     * A connect the application gives up on (a timeout: the socket is closed while its SYN waits) fails with
+     * no error of the socket's own: "closed locally", not "other". The SYN goes to an address routed to the
+     * loopback of a network namespace of the test's own, which is not its, so nothing answers.
+     */
+    @Test
+    void aConnectTheApplicationGaveUpOnFailedClosedLocally() throws Exception {
+        String netns = "bpfhook-test-" + PID + "-giveup";
+        run("ip", "netns", "add", netns);
+        try (TestCgroup cgroup = TestCgroup.create("give-up");
+             Monitor monitor = Monitor.start(settings(cgroup, false), new ConnectionTable(4096, 1024), List.of())) {
+            String connect = "import socket\n"
+                    + "s = socket.socket()\n"
+                    + "s.settimeout(0.3)\n"
+                    + "try:\n"
+                    + "    s.connect(('10.99.0.1', 80))\n"
+                    + "except socket.timeout:\n"
+                    + "    print('gave up')\n"
+                    + "s.close()\n";
+            Process p = new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec \"$1\" "
+                    + "sh -c 'ip link set lo up && ip route add 10.99.0.1 dev lo && exec python3 -c \"$0\"' \"$2\"",
+                    cgroup.directory().toString(), netns, connect).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out);
+            assertEquals("gave up\n", out);
+
+            MonitorSnapshot snapshot = Await.counters(monitor, cgroup.id(), c -> c.failedConnects() == 1);
+            KernelCounters c = snapshot.byCgroup().get(cgroup.id());
+            assertCount(1, c.connectAttempts(), "attempts");
+            assertCount(1, c.failed(ConnectFailure.CLOSED_LOCALLY), "closed locally");
+            assertCount(0, c.failed(ConnectFailure.OTHER), "other");
+        } finally {
+            run("ip", "netns", "del", netns);
+        }
+    }
+
     private static void run(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

@@ -594,6 +594,7 @@ class JmxExporterTest {
         expected.put("timed out", 3L);
         expected.put("unreachable", 2L);
         expected.put("reset", 1L);
+        expected.put("closed locally", 0L);
         expected.put("other", 1L); // 16 - 9 - 3 - 2 - 1
         assertEquals(expected, rows(table));
         assertEquals(16L, attribute(MONITOR, "FailedConnections"));
@@ -792,7 +793,7 @@ class JmxExporterTest {
             assertEquals(0L, attribute(MONITOR, counter), counter);
         }
         Map<String, Long> noFailures = new TreeMap<>();
-        for (String reason : Arrays.asList("refused", "timed out", "unreachable", "reset", "other")) {
+        for (String reason : Arrays.asList("refused", "timed out", "unreachable", "reset", "closed locally", "other")) {
             noFailures.put(reason, 0L);
         }
         assertEquals(noFailures, rows((TabularData) attribute(MONITOR, "FailedConnectionsByReason")));

@@ -156,8 +156,8 @@ class JsonLinesTest {
     void reportLineHasTotalsLossAndCgroups() {
         Map<Long, KernelCounters> byCgroup = new LinkedHashMap<>();
         // attempts, udp, outbound, inbound, failed, refused, timed out, unreachable, reset, closed, sent, recv, retrans
-        byCgroup.put(HOST_CGROUP, new KernelCounters(new long[] {10, 2, 6, 4, 3, 2, 0, 0, 0, 5, 1000, 2000, 1, 0}));
-        byCgroup.put(CTR_CGROUP, new KernelCounters(new long[] {5, 1, 4, 0, 1, 0, 1, 0, 0, 3, 10, 20, 0, 0}));
+        byCgroup.put(HOST_CGROUP, new KernelCounters(new long[] {10, 2, 6, 4, 3, 2, 0, 0, 0, 5, 1000, 2000, 1, 0, 0}));
+        byCgroup.put(CTR_CGROUP, new KernelCounters(new long[] {5, 1, 4, 0, 1, 0, 1, 0, 0, 3, 10, 20, 0, 0, 0}));
         ConnectionTable table = new ConnectionTable(10, 10);
         table.join(state(TcpState.SYN_SENT, TcpState.ESTABLISHED).socketCookie(9).build());
         EventCounters events = new EventCounters();

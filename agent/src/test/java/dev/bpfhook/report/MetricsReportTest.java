@@ -270,9 +270,9 @@ class MetricsReportTest {
     private static Map<Long, KernelCounters> counters() {
         Map<Long, KernelCounters> byCgroup = new LinkedHashMap<>();
         // attempts, udp, outbound, inbound, failed, refused, timed out, unreachable, reset, closed, sent, recv, retrans
-        byCgroup.put(HOST_CGROUP, new KernelCounters(new long[] {10, 2, 6, 4, 3, 2, 0, 0, 0, 5, 1000, 2000, 1, 0}));
+        byCgroup.put(HOST_CGROUP, new KernelCounters(new long[] {10, 2, 6, 4, 3, 2, 0, 0, 0, 5, 1000, 2000, 1, 0, 0}));
         byCgroup.put(CTR_CGROUP,
-                new KernelCounters(new long[] {500, 13, 490, 8, 10, 0, 4, 3, 1, 488, 300000, 400000, 9, 0}));
+                new KernelCounters(new long[] {500, 13, 490, 8, 10, 0, 4, 3, 1, 488, 300000, 400000, 9, 0, 0}));
         return byCgroup;
     }
 
