@@ -212,36 +212,39 @@ public final class DestinationTracker implements EventListener {
     private DestinationStats outbound(EventRecord e, long sinceNs, long now) {
         DestinationStats s = kept.get(Direction.OUTBOUND, e.cgroupId(), e.remoteFamily(), e.remoteAddressHi(),
                 e.remoteAddressLo(), e.remotePort());
-        return counting(s, sinceNs, now, Direction.OUTBOUND,
-                () -> DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remotePort()));
+        if (s == null && sinceNs >= now) {
+            s = keep(DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remotePort()), now);
+        }
+        return counting(s, sinceNs, now, Direction.OUTBOUND);
     }
 
     /** The statistics of the record's local port (in its cgroup): see {@link #counting}. */
     private DestinationStats inbound(EventRecord e, long sinceNs, long now) {
         DestinationStats s = kept.get(Direction.INBOUND, e.cgroupId(), AddressBits.NONE, 0, 0, e.localPort());
-        return counting(s, sinceNs, now, Direction.INBOUND, () -> DestinationKey.inbound(e.cgroupId(), e.localPort()));
+        if (s == null && sinceNs >= now) {
+            s = keep(DestinationKey.inbound(e.cgroupId(), e.localPort()), now);
+        }
+        return counting(s, sinceNs, now, Direction.INBOUND);
     }
 
     /**
      * Where an event of a connection that began at {@code sinceNs} counts: in the same statistics as the
      * connection's start, so that a destination's established and closed, or attempts and outcomes, stay
-     * in one place.
+     * in one place. {@code kept} are the destination's kept statistics, made by the caller when the event is
+     * the connection's first ({@code sinceNs == now}) and there were none.
      * <ul>
-     * <li>{@code kept}, the destination's kept statistics, when they counted since the connection began;</li>
-     * <li>new kept statistics, when the event is the connection's first ({@code sinceNs == now});</li>
+     * <li>{@code kept}, when they counted since the connection began, or the event is its first;</li>
      * <li>nowhere (null) when the connection began before the last {@link #reset}, which forgot its start;</li>
      * <li>else "other": the destination was folded there since the connection began (and may have come back
      * since, with statistics of its own that did not count this connection's start).</li>
      * </ul>
      */
-    private DestinationStats counting(DestinationStats kept, long sinceNs, long now, Direction direction,
-            java.util.function.Supplier<DestinationKey> key) {
+    private DestinationStats counting(DestinationStats kept, long sinceNs, long now, Direction direction) {
         DestinationStats s;
-        if (kept != null && kept.sinceNs <= sinceNs) {
+        if (kept != null && (kept.sinceNs <= sinceNs || sinceNs >= now)) {
             s = kept;
-        } else if (sinceNs >= now) {
-            s = kept != null ? kept : keep(key.get(), now);
-            s.sinceNs = Math.min(s.sinceNs, sinceNs); // records of two CPUs can come a little out of time order
+            // records of two CPUs can come a little out of time order: a first event may be older
+            s.sinceNs = Math.min(s.sinceNs, sinceNs);
         } else if (sinceNs < resetNs) {
             return null;
         } else {
