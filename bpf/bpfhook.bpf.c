@@ -427,6 +427,16 @@ static __always_inline bool is_established_family(int state)
 	       state == BPF_TCP_TIME_WAIT;
 }
 
+/*
+ * A TCP Fast Open server's connection can be accepted while still in SYN_RECV (its SYN carried data) and
+ * close, or get the peer's FIN, before the handshake's last ACK: it then never passes ESTABLISHED, and these
+ * transitions are its opening, counted as an accepted connection so that its close has a start.
+ */
+static __always_inline bool opened_without_established(int oldstate, int newstate)
+{
+	return oldstate == BPF_TCP_SYN_RECV && (newstate == BPF_TCP_FIN_WAIT1 || newstate == BPF_TCP_CLOSE_WAIT);
+}
+
 /* Is this transition one we count or report? Decided before anything is read. */
 static __always_inline bool wanted(int oldstate, int newstate)
 {
@@ -436,7 +446,7 @@ static __always_inline bool wanted(int oldstate, int newstate)
 	    (oldstate == BPF_TCP_LISTEN && newstate != BPF_TCP_SYN_RECV))
 		return false;
 	return bh_config.all_states || newstate == BPF_TCP_ESTABLISHED || newstate == BPF_TCP_CLOSE ||
-	       (oldstate == BPF_TCP_CLOSE && newstate == BPF_TCP_SYN_SENT);
+	       (oldstate == BPF_TCP_CLOSE && newstate == BPF_TCP_SYN_SENT) || opened_without_established(oldstate, newstate);
 }
 
 static __always_inline void count_failure(struct bh_counters *c, int err)
@@ -542,7 +552,8 @@ static __always_inline int on_state(struct sock *sk, const struct sock_facts *f,
 			return 0;
 	}
 	bool closing = newstate == BPF_TCP_CLOSE;
-	bool opened = newstate == BPF_TCP_ESTABLISHED && (oldstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_RECV);
+	bool opened = (newstate == BPF_TCP_ESTABLISHED && (oldstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_RECV)) ||
+		      opened_without_established(oldstate, newstate);
 	__u8 direction = BH_DIR_UNKNOWN;
 	if (newstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_SENT)
 		direction = BH_DIR_OUTBOUND;

@@ -477,6 +477,56 @@ class MonitorKernelTest {
         }
     }
 
+    /**
+     * A TCP Fast Open server accepts a connection while it is still in SYN_RECV (its SYN carried data) and
+     * closes it before the handshake's last ACK: the connection never passes ESTABLISHED, and its opening
+     * (SYN_RECV to FIN_WAIT1) must count as accepted so that its close has a start. In a network namespace of
+     * the test's own, with Fast Open on and its loopback slowed down (tbf) so that the ACK waits.
+     */
+    @Test
+    void aFastOpenConnectionClosedBeforeItsHandshakeEndedHasItsStartCounted() throws Exception {
+        String netns = "bpfhook-test-" + PID + "-tfo";
+        run("ip", "netns", "add", netns);
+        try (TestCgroup cgroup = TestCgroup.create("fast-open");
+             Monitor monitor = Monitor.start(settings(cgroup, false), new ConnectionTable(4096, 1024), List.of())) {
+            String exchange = "import socket\n"
+                    + "srv = socket.socket()\n"
+                    + "srv.setsockopt(socket.IPPROTO_TCP, 23, 16)\n" // TCP_FASTOPEN
+                    + "srv.bind(('127.0.0.1', 0))\n"
+                    + "srv.listen(16)\n"
+                    + "cli = socket.socket()\n"
+                    + "cli.sendto(b'hello', 0x20000000, srv.getsockname())\n" // MSG_FASTOPEN
+                    + "conn, _ = srv.accept()\n"
+                    + "state = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]\n"
+                    + "conn.recv(5)\n"
+                    + "conn.sendall(b'world')\n"
+                    + "conn.close()\n"
+                    + "cli.settimeout(20)\n"
+                    + "got = b''\n"
+                    + "while len(got) < 5:\n"
+                    + "    got += cli.recv(5 - len(got))\n"
+                    + "cli.close()\n"
+                    + "print('accepted in state %d, got %s' % (state, got.decode()))\n";
+            // client and server without cookies; the loopback lets about two small packets through at once
+            String setup = "ip link set lo up && sysctl -qw net.ipv4.tcp_fastopen=0x207 && "
+                    + "tc qdisc add dev lo root tbf rate 800bit burst 150 latency 30s && exec python3 -c \"$0\"";
+            Process p = new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec \"$1\" "
+                    + "sh -c '" + setup + "' \"$2\"", cgroup.directory().toString(), netns, exchange)
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out);
+            assertEquals("accepted in state 3, got world\n", out, "accepted in SYN_RECV (3), as the test needs");
+
+            MonitorSnapshot snapshot = Await.counters(monitor, cgroup.id(), c -> c.closed() == 2);
+            KernelCounters c = snapshot.byCgroup().get(cgroup.id());
+            assertCount(1, c.outboundEstablished(), "the client's connection");
+            assertCount(1, c.inboundAccepted(), "the server's, opened by SYN_RECV -> FIN_WAIT1");
+            assertCount(0, c.activeConnections(), "active connections");
+        } finally {
+            run("ip", "netns", "del", netns);
+        }
+    }
+
     private static void run(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
