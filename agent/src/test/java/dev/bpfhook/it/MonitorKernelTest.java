@@ -72,8 +72,9 @@ class MonitorKernelTest {
 
     @Test
     void acceptSyscallTierReportsTheSameNumbers() throws Exception {
-        runScenario(TestCgroup.create("syscalls"), Set.of("cgroup/getpeername4+getpeername6"),
-                "tp_btf/inet_sock_set_state");
+        // the trampoline and kprobe tiers come first where a kernel has them: out, so that the syscalls' is chosen
+        runScenario(TestCgroup.create("syscalls"), Set.of("cgroup/getpeername4+getpeername6", "fexit/inet_csk_accept",
+                "kretprobe/inet_csk_accept"), "tp_btf/inet_sock_set_state");
     }
 
     @Test
@@ -244,10 +245,13 @@ class MonitorKernelTest {
             try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 64), List.of())) {
                 Thread.sleep(500); // the back-off reaches 50 ms within 70 ms of the last record
                 long before = monitor.ringBuffer().waits();
+                long startNs = System.nanoTime();
                 Thread.sleep(2_000);
                 long waits = monitor.ringBuffer().waits() - before;
-                assertTrue(waits <= 45, "waits in 2 s of idling: " + waits);
-                assertTrue(waits >= 10, "the ring thread still polls: " + waits);
+                // bounds per time slept, as measured: a loaded machine may sleep longer than asked
+                double seconds = (System.nanoTime() - startNs) / 1e9;
+                assertTrue(waits <= 22.5 * seconds, "waits in " + seconds + " s of idling: " + waits);
+                assertTrue(waits >= 5 * Math.min(seconds, 2.0), "the ring thread still polls: " + waits);
             }
         }
     }
@@ -460,12 +464,10 @@ class MonitorKernelTest {
                     + "except socket.timeout:\n"
                     + "    print('gave up')\n"
                     + "s.close()\n";
-            Process p = new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec \"$1\" "
-                    + "sh -c 'ip link set lo up && ip route add 10.99.0.1 dev lo && exec python3 -c \"$0\"' \"$2\"",
-                    cgroup.directory().toString(), netns, connect).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertEquals(0, p.waitFor(), out);
-            assertEquals("gave up\n", out);
+            String out = output(new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec "
+                    + "\"$1\" sh -c 'ip link set lo up && ip route add 10.99.0.1 dev lo && exec python3 -c \"$0\"' \"$2\"",
+                    cgroup.directory().toString(), netns, connect));
+            assertEquals("exit 0\ngave up\n", out);
 
             MonitorSnapshot snapshot = Await.counters(monitor, cgroup.id(), c -> c.failedConnects() == 1);
             KernelCounters c = snapshot.byCgroup().get(cgroup.id());
@@ -510,12 +512,9 @@ class MonitorKernelTest {
             // client and server without cookies; the loopback lets about two small packets through at once
             String setup = "ip link set lo up && sysctl -qw net.ipv4.tcp_fastopen=0x207 && "
                     + "tc qdisc add dev lo root tbf rate 800bit burst 150 latency 30s && exec python3 -c \"$0\"";
-            Process p = new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec \"$1\" "
-                    + "sh -c '" + setup + "' \"$2\"", cgroup.directory().toString(), netns, exchange)
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertEquals(0, p.waitFor(), out);
-            assertEquals("accepted in state 3, got world\n", out, "accepted in SYN_RECV (3), as the test needs");
+            String out = output(new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec "
+                    + "\"$1\" sh -c '" + setup + "' \"$2\"", cgroup.directory().toString(), netns, exchange));
+            assertEquals("exit 0\naccepted in state 3, got world\n", out, "accepted in SYN_RECV (3), as the test needs");
 
             MonitorSnapshot snapshot = Await.counters(monitor, cgroup.id(), c -> c.closed() == 2);
             KernelCounters c = snapshot.byCgroup().get(cgroup.id());
@@ -528,9 +527,27 @@ class MonitorKernelTest {
     }
 
     private static void run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
+        String out = output(new ProcessBuilder(command));
+        assertTrue(out.startsWith("exit 0\n"), String.join(" ", command) + ": " + out);
+    }
+
+    /**
+     * "exit N" and the output of the process, which must end within a minute (else it is killed and the
+     * test fails): its output goes to a file, so that a process that hangs cannot hang the test on a read.
+     */
+    private static String output(ProcessBuilder command) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("bpfhook-test", ".out");
+        try {
+            Process p = command.redirectErrorStream(true).redirectOutput(file.toFile()).start();
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError(command.command() + " did not end within a minute: "
+                        + java.nio.file.Files.readString(file));
+            }
+            return "exit " + p.exitValue() + "\n" + java.nio.file.Files.readString(file);
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
     }
 
     /**
@@ -614,7 +631,6 @@ class MonitorKernelTest {
             Monitor monitor = Monitor.start(settings(cgroup, false), new ConnectionTable(4096, 1024), List.of());
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
-            cgroup.enter();
             Thread client = new Thread(() -> {
                 while (!stop.get()) {
                     try {
@@ -626,13 +642,17 @@ class MonitorKernelTest {
                 }
             }, "refused-connects");
             try {
+                cgroup.enter();
                 client.start();
                 Await.until(() -> made.get() >= 2000, "connects under way");
-                monitor.close();
+                monitor.close(); // while the client connects: what this test is about
             } finally {
                 stop.set(true);
-                client.join();
+                if (client.isAlive()) {
+                    client.join();
+                }
                 cgroup.leave();
+                monitor.close(); // a no-op after the one above; detaches everything if the test failed before it
             }
             MonitorSnapshot last = monitor.snapshot(0);
             assertTrue(last.eventsReceived() > 0, "events received");

@@ -47,9 +47,13 @@ class RingOverflowTest {
                 }
             }))) {
                 cgroup.enter();
-                exchanges(BURST);
-                MonitorSnapshot during = monitor.snapshot(0); // snapshots do not wait for a stuck listener
-                release.countDown();
+                MonitorSnapshot during;
+                try {
+                    exchanges(BURST);
+                    during = monitor.snapshot(0); // snapshots do not wait for a stuck listener
+                } finally {
+                    release.countDown(); // else a failure above leaves close() waiting on the stuck listener
+                }
                 MonitorSnapshot drained = Await.counters(monitor, cgroup.id(), c -> c.closed() == 2L * BURST);
                 exchanges(AFTER);
                 cgroup.leave();

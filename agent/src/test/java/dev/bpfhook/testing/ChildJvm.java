@@ -211,9 +211,15 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     @Override
+    /** Kills the process if it still runs, and waits (bounded) until it is gone, so its cgroup can go too. */
     public void close() {
         if (process.isAlive()) {
             process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
