@@ -83,6 +83,9 @@ public final class AgentRuntime {
                 }
             }, "bpfhook-loader");
             loader.setDaemon(true);
+            // not the application's (which a new thread inherits): libraries that look up their configuration
+            // through the context class loader must find ours, never the application's
+            loader.setContextClassLoader(AgentRuntime.class.getClassLoader());
             loader.start();
         } catch (Throwable t) {
             runtime.disable("internal error " + t + " (please report this line)");

@@ -1,6 +1,7 @@
 package dev.bpfhook.bridge;
 
 import io.prometheus.jmx.JmxCollector;
+import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.File;
@@ -47,12 +48,16 @@ public final class PrometheusBridge implements AutoCloseable {
         collector.register(registry);
         DestinationCollector.registerBeside(collector, registry);
         try {
-            return new PrometheusBridge(HTTPServer.builder().hostname(host).port(port).registry(registry)
-                    .authenticator(new HttpGuard("bpfhook", user, password, true)).buildAndStart());
+            // the library's defaults, not its configuration: HTTPServer.builder() reads the application's
+            // prometheus.properties and io.prometheus.* system properties, whose port (of the application's
+            // own metrics server) would win over ours, and whose filters could hide every bpfhook metric
+            return new PrometheusBridge(HTTPServer.builder(PrometheusProperties.builder().build()).hostname(host)
+                    .port(port).registry(registry).authenticator(new HttpGuard("bpfhook", user, password, true))
+                    .buildAndStart());
         } catch (BindException e) {
             throw new BridgeException("prometheus cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "); choose another port with prometheus=PORT, or prometheus=off");
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             throw new BridgeException("prometheus did not start: " + e);
         }
     }

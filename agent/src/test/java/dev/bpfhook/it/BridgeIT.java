@@ -120,8 +120,12 @@ class BridgeIT {
     @Test
     void metricsParseWithPromtoolAndCountExactlyTheConnectionsMade() throws Exception {
         int port = Http.freePort();
+        int applicationsPort = Http.freePort();
+        // the application's own client_java settings (its metrics server's port, a name filter) are not ours
         try (TestCgroup cgroup = TestCgroup.create("prom");
-             ChildJvm child = start(cgroup, "prometheus=" + port)) {
+             ChildJvm child = start(cgroup, "prometheus=" + port, "-Dio.prometheus.exporter.httpServer.port="
+                     + applicationsPort, "-Dio.prometheus.exporter.filter.metricNameMustStartWith=myapp_")) {
+            assertFalse(listening("127.0.0.1:" + applicationsPort), "the application's port is left to it");
             String metrics = "http://127.0.0.1:" + port + "/metrics";
             child.send("tcp 4");
             child.awaitStdout(l -> l.equals("done tcp 4"), TIMEOUT_MS);
@@ -177,10 +181,14 @@ class BridgeIT {
     }
 
     /** A child with the agent, once its hooks are attached (its report's start line is written). */
-    private ChildJvm start(TestCgroup cgroup, String options) throws Exception {
+    private ChildJvm start(TestCgroup cgroup, String options, String... jvmArgs) throws Exception {
         ReportFile report = new ReportFile(dir.resolve(cgroup.directory().getFileName() + ".jsonl"));
-        ChildJvm child = ChildJvm.builder(APP).inCgroup(cgroup.directory()).agent(ChildJvm.agentJar(),
-                options + ",report=" + report.path() + ",report.interval=3600").start();
+        ChildJvm.Builder builder = ChildJvm.builder(APP).inCgroup(cgroup.directory()).agent(ChildJvm.agentJar(),
+                options + ",report=" + report.path() + ",report.interval=3600");
+        for (String arg : jvmArgs) {
+            builder.jvmArg(arg);
+        }
+        ChildJvm child = builder.start();
         child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
         report.awaitStart(TIMEOUT_MS, child);
         return child;
