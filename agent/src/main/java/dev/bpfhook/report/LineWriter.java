@@ -37,17 +37,23 @@ public final class LineWriter implements AutoCloseable {
         return dropped.get();
     }
 
-    /** Waits (bounded) until every queued line is printed, then stops the thread. */
+    /**
+     * Waits (bounded) until every queued line is printed, then stops the thread. A stream that does not take
+     * its lines (a pipe nobody reads) is given up on: its writer holds its lock, and a flush here would wait
+     * for it for good, at JVM exit too.
+     */
     @Override
     public void close() {
         try {
-            if (queue.offer(STOP, 2, TimeUnit.SECONDS)) {
-                thread.join(5_000);
+            if (queue.offer(STOP, 1, TimeUnit.SECONDS)) {
+                thread.join(2_000);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        out.flush();
+        if (!thread.isAlive()) {
+            out.flush();
+        }
     }
 
     private void run() {
