@@ -56,6 +56,9 @@ final class StandaloneMonitor {
         HookSettings settings = new HookSettings(scope.directory(), scope.id(), scope.level(), config.ringBytes(),
                 MonitorConfig.DEFAULT_CONNECTION_TABLE, true).withBtfFile(config.btfFile().orElse(null));
 
+        // counted down once the printer has written everything, the final report included: a Ctrl-C's shutdown
+        // hook waits for it, as the JVM ends when the hooks do
+        CountDownLatch finished = new CountDownLatch(1);
         try (LineWriter printer = new LineWriter(out, PRINT_QUEUE)) {
             List<EventListener> listeners = new ArrayList<>();
             if (config.showEvents() && config.json()) {
@@ -80,7 +83,6 @@ final class StandaloneMonitor {
                 }
             }
             CountDownLatch interrupted = new CountDownLatch(1);
-            CountDownLatch finished = new CountDownLatch(1);
             Thread shutdownHook = new Thread(() -> {
                 interrupted.countDown();
                 awaitQuietly(finished, 5);
@@ -102,13 +104,14 @@ final class StandaloneMonitor {
             } finally {
                 monitor.close();
                 finishRecording(recording, recorder);
-                finished.countDown();
                 try {
                     Runtime.getRuntime().removeShutdownHook(shutdownHook);
                 } catch (IllegalStateException shuttingDown) {
                     // Ctrl-C: the hook is running and waits for us
                 }
             }
+        } finally {
+            finished.countDown();
         }
         return Main.OK;
     }
