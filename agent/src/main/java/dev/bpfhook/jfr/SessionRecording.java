@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.text.ParseException;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 
 /**
  * The standalone monitor's --jfr FILE: a recording of this JVM with the
@@ -19,11 +20,9 @@ public final class SessionRecording implements AutoCloseable {
     static final String SETTINGS = "/dev/bpfhook/jmx-config/bpfhook.jfc";
 
     private final Recording recording;
-    private final Path file;
 
-    private SessionRecording(Recording recording, Path file) {
+    private SessionRecording(Recording recording) {
         this.recording = recording;
-        this.file = file;
     }
 
     public static SessionRecording start(Path file) throws IOException {
@@ -41,16 +40,25 @@ public final class SessionRecording implements AutoCloseable {
         Recording recording = new Recording(settings);
         recording.setName("bpfhook");
         recording.setToDisk(true);
+        // written by JFR itself when the recording stops: also when the JVM ends on Ctrl-C or SIGTERM, where
+        // JFR's own shutdown hook stops every recording, before or while the monitor's hook closes this one
+        recording.setDestination(file);
+        recording.setDumpOnExit(true);
         recording.start();
-        return new SessionRecording(recording, file);
+        return new SessionRecording(recording);
     }
 
-    /** Stops the recording and writes it to the file. */
+    /**
+     * Stops the recording, which writes it to the file. One that JFR stopped already (the JVM is ending) is
+     * being written by JFR's own shutdown hook: left to it, as closing it would take its data away.
+     */
     @Override
     public void close() throws IOException {
+        if (recording.getState() != RecordingState.RUNNING) {
+            return;
+        }
         try {
             recording.stop();
-            recording.dump(file);
         } finally {
             recording.close();
         }

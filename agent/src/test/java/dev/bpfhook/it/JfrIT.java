@@ -48,6 +48,37 @@ class JfrIT {
         KernelTests.requireRoot();
     }
 
+    /**
+     * The standalone monitor's --jfr FILE, ended by a signal (Ctrl-C, or SIGTERM as here): JFR's own shutdown
+     * hook stops every recording, and the file was never written ("Can't stop an already stopped recording").
+     */
+    @Test
+    void theMonitorsSessionRecordingIsWrittenWhenASignalEndsIt() throws Exception {
+        Path file = dir.resolve("session.jfr");
+        try (TestCgroup cgroup = TestCgroup.create("jfr-session")) {
+            Process monitor = new ProcessBuilder(ChildJvm.java().toString(), "-jar", ChildJvm.agentJar().toString(),
+                    "-c", cgroup.directory().toString(), "--jfr", file.toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("monitor.out").toFile()).start();
+            try {
+                Await.until(() -> {
+                    try {
+                        return Files.readString(dir.resolve("monitor.out")).contains("bpfhook: watching cgroup");
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                }, "the monitor running");
+                monitor.destroy(); // SIGTERM: the shutdown hooks run, as on Ctrl-C
+                assertTrue(monitor.waitFor(TIMEOUT_MS, TimeUnit.MILLISECONDS), "the monitor ended");
+            } finally {
+                monitor.destroyForcibly();
+            }
+            String out = Files.readString(dir.resolve("monitor.out"));
+            assertTrue(out.contains("bpfhook: Flight Recorder recording written to " + file), out);
+            assertTrue(Files.size(file) > 0, out);
+            RecordingFile.readAllEvents(file); // a whole recording: it parses
+        }
+    }
+
     @Test
     void aRecordingWithOurSettingsHoldsExactlyTheChildsConnections() throws Exception {
         Path settings = Paths.get("..", "jmx-config", "bpfhook.jfc").toAbsolutePath();
