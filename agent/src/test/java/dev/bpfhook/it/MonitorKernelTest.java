@@ -464,9 +464,7 @@ class MonitorKernelTest {
                     + "except socket.timeout:\n"
                     + "    print('gave up')\n"
                     + "s.close()\n";
-            String out = output(new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec "
-                    + "\"$1\" sh -c 'ip link set lo up && ip route add 10.99.0.1 dev lo && exec python3 -c \"$0\"' \"$2\"",
-                    cgroup.directory().toString(), netns, connect));
+            String out = python(cgroup, netns, "ip link set lo up && ip route add 10.99.0.1 dev lo", connect);
             assertEquals("exit 0\ngave up\n", out);
 
             MonitorSnapshot snapshot = Await.counters(monitor, cgroup.id(), c -> c.failedConnects() == 1);
@@ -510,10 +508,8 @@ class MonitorKernelTest {
                     + "cli.close()\n"
                     + "print('accepted in state %d, got %s' % (state, got.decode()))\n";
             // client and server without cookies; the loopback lets about two small packets through at once
-            String setup = "ip link set lo up && sysctl -qw net.ipv4.tcp_fastopen=0x207 && "
-                    + "tc qdisc add dev lo root tbf rate 800bit burst 150 latency 30s && exec python3 -c \"$0\"";
-            String out = output(new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec "
-                    + "\"$1\" sh -c '" + setup + "' \"$2\"", cgroup.directory().toString(), netns, exchange));
+            String out = python(cgroup, netns, "ip link set lo up && sysctl -qw net.ipv4.tcp_fastopen=0x207 && "
+                    + "tc qdisc add dev lo root tbf rate 800bit burst 150 latency 30s", exchange);
             assertEquals("exit 0\naccepted in state 3, got world\n", out, "accepted in SYN_RECV (3), as the test needs");
 
             MonitorSnapshot snapshot = Await.counters(monitor, cgroup.id(), c -> c.closed() == 2);
@@ -524,6 +520,17 @@ class MonitorKernelTest {
         } finally {
             run("ip", "netns", "del", netns);
         }
+    }
+
+    /**
+     * Runs a Python {@code script} in the test's network namespace {@code netns}, after {@code setup} (shell
+     * commands there), in a process of {@code cgroup}: "exit N" and its output.
+     */
+    private static String python(TestCgroup cgroup, String netns, String setup, String script) throws Exception {
+        // into the cgroup first: ip netns exec mounts a /sys of the namespace's own, without the cgroups
+        return output(new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec \"$1\" "
+                + "sh -c \"$2 && exec python3 -c \\\"\\$0\\\"\" \"$3\"", cgroup.directory().toString(), netns, setup,
+                script));
     }
 
     private static void run(String... command) throws Exception {
