@@ -131,7 +131,7 @@ public final class JolokiaBridge implements AutoCloseable {
     }
 
     private static String hostForUrl(String host) {
-        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+        return host.indexOf(':') >= 0 ? "[" + host + "]" : host; // as config.Endpoint writes it
     }
 
     private static String cause(Throwable e) {

@@ -262,7 +262,7 @@ final class BpfObject implements AutoCloseable {
             int notListed = 0;
             for (List<Path> namespace : otherNamespaces) {
                 try {
-                    if (!NetworkNamespaces.runIn(namespace, () -> iterate(programName, linkFd))) {
+                    if (!NetworkNamespaces.runIn(namespace, 0, () -> iterate(programName, linkFd))) {
                         notListed++;
                     }
                 } catch (BpfException e) {

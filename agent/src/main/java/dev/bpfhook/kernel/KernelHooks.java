@@ -36,7 +36,7 @@ public final class KernelHooks implements AutoCloseable {
 
     /** Key and value sizes of the per-CPU maps: struct bh_counter_key, bh_counters, bh_stats. */
     private static final int COUNTER_KEY_SIZE = 16;
-    private static final int COUNTERS_SIZE = 120;
+    static final int COUNTERS_SIZE = 120;
     private static final int STATS_SIZE = 32;
     /** Offset of listing_done in the programs' .bss: 1 ends the start window (see start_set). */
     static final int BSS_LISTING_DONE = 0;

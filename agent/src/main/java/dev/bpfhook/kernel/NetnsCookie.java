@@ -2,6 +2,7 @@ package dev.bpfhook.kernel;
 
 import com.sun.jna.Memory;
 import com.sun.jna.ptr.IntByReference;
+import java.util.List;
 import java.util.OptionalLong;
 
 /** The cookie of this process's network namespace, the value bpf_get_netns_cookie() gives. */
@@ -15,28 +16,14 @@ public final class NetnsCookie {
      */
     public static OptionalLong of(java.nio.file.Path nsFile) {
         long[] cookie = {-1};
-        Thread probe = new Thread(() -> {
-            LibC c = Libs.c();
-            int fd = c.open(nsFile.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
-            if (fd < 0) {
-                return;
-            }
-            try {
-                if (c.setns(fd, LibC.CLONE_NEWNET) == 0) {
-                    cookie[0] = ofThisProcess().orElse(-1);
-                }
-            } finally {
-                c.close(fd);
-            }
-        }, "bpfhook-netns-probe");
-        probe.setDaemon(true);
-        probe.start();
         try {
-            probe.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (!NetworkNamespaces.runIn(List.of(nsFile), 5_000, () -> cookie[0] = ofThisProcess().orElse(-1))) {
+                return OptionalLong.empty();
+            }
+        } catch (BpfException interrupted) {
+            return OptionalLong.empty();
         }
-        return cookie[0] >= 0 && !probe.isAlive() ? OptionalLong.of(cookie[0]) : OptionalLong.empty();
+        return cookie[0] >= 0 ? OptionalLong.of(cookie[0]) : OptionalLong.empty();
     }
 
     /** The host's network namespace: PID 1's; this process's when PID 1's cannot be entered. */

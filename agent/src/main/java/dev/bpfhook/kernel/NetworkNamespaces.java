@@ -49,9 +49,11 @@ final class NetworkNamespaces {
      * Runs {@code body} on a thread of its own that entered the namespace of one of {@code nsFiles} (setns(2))
      * and then ends: no other thread changes namespace.
      *
-     * @return false when no file of the namespace could be entered (its processes ended, or it is refused)
+     * @param timeoutMs how long to wait for it; 0: until it ends
+     * @return false when no file of the namespace could be entered (its processes ended, or it is refused), or
+     *         the body did not end in time
      */
-    static boolean runIn(List<Path> nsFiles, Body body) throws BpfException {
+    static boolean runIn(List<Path> nsFiles, long timeoutMs, Body body) throws BpfException {
         boolean[] entered = {false};
         BpfException[] failure = {null};
         Thread inside = new Thread(() -> {
@@ -79,10 +81,13 @@ final class NetworkNamespaces {
         inside.setDaemon(true);
         inside.start();
         try {
-            inside.join();
+            inside.join(timeoutMs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new BpfException("interrupted while listing the connections of another network namespace");
+            throw new BpfException("interrupted while working in another network namespace");
+        }
+        if (inside.isAlive()) {
+            return false;
         }
         if (failure[0] != null) {
             throw failure[0];

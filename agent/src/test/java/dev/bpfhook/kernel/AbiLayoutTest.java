@@ -61,6 +61,7 @@ class AbiLayoutTest {
     @Test
     void countersMatchTheHeader() throws Exception {
         assertEquals(Abi.Counters.SIZE, structSize("bh_counters"));
+        assertEquals(Abi.Counters.SIZE, KernelHooks.COUNTERS_SIZE, "the loader reads the counter maps' values whole");
         assertEquals(Abi.Counters.WORDS * 8, Abi.Counters.SIZE);
         Map<String, Integer> words = new LinkedHashMap<>();
         layout("bh_counters").forEach((name, offset) -> words.put(name, offset / 8));
