@@ -3,7 +3,6 @@ package dev.bpfhook.destination;
 import dev.bpfhook.event.AddressBits;
 import dev.bpfhook.event.AddressText;
 import dev.bpfhook.event.Direction;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 
 /**
@@ -89,8 +88,7 @@ public final class DestinationKey {
         if (address == null) {
             return "*:" + port;
         }
-        String host = AddressText.of(address);
-        return (address instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
+        return AddressText.withPort(address, port);
     }
 
     @Override

@@ -15,6 +15,12 @@ public final class AddressText {
         return bytes.length == 4 ? address.getHostAddress() : ipv6(bytes);
     }
 
+    /** "10.0.0.1:80", and an IPv6 address in brackets: "[2001:db8::1]:443". */
+    public static String withPort(InetAddress address, int port) {
+        byte[] bytes = address.getAddress();
+        return (bytes.length == 4 ? address.getHostAddress() : "[" + ipv6(bytes) + "]") + ":" + port;
+    }
+
     /** RFC 5952: the longest run of zero groups as "::", lower-case hex, no leading zeros. */
     public static String ipv6(byte[] bytes) {
         int[] groups = new int[8];

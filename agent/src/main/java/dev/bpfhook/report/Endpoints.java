@@ -2,7 +2,6 @@ package dev.bpfhook.report;
 
 import dev.bpfhook.event.AddressText;
 import dev.bpfhook.event.Direction;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -15,12 +14,7 @@ public final class Endpoints {
     }
 
     public static String format(InetSocketAddress endpoint) {
-        InetAddress address = endpoint.getAddress();
-        byte[] bytes = address.getAddress();
-        if (bytes.length == 4) {
-            return address.getHostAddress() + ":" + endpoint.getPort();
-        }
-        return "[" + ipv6(bytes) + "]:" + endpoint.getPort();
+        return AddressText.withPort(endpoint.getAddress(), endpoint.getPort());
     }
 
     /**
@@ -30,9 +24,5 @@ public final class Endpoints {
     public static String pair(InetSocketAddress local, InetSocketAddress remote, Direction direction) {
         String arrow = direction == Direction.INBOUND ? " <- " : direction == Direction.OUTBOUND ? " -> " : " <-> ";
         return format(local) + arrow + format(remote);
-    }
-
-    static String ipv6(byte[] bytes) {
-        return AddressText.ipv6(bytes);
     }
 }

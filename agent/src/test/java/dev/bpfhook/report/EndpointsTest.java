@@ -2,6 +2,7 @@ package dev.bpfhook.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.bpfhook.event.AddressText;
 import dev.bpfhook.event.Direction;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -83,7 +84,7 @@ class EndpointsTest {
     private static String ipv6(String literal) {
         byte[] bytes = address(literal).getAddress();
         assertEquals(16, bytes.length, literal);
-        return Endpoints.ipv6(bytes);
+        return AddressText.ipv6(bytes);
     }
 
     private static InetSocketAddress at(String literal, int port) {
