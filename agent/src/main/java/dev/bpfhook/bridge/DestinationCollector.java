@@ -51,17 +51,18 @@ final class DestinationCollector implements MultiCollector {
     static final String RETRANSMITS = "bpfhook_destination_retransmits";
     static final String SLOW_CONNECTS = "bpfhook_destination_slow_connects";
     static final String ACTIVE = "bpfhook_destination_connections_active";
+    static final String EVICTED = "bpfhook_destination_connections_evicted";
     static final String NEW_PER_MINUTE = "bpfhook_destination_new_connections_per_minute";
     static final String CHURNING = "bpfhook_destination_churning";
 
     static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList(CONNECT_DURATION, ACCEPT_WAIT,
             LIFETIME, CONNECTIONS, FAILURES, BYTES_SENT, BYTES_RECEIVED, RETRANSMITS, SLOW_CONNECTS, ACTIVE,
-            NEW_PER_MINUTE, CHURNING));
+            EVICTED, NEW_PER_MINUTE, CHURNING));
 
     private static final String BOUND = "; series for each destination the agent keeps (ConnectionMonitor "
             + "DestinationTop per direction) plus destination=\"other\" for the rest";
     private static final String[] ATTRIBUTES = {"Direction", "Destination", "CgroupPath", "Container", "Established",
-        "FailedByReason", "Active", "BytesSent", "BytesReceived", "Retransmits", "SlowConnects",
+        "FailedByReason", "Active", "Evicted", "BytesSent", "BytesReceived", "Retransmits", "SlowConnects",
         "NewConnectionsPerMinute", "Churning", "ConnectLatency", "AcceptWait", "Lifetime"};
     private static final ObjectName PATTERN = pattern();
 
@@ -153,6 +154,7 @@ final class DestinationCollector implements MultiCollector {
             counter(BYTES_RECEIVED, values.get("BytesReceived"), labels);
             counter(RETRANSMITS, values.get("Retransmits"), labels);
             gauge(ACTIVE, values.get("Active"), labels);
+            counter(EVICTED, values.get("Evicted"), labels);
             gauge(NEW_PER_MINUTE, values.get("NewConnectionsPerMinute"), labels);
             Object churning = values.get("Churning");
             if (churning instanceof Boolean) {
@@ -201,7 +203,9 @@ final class DestinationCollector implements MultiCollector {
             counterFamily(all, RETRANSMITS, "TCP segments retransmitted, summed when connections close");
             counterFamily(all, SLOW_CONNECTS, "Outbound connects that took at least ConnectionMonitor "
                     + "SlowConnectThresholdMillis");
-            gaugeFamily(all, ACTIVE, "TCP connections established and not yet closed");
+            gaugeFamily(all, ACTIVE, "TCP connections established and not yet closed, those evicted not counted");
+            counterFamily(all, EVICTED, "Open TCP connections evicted from the agent's full connection table "
+                    + "(option connections): their closes, bytes and lifetimes are not counted");
             gaugeFamily(all, NEW_PER_MINUTE, "TCP connections established in the last 60 seconds");
             gaugeFamily(all, CHURNING, "1 when the destination looks like a pool that is not pooling (many new "
                     + "connections a minute, short median lifetime), else 0");

@@ -13,6 +13,7 @@ public final class Destination {
     private final Map<ConnectFailure, Long> failed;
     private final long failedTotal;
     private final long closed;
+    private final long evicted;
     private final long bytesSent;
     private final long bytesReceived;
     private final long retransmits;
@@ -34,6 +35,7 @@ public final class Destination {
         this.failed = Collections.unmodifiableMap(f);
         this.failedTotal = s.failedTotal();
         this.closed = s.closed;
+        this.evicted = s.evicted;
         this.bytesSent = s.bytesSent;
         this.bytesReceived = s.bytesReceived;
         this.retransmits = s.retransmits;
@@ -78,9 +80,18 @@ public final class Destination {
         return closed;
     }
 
-    /** Open now: established and not yet closed (seen by this agent). */
+    /**
+     * Established connections evicted from the agent's full connection table (its {@code connections}
+     * option) while open: no longer followed, their closes not in {@link #closed()}, the bytes, the
+     * retransmits or the lifetimes.
+     */
+    public long evicted() {
+        return evicted;
+    }
+
+    /** Open now: established and not yet closed (seen by this agent), the evicted ones not counted. */
     public long active() {
-        return Math.max(0, established - closed);
+        return Math.max(0, established - closed - evicted);
     }
 
     /** The ranking order: established plus failed. */

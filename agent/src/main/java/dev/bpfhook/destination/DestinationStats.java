@@ -16,6 +16,7 @@ final class DestinationStats {
     long established;  // handshakes completed
     final long[] failed = new long[ConnectFailure.values().length];
     long closed;
+    long evicted;      // established, then evicted from the agent's full connection table: no close to come
     long bytesSent;
     long bytesReceived;
     long retransmits;
@@ -48,6 +49,7 @@ final class DestinationStats {
             failed[i] += o.failed[i];
         }
         closed += o.closed;
+        evicted += o.evicted;
         bytesSent += o.bytesSent;
         bytesReceived += o.bytesReceived;
         retransmits += o.retransmits;

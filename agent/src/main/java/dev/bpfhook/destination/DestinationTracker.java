@@ -11,6 +11,7 @@ import dev.bpfhook.event.Protocol;
 import dev.bpfhook.event.TcpState;
 import dev.bpfhook.track.Connection;
 import dev.bpfhook.track.ConnectionTable;
+import dev.bpfhook.track.Evictions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -70,12 +71,13 @@ public final class DestinationTracker implements EventListener {
 
     /**
      * {@link #onRecord} for {@code records[0]} to {@code records[count - 1]}, in order, under one hold of
-     * the tracker's lock (see {@link ConnectionTable#joinAll}).
+     * the tracker's lock (see {@link ConnectionTable#joinAll}), then the connections their joins evicted.
      *
      * @param count at most 64
+     * @param evictions what the table's joinAll of these records evicted, or null
      * @return a bit for each record whose tracking failed with an exception: bit i for {@code records[i]}
      */
-    public synchronized long onRecords(EventRecord[] records, int count) {
+    public synchronized long onRecords(EventRecord[] records, int count, Evictions evictions) {
         long failed = 0;
         for (int i = 0; i < count; i++) {
             try {
@@ -84,7 +86,31 @@ public final class DestinationTracker implements EventListener {
                 failed |= 1L << i;
             }
         }
+        for (int i = 0; evictions != null && i < evictions.count(); i++) {
+            untrack(evictions.get(i));
+        }
         return failed;
+    }
+
+    /**
+     * An established connection the table evicted: its close will come as one whose start is unknown,
+     * which counts nowhere (see onTransition), so it leaves its destination's open connections now, and
+     * is counted as evicted there, the figures its close would have added (closed, bytes, lifetime)
+     * missing. A connection evicted before its handshake completed counted only its attempt: nothing
+     * to take back.
+     */
+    private void untrack(Evictions.Evicted c) {
+        if (!c.tcp() || c.establishedNs() == 0 || c.direction() == Direction.UNKNOWN) {
+            return;
+        }
+        DestinationStats kept = c.direction() == Direction.OUTBOUND
+                ? this.kept.get(Direction.OUTBOUND, c.cgroupId(), c.remoteFamily(), c.remoteAddressHi(),
+                        c.remoteAddressLo(), c.remotePort())
+                : this.kept.get(Direction.INBOUND, c.cgroupId(), AddressBits.NONE, 0, 0, c.localPort());
+        DestinationStats s = counting(kept, c.establishedNs(), c.atNs(), c.direction());
+        if (s != null) {
+            s.evicted++;
+        }
     }
 
     private void track(EventRecord e) {

@@ -18,7 +18,7 @@ final class ConnectFailedEvent extends ConnectionJfrEvent {
     int errno;
 
     @Label("Time to Failure")
-    @Description("From the connect to the failure")
+    @Description("From the connect to the failure; N/A when the connect was not seen")
     @Timespan(Timespan.NANOSECONDS)
     long timeToFailure; // not "duration": every JFR event has that field already
 }

@@ -11,7 +11,8 @@ import jdk.jfr.Timespan;
 @Description("An established TCP connection ended: how long it lived and what went through it")
 final class ConnectionClosedEvent extends ConnectionJfrEvent {
     @Label("Lifetime")
-    @Description("From the first event seen to the close")
+    @Description("From the first event seen to the close; N/A when the close was the first (the connection was "
+            + "evicted from the agent's full table, or its events dropped)")
     @Timespan(Timespan.NANOSECONDS)
     long lifetime;
 

@@ -194,13 +194,16 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
      * connection it never saw starts with this event (lifetime 0).
      */
     private void ended(EventRecord e) {
-        long started = e.connectionStartNs() > 0 ? e.connectionStartNs() : e.timestampNs();
+        // the connection starts with this event when the table knew none of it before (it was evicted from the
+        // full table, or its first record dropped): how long it took is not known, which JFR's tools show as N/A
+        long startNs = e.connectionStartNs();
+        long sinceStart = startNs > 0 && startNs < e.timestampNs() ? e.timestampNs() - startNs : Long.MIN_VALUE;
         if (e.isFailedConnect()) {
             ConnectFailedEvent failed = new ConnectFailedEvent();
             if (failed.shouldCommit()) {
                 failed.errno = e.error();
                 failed.reason = ConnectFailure.ofErrno(e.error()).text();
-                failed.timeToFailure = e.timestampNs() - started;
+                failed.timeToFailure = sinceStart;
                 fields.fill(failed, e);
                 failed.commit();
             }
@@ -208,7 +211,7 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
         }
         ConnectionClosedEvent closed = new ConnectionClosedEvent();
         if (closed.shouldCommit()) {
-            closed.lifetime = e.timestampNs() - started;
+            closed.lifetime = sinceStart;
             closed.connectLatency = Math.max(0, Connection.connectLatencyNs(e.connectionPreexisting(),
                     e.connectionStartNs(), e.connectionEstablishedNs()));
             closed.bytesSent = e.bytesSent();

@@ -44,9 +44,14 @@ public interface DestinationMXBean {
     @Metric(Metric.COUNTER)
     long getClosed();
 
-    @Description("Connections open now")
+    @Description("Connections open now (those evicted from the agent's full connection table not counted)")
     @Metric(Metric.GAUGE)
     long getActive();
+
+    @Description("Open connections evicted from the agent's full connection table (option connections): no longer "
+            + "followed, their closes, bytes and lifetimes not counted here")
+    @Metric(Metric.COUNTER)
+    long getEvicted();
 
     @Description("Payload bytes sent on its closed connections")
     @Units("bytes")

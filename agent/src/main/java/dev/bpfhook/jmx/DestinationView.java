@@ -97,6 +97,11 @@ final class DestinationView implements DestinationMXBean {
     }
 
     @Override
+    public long getEvicted() {
+        return now().evicted();
+    }
+
+    @Override
     public long getBytesSent() {
         return now().bytesSent();
     }

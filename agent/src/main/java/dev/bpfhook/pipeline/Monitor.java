@@ -18,6 +18,7 @@ import dev.bpfhook.kernel.RecordSink;
 import dev.bpfhook.kernel.RingBuffer;
 import dev.bpfhook.track.ConnectionTable;
 import dev.bpfhook.track.EventCounters;
+import dev.bpfhook.track.Evictions;
 import dev.bpfhook.track.MonitorSnapshot;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -77,6 +78,8 @@ public final class Monitor implements AutoCloseable {
      */
     private final EventRecord[] batch = newBatch();
     private int batched;
+    /** The connections the batch's join evicted from the full table, for the destinations (under ringLock). */
+    private final Evictions evictions = new Evictions();
     /**
      * Records received and not yet added to the shared counter, which is updated once
      * PUBLISH_RECEIVED_EVERY records were delivered and at the end of each drain, not per record.
@@ -368,12 +371,12 @@ public final class Monitor implements AutoCloseable {
         batched = 0;
         long failed = 0;
         try {
-            failed = table.joinAll(batch, count);
+            failed = table.joinAll(batch, count, evictions);
         } catch (RuntimeException | Error e) {
             failed = -1L;
         }
         try {
-            failed |= destinations.onRecords(batch, count);
+            failed |= destinations.onRecords(batch, count, evictions);
         } catch (RuntimeException | Error e) {
             failed = -1L;
         }

@@ -141,6 +141,7 @@ public final class JsonLines {
                     .field("failed_other", d.failed().get(ConnectFailure.OTHER))
                     .field("active", d.active())
                     .field("closed", d.closed())
+                    .field("evicted", d.evicted())
                     .field("bytes_sent", d.bytesSent())
                     .field("bytes_received", d.bytesReceived())
                     .field("retransmits", d.retransmits())

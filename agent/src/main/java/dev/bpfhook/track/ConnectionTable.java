@@ -15,7 +15,8 @@ import java.util.List;
  * The connections the monitor knows, built from the event stream: open ones
  * by socket cookie, and a bounded list of the latest that ended (including UDP
  * connects, which have no lifecycle here). Bounded on both sides: past
- * {@code maxOpen}, the oldest open connection is evicted and counted.
+ * {@code maxOpen}, the least recently active open connection is evicted, counted, and told to the
+ * trackers after the table (see {@link Evictions}).
  *
  * <p>Events arrive on the ring thread; readers (reports, MBeans) call from
  * others, so every method is synchronized (uncontended almost always).
@@ -62,7 +63,7 @@ public final class ConnectionTable {
      */
     public synchronized ConnectionEvent join(ConnectionEvent event) {
         EventRecord r = joining.load(event);
-        enter(r);
+        enter(r, null);
         return r.completed() ? r.toEvent() : event;
     }
 
@@ -72,7 +73,7 @@ public final class ConnectionTable {
      * handshake, for the trackers after the table.
      */
     public synchronized void join(EventRecord event) {
-        enter(event);
+        enter(event, null);
     }
 
     /**
@@ -81,13 +82,18 @@ public final class ConnectionTable {
      * tenth of its time per event).
      *
      * @param count at most 64
+     * @param evictions told the connections these joins evict from a full table (cleared first), for the
+     *                  trackers after the table; null when no one needs them
      * @return a bit for each record whose join failed with an exception: bit i for {@code records[i]}
      */
-    public synchronized long joinAll(EventRecord[] records, int count) {
+    public synchronized long joinAll(EventRecord[] records, int count, Evictions evictions) {
+        if (evictions != null) {
+            evictions.clear();
+        }
         long failed = 0;
         for (int i = 0; i < count; i++) {
             try {
-                enter(records[i]);
+                enter(records[i], evictions);
             } catch (RuntimeException e) {
                 failed |= 1L << i;
             }
@@ -95,7 +101,7 @@ public final class ConnectionTable {
         return failed;
     }
 
-    private void enter(EventRecord event) {
+    private void enter(EventRecord event, Evictions evictions) {
         long cookie = event.socketCookie();
         if (event.protocol() == Protocol.UDP || cookie == 0) {
             // nothing to join later: a UDP connect, or a socket without a cookie (classic tracepoint tier)
@@ -123,6 +129,10 @@ public final class ConnectionTable {
                 unlink(oldest);
                 open.remove(oldest.socketCookie);
                 evicted++;
+                Evictions.Evicted told = evictions != null ? evictions.next() : null;
+                if (told != null) {
+                    oldest.evictedInto(told, event.timestampNs());
+                }
                 recycle(oldest);
             }
             return;

@@ -139,6 +139,20 @@ final class OpenConnection {
         e.connection(startNs, establishedNs, preexisting);
     }
 
+    /** Notes in {@code into} what the trackers need of this connection, which the table evicts at {@code atNs}. */
+    void evictedInto(Evictions.Evicted into, long atNs) {
+        into.tcp = protocol == Protocol.TCP;
+        into.direction = direction;
+        into.cgroupId = cgroupId;
+        into.remoteFamily = remoteFamily;
+        into.remoteHi = remoteHi;
+        into.remoteLo = remoteLo;
+        into.remotePort = remotePort;
+        into.localPort = localPort;
+        into.establishedNs = establishedNs;
+        into.atNs = atNs;
+    }
+
     Connection snapshot() {
         Connection c = snapshot;
         if (c == null) {

@@ -47,8 +47,8 @@ import javax.management.openmbean.TabularData;
  * <li>{@code release}: closes the held ones, both ends; {@code released N}
  * <li>{@code stats}: after two full GCs, {@code stats heap=BYTES threads=N agent_threads=N fds=N} (the heap
  * in use, this process's threads, those of them named bpfhook-*, its open file descriptors)
- * <li>{@code mbean NAME...}: attributes of ConnectionMonitor; a TabularData prints the sum of its values;
- * {@code mbean NAME=VALUE ...}
+ * <li>{@code mbean NAME...}: attributes of ConnectionMonitor; a TabularData prints the sum of its values,
+ * {@code NAME.FIELD} the sum of a field over a CompositeData[]'s rows; {@code mbean NAME=VALUE ...}
  * <li>{@code count-mbeans PATTERN}: how many MBeans match an ObjectName pattern; {@code mbeans N}
  * <li>{@code block-notifications}: subscribes a listener that never returns, as a stuck client would;
  * {@code blocking}
@@ -302,8 +302,16 @@ public final class LoadTestApp {
         ObjectName name = new ObjectName(MONITOR);
         StringBuilder out = new StringBuilder("mbean");
         for (int i = 1; i < words.length; i++) {
-            Object value = server.getAttribute(name, words[i]);
-            if (value instanceof TabularData) {
+            // NAME.field: the sum of that field over the rows of a CompositeData[] attribute (Destinations.active)
+            String[] attributeAndField = words[i].split("\\.", 2);
+            Object value = server.getAttribute(name, attributeAndField[0]);
+            if (value instanceof CompositeData[] && attributeAndField.length == 2) {
+                long sum = 0;
+                for (CompositeData row : (CompositeData[]) value) {
+                    sum += ((Number) row.get(attributeAndField[1])).longValue();
+                }
+                value = sum;
+            } else if (value instanceof TabularData) {
                 long sum = 0;
                 for (Object row : ((TabularData) value).values()) {
                     sum += ((Number) ((CompositeData) row).get("value")).longValue();

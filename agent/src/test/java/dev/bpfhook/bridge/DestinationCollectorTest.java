@@ -83,6 +83,7 @@ class DestinationCollectorTest {
                 text);
         assertTrue(text.contains("\nbpfhook_destination_bytes_sent_total{" + out + "} 1000.0\n"), text);
         assertTrue(text.contains("\nbpfhook_destination_connections_active{" + out + "} 2.0\n"), text);
+        assertTrue(text.contains("\nbpfhook_destination_connections_evicted_total{" + out + "} 5.0\n"), text);
         assertTrue(text.contains("\nbpfhook_destination_churning{" + out + "} 1.0\n"), text);
         assertTrue(text.contains("\nbpfhook_destination_churning{" + in + "} 0.0\n"), text);
         assertTrue(text.contains("\nbpfhook_destination_accept_wait_seconds_count{" + in + "} 4\n"), text);
@@ -241,6 +242,11 @@ class DestinationCollectorTest {
         @Override
         public long getActive() {
             return active;
+        }
+
+        @Override
+        public long getEvicted() {
+            return 5;
         }
 
         @Override

@@ -128,18 +128,21 @@ class JfrRecorderTest {
             feed(inbound(state(2, t0 + 4 * MS, TcpState.LAST_ACK, TcpState.CLOSE)));
             feed(state(3, t0, TcpState.SYN_SENT, TcpState.ESTABLISHED)); // its connect() not seen
             feed(state(3, t0 + 5 * MS, TcpState.FIN_WAIT2, TcpState.CLOSE));
+            feed(state(4, t0 + 6 * MS, TcpState.FIN_WAIT2, TcpState.CLOSE)); // no earlier event: evicted, say
             events = stopAndRead(r, "bpfhook.ConnectionClosed");
         }
 
         Map<Long, RecordedEvent> byCookie = events.stream()
                 .collect(Collectors.toMap(e -> e.getLong("socketCookie"), Function.identity()));
-        assertEquals(Set.of(1L, 2L, 3L), byCookie.keySet());
+        assertEquals(Set.of(1L, 2L, 3L, 4L), byCookie.keySet());
         assertEquals(Duration.ofMillis(3), byCookie.get(1L).getDuration("connectLatency"), "connect() to ESTABLISHED");
         assertEquals(Duration.ofMillis(10), byCookie.get(1L).getDuration("lifetime"), "from connect()");
         assertEquals(100, byCookie.get(1L).getLong("bytesSent"));
         assertEquals(Duration.ZERO, byCookie.get(2L).getDuration("connectLatency"), "the side that accepted");
         assertEquals(Duration.ofMillis(4), byCookie.get(2L).getDuration("lifetime"));
         assertEquals(Duration.ZERO, byCookie.get(3L).getDuration("connectLatency"), "connect() not seen");
+        assertEquals(Duration.ofSeconds(Long.MIN_VALUE, 0), byCookie.get(4L).getDuration("lifetime"),
+                "not known: what JFR's tools show as N/A");
         assertEquals("jdk.jfr.Timespan", events.get(0).getEventType().getField("connectLatency").getContentType());
     }
 

@@ -315,7 +315,7 @@ class ConnectionTableTest {
             new EventRecord().load(connect(8, 300).build()),
         };
 
-        assertEquals(0b10, table.joinAll(batch, batch.length));
+        assertEquals(0b10, table.joinAll(batch, batch.length, null));
 
         assertEquals(List.of(8L, 7L), cookies(table.open()));
         Connection c = table.find(7);
@@ -323,7 +323,7 @@ class ConnectionTableTest {
         assertEquals(LOCAL, c.local());
         assertEquals(1234, batch[2].pid(), "completed in place, as join does");
         assertEquals(100, batch[2].connectionStartNs());
-        assertEquals(0, table.joinAll(batch, 1), "only the first count records");
+        assertEquals(0, table.joinAll(batch, 1, null), "only the first count records");
     }
 
     @Test
