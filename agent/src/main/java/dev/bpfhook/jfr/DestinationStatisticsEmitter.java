@@ -48,6 +48,7 @@ final class DestinationStatisticsEmitter {
             s.failedClosedLocally = d.failed().get(ConnectFailure.CLOSED_LOCALLY);
             s.failedOther = d.failed().get(ConnectFailure.OTHER);
             s.active = d.active();
+            s.evicted = d.evicted();
             s.closed = d.closed();
             s.slowConnects = d.slowConnects();
             s.connectLatencyP50 = quantile(d.connectLatencyUs(), 0.5);

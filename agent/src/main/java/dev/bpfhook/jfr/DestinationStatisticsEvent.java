@@ -77,8 +77,13 @@ final class DestinationStatisticsEvent extends Event {
     long failedOther;
 
     @Label("Active")
-    @Description("Established and not yet closed")
+    @Description("Established and not yet closed (those evicted not counted)")
     long active;
+
+    @Label("Evicted")
+    @Description("Open connections evicted from the agent's full connection table (option connections): their "
+            + "closes, bytes and lifetimes not counted here")
+    long evicted;
 
     @Label("Closed")
     long closed;

@@ -217,6 +217,7 @@ class JfrRecorderTest {
                 + db.getLong("failedOther"));
         assertEquals(1, db.getLong("closed"));
         assertEquals(2, db.getLong("active"));
+        assertEquals(0, db.getLong("evicted"));
         assertEquals(0, db.getLong("slowConnects"));
         // three connects of 1000, 1000 and 2000 us: log2 buckets (512, 1024] twice and (1024, 2048] once
         assertEquals(Duration.ofNanos(896_000), db.getDuration("connectLatencyP50"), "512 + 512 * 1.5 / 2 us");
