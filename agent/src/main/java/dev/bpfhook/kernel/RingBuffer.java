@@ -21,7 +21,9 @@ import java.nio.ByteOrder;
  * record has an 8-byte header: a 32-bit length with BUSY and DISCARD flags.
  *
  * <p>One thread consumes; {@link #close()} may come from another thread once
- * that consumer has stopped.
+ * that consumer has stopped draining. It may still be asleep in {@link #await}:
+ * close() waits for that sleep to end (its timeout at most) before it closes
+ * the epoll descriptor, whose number the process may give to another file at once.
  */
 public final class RingBuffer implements AutoCloseable {
     private static final int BUSY_BIT = 1 << 31;
@@ -45,6 +47,9 @@ public final class RingBuffer implements AutoCloseable {
     private final int dataStart;
     private final int epollFd;
     private final Memory epollEvents = new Memory(16);
+    /** Held around each epoll_wait, and by close() to close epollFd: never closed under a sleeping consumer. */
+    private final Object epollLock = new Object();
+    private boolean epollClosed; // guarded by epollLock
     private long consumerPos;
     private boolean closed;
     /** Written by the one consumer only; read by anyone. */
@@ -144,7 +149,13 @@ public final class RingBuffer implements AutoCloseable {
      * or the timeout passes. Returns at once if records are waiting.
      */
     public void await(int timeoutMs) {
-        int rc = Epoll.epoll_wait(epollFd, epollEvents, 1, timeoutMs);
+        int rc;
+        synchronized (epollLock) {
+            if (epollClosed) {
+                return;
+            }
+            rc = Epoll.epoll_wait(epollFd, epollEvents, 1, timeoutMs);
+        }
         waits++; // one writer: the consumer
         if (rc > 0) {
             wokenWaits++;
@@ -191,7 +202,10 @@ public final class RingBuffer implements AutoCloseable {
             return;
         }
         closed = true;
-        libc.close(epollFd);
+        synchronized (epollLock) { // after a consumer's sleep in progress
+            epollClosed = true;
+            libc.close(epollFd);
+        }
         libc.munmap(producerMapping, producerMappingLength);
         libc.munmap(consumerMapping, pageSize);
     }

@@ -2,18 +2,23 @@ package dev.bpfhook.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.kernel.BenchProducer;
 import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.kernel.KernelHooks;
 import dev.bpfhook.kernel.RingBuffer;
 import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.TestCgroup;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
- * The consumer's positions in the real ring when a record's handler throws: the record counts as consumed,
- * the records before it are not handed over again, and the next drain goes on after it.
+ * The consumer's side of the real ring: its positions when a record's handler throws (the record counts as
+ * consumed, the records before it are not handed over again, and the next drain goes on after it), and its
+ * sleep when the ring is closed.
  */
 class RingBufferDrainTest {
     private static final int RECORDS = 1000;
@@ -48,6 +53,37 @@ class RingBufferDrainTest {
             } finally {
                 hooks.close();
             }
+        }
+    }
+
+    /**
+     * A monitor closes its ring after its ring thread stopped draining, but that thread may still sleep in
+     * epoll_wait (a close gives up waiting for the thread after a second). The epoll descriptor is closed
+     * only once that sleep ended: closed under it, its number could be reused by the application (a NIO
+     * selector's epoll) while the sleep, or the next, goes on in it.
+     */
+    @Test
+    void closeWaitsForAConsumerAsleepInTheRingBeforeItClosesTheEpollDescriptor() throws Exception {
+        KernelTests.requireRoot();
+        try (TestCgroup cgroup = TestCgroup.create("ring-close")) {
+            HookSettings settings = new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096,
+                    false);
+            KernelHooks hooks = KernelHooks.start(settings);
+            CountDownLatch awoke = new CountDownLatch(1);
+            Thread consumer = new Thread(() -> {
+                hooks.ringBuffer().await(2_000); // an empty ring: sleeps its timeout
+                awoke.countDown();
+            }, "ring-close-consumer");
+            try {
+                consumer.start();
+                Await.until(() -> Arrays.stream(consumer.getStackTrace())
+                        .anyMatch(frame -> frame.getMethodName().equals("epoll_wait")), "the consumer asleep in epoll_wait");
+            } finally {
+                hooks.close(); // frees the ring, from this thread
+            }
+            assertEquals(0, awoke.getCount(), "close() returned while the consumer still slept in the descriptor");
+            consumer.join(5_000);
+            assertTrue(!consumer.isAlive(), "the consumer returned");
         }
     }
 }
