@@ -26,6 +26,7 @@ import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.LoopbackTraffic;
 import dev.bpfhook.testing.TestCgroup;
+import dev.bpfhook.testing.TestNetworkNamespace;
 import dev.bpfhook.track.ConnectionTable;
 import dev.bpfhook.track.MonitorSnapshot;
 import java.net.InetAddress;
@@ -417,11 +418,10 @@ class MonitorKernelTest {
     @Test
     void connectionsOpenBeforeTheStartInAnotherNetworkNamespaceAreListedThere() throws Exception {
         long timeoutMs = 30_000;
-        String netns = "bpfhook-test-" + PID + "-listing";
-        run("ip", "netns", "add", netns);
-        try (TestCgroup cgroup = TestCgroup.create("netns-listing");
+        try (TestNetworkNamespace netns = TestNetworkNamespace.create("listing");
+             TestCgroup cgroup = TestCgroup.create("netns-listing");
              ChildJvm worker = ChildJvm.command(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
-                     cgroup.directory().resolve("cgroup.procs").toString(), "ip", "netns", "exec", netns,
+                     cgroup.directory().resolve("cgroup.procs").toString(), "ip", "netns", "exec", netns.name(),
                      "sh", "-c", "ip link set lo up && exec \"$@\"", "sh", ChildJvm.java().toString(), "-cp",
                      ChildJvm.testClasses().toString(), LoadTestApp.class.getName()))) {
             worker.awaitStdout(l -> l.startsWith("ready"), timeoutMs);
@@ -440,8 +440,6 @@ class MonitorKernelTest {
             }
             worker.send("exit 0");
             assertEquals(0, worker.waitFor(timeoutMs), worker.describe());
-        } finally {
-            run("ip", "netns", "del", netns);
         }
     }
 
@@ -452,9 +450,8 @@ class MonitorKernelTest {
      */
     @Test
     void aConnectTheApplicationGaveUpOnFailedClosedLocally() throws Exception {
-        String netns = "bpfhook-test-" + PID + "-giveup";
-        run("ip", "netns", "add", netns);
-        try (TestCgroup cgroup = TestCgroup.create("give-up");
+        try (TestNetworkNamespace netns = TestNetworkNamespace.create("giveup");
+             TestCgroup cgroup = TestCgroup.create("give-up");
              Monitor monitor = Monitor.start(settings(cgroup, false), new ConnectionTable(4096, 1024), List.of())) {
             String connect = "import socket\n"
                     + "s = socket.socket()\n"
@@ -464,7 +461,7 @@ class MonitorKernelTest {
                     + "except socket.timeout:\n"
                     + "    print('gave up')\n"
                     + "s.close()\n";
-            String out = python(cgroup, netns, "ip link set lo up && ip route add 10.99.0.1 dev lo", connect);
+            String out = netns.python(cgroup, "ip link set lo up && ip route add 10.99.0.1 dev lo", connect);
             assertEquals("exit 0\ngave up\n", out);
 
             MonitorSnapshot snapshot = Await.counters(monitor, cgroup.id(), c -> c.failedConnects() == 1);
@@ -472,8 +469,6 @@ class MonitorKernelTest {
             assertCount(1, c.connectAttempts(), "attempts");
             assertCount(1, c.failed(ConnectFailure.CLOSED_LOCALLY), "closed locally");
             assertCount(0, c.failed(ConnectFailure.OTHER), "other");
-        } finally {
-            run("ip", "netns", "del", netns);
         }
     }
 
@@ -485,9 +480,8 @@ class MonitorKernelTest {
      */
     @Test
     void aFastOpenConnectionClosedBeforeItsHandshakeEndedHasItsStartCounted() throws Exception {
-        String netns = "bpfhook-test-" + PID + "-tfo";
-        run("ip", "netns", "add", netns);
-        try (TestCgroup cgroup = TestCgroup.create("fast-open");
+        try (TestNetworkNamespace netns = TestNetworkNamespace.create("tfo");
+             TestCgroup cgroup = TestCgroup.create("fast-open");
              Monitor monitor = Monitor.start(settings(cgroup, false), new ConnectionTable(4096, 1024), List.of())) {
             String exchange = "import socket\n"
                     + "srv = socket.socket()\n"
@@ -508,7 +502,7 @@ class MonitorKernelTest {
                     + "cli.close()\n"
                     + "print('accepted in state %d, got %s' % (state, got.decode()))\n";
             // client and server without cookies; the loopback lets about two small packets through at once
-            String out = python(cgroup, netns, "ip link set lo up && sysctl -qw net.ipv4.tcp_fastopen=0x207 && "
+            String out = netns.python(cgroup, "ip link set lo up && sysctl -qw net.ipv4.tcp_fastopen=0x207 && "
                     + "tc qdisc add dev lo root tbf rate 800bit burst 150 latency 30s", exchange);
             assertEquals("exit 0\naccepted in state 3, got world\n", out, "accepted in SYN_RECV (3), as the test needs");
 
@@ -517,43 +511,6 @@ class MonitorKernelTest {
             assertCount(1, c.outboundEstablished(), "the client's connection");
             assertCount(1, c.inboundAccepted(), "the server's, opened by SYN_RECV -> FIN_WAIT1");
             assertCount(0, c.activeConnections(), "active connections");
-        } finally {
-            run("ip", "netns", "del", netns);
-        }
-    }
-
-    /**
-     * Runs a Python {@code script} in the test's network namespace {@code netns}, after {@code setup} (shell
-     * commands there), in a process of {@code cgroup}: "exit N" and its output.
-     */
-    private static String python(TestCgroup cgroup, String netns, String setup, String script) throws Exception {
-        // into the cgroup first: ip netns exec mounts a /sys of the namespace's own, without the cgroups
-        return output(new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec \"$1\" "
-                + "sh -c \"$2 && exec python3 -c \\\"\\$0\\\"\" \"$3\"", cgroup.directory().toString(), netns, setup,
-                script));
-    }
-
-    private static void run(String... command) throws Exception {
-        String out = output(new ProcessBuilder(command));
-        assertTrue(out.startsWith("exit 0\n"), String.join(" ", command) + ": " + out);
-    }
-
-    /**
-     * "exit N" and the output of the process, which must end within a minute (else it is killed and the
-     * test fails): its output goes to a file, so that a process that hangs cannot hang the test on a read.
-     */
-    private static String output(ProcessBuilder command) throws Exception {
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("bpfhook-test", ".out");
-        try {
-            Process p = command.redirectErrorStream(true).redirectOutput(file.toFile()).start();
-            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                throw new AssertionError(command.command() + " did not end within a minute: "
-                        + java.nio.file.Files.readString(file));
-            }
-            return "exit " + p.exitValue() + "\n" + java.nio.file.Files.readString(file);
-        } finally {
-            java.nio.file.Files.deleteIfExists(file);
         }
     }
 
