@@ -437,6 +437,22 @@ static __always_inline bool opened_without_established(int oldstate, int newstat
 	return oldstate == BPF_TCP_SYN_RECV && (newstate == BPF_TCP_FIN_WAIT1 || newstate == BPF_TCP_CLOSE_WAIT);
 }
 
+/*
+ * Whether a socket leaving SYN_RECV is an active opener's: a simultaneous open goes SYN_SENT -> SYN_RECV ->
+ * ESTABLISHED, and so does a socket connected to itself (a connect to a local port nothing listens on, from
+ * that same port: a known hazard of connects to ports in the ephemeral range). Its outcome is its connect's.
+ * A passive connection's socket has no struct socket until accept(), and one accept() made already
+ * connected (TCP Fast Open); the connecting task's socket is connecting.
+ */
+static __always_inline bool active_opener(struct sock *sk, bool btf)
+{
+	if (btf) {
+		struct socket *sock = sk->sk_socket;
+		return sock && sock->state == SS_CONNECTING;
+	}
+	return BPF_CORE_READ(sk, sk_socket, state) == SS_CONNECTING;
+}
+
 /* Is this transition one we count or report? Decided before anything is read. */
 static __always_inline bool wanted(int oldstate, int newstate)
 {
@@ -554,8 +570,10 @@ static __always_inline int on_state(struct sock *sk, const struct sock_facts *f,
 	bool closing = newstate == BPF_TCP_CLOSE;
 	bool opened = (newstate == BPF_TCP_ESTABLISHED && (oldstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_RECV)) ||
 		      opened_without_established(oldstate, newstate);
+	/* a connect's outcome: from SYN_SENT, or from the SYN_RECV of a simultaneous open */
+	bool connecting = oldstate == BPF_TCP_SYN_SENT || (oldstate == BPF_TCP_SYN_RECV && active_opener(sk, btf));
 	__u8 direction = BH_DIR_UNKNOWN;
-	if (newstate == BPF_TCP_SYN_SENT || oldstate == BPF_TCP_SYN_SENT)
+	if (connecting || newstate == BPF_TCP_SYN_SENT)
 		direction = BH_DIR_OUTBOUND;
 	else if (newstate == BPF_TCP_SYN_RECV || oldstate == BPF_TCP_SYN_RECV)
 		direction = BH_DIR_INBOUND;
@@ -566,13 +584,13 @@ static __always_inline int on_state(struct sock *sk, const struct sock_facts *f,
 	if (opened) {
 		struct bh_counters *c = counters_for(f->cgroup_id, f->netns);
 		if (c) {
-			if (oldstate == BPF_TCP_SYN_SENT)
+			if (connecting)
 				COUNT(c, outbound_established, 1);
 			else
 				COUNT(c, inbound_accepted, 1);
 		}
 		remember_start(cookie);
-	} else if (closing && oldstate == BPF_TCP_SYN_SENT) {
+	} else if (closing && connecting) {
 		error = btf ? sk->sk_err : BPF_CORE_READ(sk, sk_err);
 		struct bh_counters *c = counters_for(f->cgroup_id, f->netns);
 		if (c)

@@ -138,7 +138,7 @@ public final class DestinationTracker implements EventListener {
     private void onTransition(EventRecord e, long now) {
         TcpState from = e.oldState();
         TcpState to = e.newState();
-        if (to == TcpState.ESTABLISHED && from == TcpState.SYN_SENT) {
+        if (e.isConnected()) {
             DestinationStats s = outbound(e, e.connectionStartNs(), now);
             if (s == null) {
                 return; // connected before the last reset: its attempt was forgotten with it
@@ -157,7 +157,7 @@ public final class DestinationTracker implements EventListener {
             DestinationStats s = inbound(e, now, now);
             s.established++;
             s.newConnections.record(now);
-        } else if (to == TcpState.CLOSE && from == TcpState.SYN_SENT) {
+        } else if (e.isFailedConnect()) {
             DestinationStats s = outbound(e, e.connectionStartNs(), now);
             if (s != null) {
                 s.failed[ConnectFailure.ofErrno(e.error()).ordinal()]++;

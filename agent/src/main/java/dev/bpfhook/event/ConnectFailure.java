@@ -1,9 +1,11 @@
 package dev.bpfhook.event;
 
 /**
- * Why a connect failed, from the socket's errno when SYN_SENT ended in CLOSE. No errno at all means this
- * host closed the socket before the handshake: the application gave up (a Java connect timeout closes the
- * socket while its SYN waits for an answer), or no local port was free.
+ * Why a connect failed, from the socket's errno when SYN_SENT (or a simultaneous open's SYN_RECV) ended
+ * in CLOSE. No errno at all means this host closed the socket before the handshake: the application gave
+ * up (a Java connect timeout closes the socket while its SYN waits for an answer), or no local port was
+ * free. A reset that answers the SYN is REFUSED (ECONNREFUSED); RESET is a simultaneous open reset in
+ * SYN_RECV, the one connect the kernel fails with ECONNRESET.
  */
 public enum ConnectFailure {
     REFUSED("refused"),

@@ -128,14 +128,28 @@ public final class ConnectionEvent {
         return newState;
     }
 
-    /** errno of a failed connect (SYN_SENT to CLOSE), else 0. */
+    /** errno of a failed connect (SYN_SENT to CLOSE, see isFailedConnect), else 0. */
     public int error() {
         return error;
     }
 
     /** A STATE event of a connect that never completed. */
     public boolean isFailedConnect() {
-        return kind == EventKind.STATE && oldState == TcpState.SYN_SENT && newState == TcpState.CLOSE;
+        return endsConnect(kind, oldState, direction) && newState == TcpState.CLOSE;
+    }
+
+    /** A STATE event of a connect that completed its handshake. */
+    public boolean isConnected() {
+        return endsConnect(kind, oldState, direction) && newState == TcpState.ESTABLISHED;
+    }
+
+    /**
+     * Whether a transition is a connect's outcome: from SYN_SENT, or from the SYN_RECV of a simultaneous
+     * open (a socket connected to itself, too), which the kernel side reports as outbound.
+     */
+    static boolean endsConnect(EventKind kind, TcpState oldState, Direction direction) {
+        return kind == EventKind.STATE && (oldState == TcpState.SYN_SENT
+                || (oldState == TcpState.SYN_RECV && direction == Direction.OUTBOUND));
     }
 
     /** Payload bytes sent, each byte once (retransmissions not counted again), on the transition to CLOSE. */

@@ -313,7 +313,12 @@ public final class EventRecord {
 
     /** As {@link ConnectionEvent#isFailedConnect()}. */
     public boolean isFailedConnect() {
-        return kind == EventKind.STATE && oldState == TcpState.SYN_SENT && newState == TcpState.CLOSE;
+        return ConnectionEvent.endsConnect(kind, oldState, direction) && newState == TcpState.CLOSE;
+    }
+
+    /** As {@link ConnectionEvent#isConnected()}. */
+    public boolean isConnected() {
+        return ConnectionEvent.endsConnect(kind, oldState, direction) && newState == TcpState.ESTABLISHED;
     }
 
     public long bytesSent() {

@@ -7,7 +7,8 @@ import jdk.jfr.Timespan;
 
 @Name("bpfhook.ConnectFailed")
 @Label("Connect Failed")
-@Description("A TCP connect of the watched cgroup failed (SYN_SENT to CLOSE), with the reason")
+@Description("A TCP connect of the watched cgroup failed (SYN_SENT, or a simultaneous open's SYN_RECV, to CLOSE), "
+        + "with the reason")
 final class ConnectFailedEvent extends ConnectionJfrEvent {
     @Label("Reason")
     @Description("refused, timed out, unreachable, reset or other")

@@ -182,7 +182,7 @@ public final class JfrRecorder implements EventListener, AutoCloseable {
             fields.fill(change, e);
             change.commit();
         }
-        if (e.oldState() == TcpState.SYN_SENT && e.newState() == TcpState.ESTABLISHED) {
+        if (e.isConnected()) {
             slowConnect(e);
         } else if (e.newState() == TcpState.CLOSE) {
             ended(e);

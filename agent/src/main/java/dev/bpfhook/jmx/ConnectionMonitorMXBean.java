@@ -35,7 +35,8 @@ public interface ConnectionMonitorMXBean {
     @Metric(Metric.GAUGE)
     long getActiveConnections();
 
-    @Description("Outbound TCP connections established (SYN_SENT to ESTABLISHED)")
+    @Description("Outbound TCP connections established (SYN_SENT to ESTABLISHED; a simultaneous open, such as a "
+            + "socket connected to itself, from SYN_RECV)")
     @Metric(Metric.COUNTER)
     long getOutboundConnections();
 
@@ -51,7 +52,7 @@ public interface ConnectionMonitorMXBean {
     @Metric(Metric.COUNTER)
     long getUdpConnects();
 
-    @Description("TCP connects that failed (SYN_SENT to CLOSE)")
+    @Description("TCP connects that failed (SYN_SENT, or a simultaneous open's SYN_RECV, to CLOSE)")
     @Metric(Metric.COUNTER)
     long getFailedConnections();
 

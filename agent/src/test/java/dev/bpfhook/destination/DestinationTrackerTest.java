@@ -70,6 +70,31 @@ class DestinationTrackerTest {
         assertEquals(2, db.connections());
     }
 
+    /**
+     * A simultaneous open (a socket connected to itself, say) completes from SYN_RECV: the kernel side
+     * reports those transitions as outbound, the outcome of the socket's connect.
+     */
+    @Test
+    void aSimultaneousOpenIsAnOutboundConnectionThatCompletesOrFailsFromSynRecv() {
+        long connected = connect(DB, now);
+        feed(state(connected, TcpState.SYN_SENT, TcpState.SYN_RECV, DB, now + MS));
+        feed(state(connected, TcpState.SYN_RECV, TcpState.ESTABLISHED, DB, now + 2 * MS).direction(Direction.OUTBOUND));
+        long reset = connect(DB, now);
+        feed(state(reset, TcpState.SYN_SENT, TcpState.SYN_RECV, DB, now + MS));
+        feed(state(reset, TcpState.SYN_RECV, TcpState.CLOSE, DB, now + 2 * MS).direction(Direction.OUTBOUND)
+                .error(104));
+
+        Destination db = only(tracker.snapshot().outbound());
+        assertEquals(2, db.attempts());
+        assertEquals(1, db.established());
+        assertEquals(1, db.connectLatencyUs().count());
+        assertEquals(2000, db.connectLatencyUs().sum(), "connect() to ESTABLISHED");
+        assertEquals(1L, db.failed().get(ConnectFailure.RESET));
+        assertEquals(1, db.failedTotal());
+        assertEquals(1, db.active());
+        assertTrue(tracker.snapshot().inbound().isEmpty(), "nothing accepted");
+    }
+
     @Test
     void closeAddsLifetimeBytesAndRetransmits() {
         long c = connect(DB, now);
