@@ -56,8 +56,13 @@ public final class AgentRuntime {
     private volatile String rawOptions;
     private volatile CgroupScope scope;
     private volatile Monitor monitor;
+    /** Frees this JVM's "agent loaded" claim for a later attach: run when this agent gave up (see giveUp). */
+    private final Runnable releaseClaim;
+    /** Registered before the load; removed when the load gives up, as there is nothing to stop then. */
+    private volatile Thread shutdownHook;
 
-    private AgentRuntime() {
+    private AgentRuntime(Runnable releaseClaim) {
+        this.releaseClaim = releaseClaim;
     }
 
     /**
@@ -66,9 +71,10 @@ public final class AgentRuntime {
      * @param nativeAccess gives the agent's JNA native access on JDK 22 and later (see
      *                     dev.bpfhook.boot.NativeAccessModule): run on the loader thread before anything loads
      *                     JNA, it returns why it could not, or an empty text
+     * @param releaseClaim lets a later attach load the agent again, once this one gave up with nothing running
      */
-    public static void start(String options, Supplier<String> nativeAccess) {
-        AgentRuntime runtime = new AgentRuntime();
+    public static void start(String options, Supplier<String> nativeAccess, Runnable releaseClaim) {
+        AgentRuntime runtime = new AgentRuntime(releaseClaim);
         current = runtime;
         try {
             Prepared prepared = runtime.prepare(options);
@@ -133,21 +139,21 @@ public final class AgentRuntime {
         try {
             config = AgentOptions.parse(options);
         } catch (ConfigException e) {
-            disable(e.getMessage());
+            giveUp(e.getMessage());
             return null;
         }
         log.level(config.log());
         this.config = config;
         Optional<String> privileges = Capabilities.problem();
         if (privileges.isPresent()) {
-            disable(privileges.get());
+            giveUp(privileges.get());
             return null;
         }
         try {
             scope = CgroupScope.resolve(scopeDirectory(config));
             return new Prepared(config, scope);
         } catch (ConfigException | IOException e) {
-            disable(e.getMessage());
+            giveUp(e.getMessage());
             return null;
         }
     }
@@ -166,7 +172,8 @@ public final class AgentRuntime {
     /** A JVM that exits while we load (a short-lived program) is not an error worth a line. */
     private void loadQuietlyAtExit(Prepared prepared) {
         try {
-            Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "bpfhook-shutdown"));
+            shutdownHook = new Thread(this::stop, "bpfhook-shutdown");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
         } catch (IllegalStateException exiting) {
             return; // the application is done before we began: nothing to load for it
         }
@@ -195,7 +202,7 @@ public final class AgentRuntime {
             monitor = Monitor.start(settings, new ConnectionTable(config.connections(), ENDED_CONNECTIONS_KEPT),
                     Collections.emptyList());
         } catch (BpfException e) {
-            disable(e.getMessage());
+            giveUp(e.getMessage()); // Monitor.start leaves nothing attached when it fails
             return;
         }
         if (outputs.closing()) {
@@ -299,6 +306,23 @@ public final class AgentRuntime {
         }
     }
 
+    /**
+     * Disables the agent when nothing of it runs yet (no hook, no output): a later attach may try again, once
+     * the operator fixed the cause, and this agent's DISABLED MBean then gives way to the new one's.
+     */
+    private void giveUp(String reason) {
+        disable(reason);
+        Thread hook = shutdownHook;
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException exiting) {
+                // the JVM exits: the hook finds nothing to stop
+            }
+        }
+        releaseClaim.run();
+    }
+
     private void disable(String reason) {
         status = AgentStatus.disabled(reason);
         // the one line an operator sees when the agent cannot run: always printed, unless log=off
@@ -326,8 +350,7 @@ public final class AgentRuntime {
                 } catch (InterruptedException e) {
                     return;
                 }
-                Attribution none = new Attribution(new HostIdentity(0), id -> "cgroup:" + id);
-                jmx.start(jmxConfig, state, none, null, 0, null);
+                jmx.startStatus(state);
             }
         }, "bpfhook-jmx-start");
         publisher.setDaemon(true);

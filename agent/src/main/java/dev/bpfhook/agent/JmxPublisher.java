@@ -7,6 +7,8 @@ import dev.bpfhook.jmx.JmxExporter;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.report.Attribution;
 import java.lang.management.ManagementFactory;
+import dev.bpfhook.container.HostIdentity;
+import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMException;
 
 /**
@@ -41,6 +43,24 @@ final class JmxPublisher implements AutoCloseable {
             exporter.start();
         } catch (JMException | RuntimeException | LinkageError e) {
             log.warn("JMX disabled: " + e + "; the agent runs without its MBeans");
+            exporter = null;
+        }
+    }
+
+    /**
+     * A disabled agent's ConnectionMonitor MBean, which says why: nothing else to publish, nothing to sweep.
+     * When an agent loaded since (a later attach) has the name already, this one stays unpublished.
+     */
+    synchronized void startStatus(AgentState state) {
+        try {
+            Attribution none = new Attribution(new HostIdentity(0), id -> "cgroup:" + id);
+            exporter = new JmxExporter(ManagementFactory.getPlatformMBeanServer(), state, none, id -> false, 0, 0,
+                    null);
+            exporter.startStatus();
+        } catch (InstanceAlreadyExistsException loadedSince) {
+            exporter = null;
+        } catch (JMException | RuntimeException | LinkageError e) {
+            log.warn("JMX disabled: " + e + "; the agent's MBean does not say why it is disabled");
             exporter = null;
         }
     }

@@ -12,7 +12,10 @@ import java.util.function.Supplier;
  * application that runs as if we were not there.
  */
 public final class AgentEntry {
-    /** Set once per JVM; a second -javaagent or attach sees it and does nothing. */
+    /**
+     * Set once per JVM; a second -javaagent or attach sees it and does nothing, unless the first gave up (see
+     * ReleaseClaim).
+     */
     static final String LOADED_PROPERTY = "dev.bpfhook.agent";
     /** Microseconds premain (or agentmain) took on the caller's thread; read by scripts/bench-startup.sh. */
     static final String PREMAIN_MICROS_PROPERTY = "dev.bpfhook.agent.premainMicros";
@@ -37,23 +40,42 @@ public final class AgentEntry {
                         + "); ignoring this " + how + "; load the agent once");
                 return;
             }
-            run(options, instrumentation);
+            run(options, how, instrumentation);
             System.setProperty(PREMAIN_MICROS_PROPERTY, String.valueOf((System.nanoTime() - startNs) / 1000));
         } catch (Throwable t) {
             warn(t);
         }
     }
 
-    private static void run(String options, Instrumentation instrumentation) {
+    private static void run(String options, String how, Instrumentation instrumentation) {
         try {
             AgentClassLoader loader = new AgentClassLoader(AgentClassLoader.agentJar(),
                     ClassLoader.getPlatformClassLoader());
-            Class.forName(RUNTIME, true, loader).getMethod("start", String.class, Supplier.class)
-                    .invoke(null, options, new NativeAccessModule(instrumentation, loader));
+            Class.forName(RUNTIME, true, loader).getMethod("start", String.class, Supplier.class, Runnable.class)
+                    .invoke(null, options, new NativeAccessModule(instrumentation, loader), new ReleaseClaim(how));
         } catch (java.lang.reflect.InvocationTargetException e) {
             warn(e.getCause());
         } catch (Throwable t) {
             warn(t);
+        }
+    }
+
+    /**
+     * Given to the agent, which runs it when it gave up before anything of it ran (options, privileges, cgroup,
+     * the kernel load): a later attach may then try again, after the operator fixed the cause, where it would
+     * otherwise find the agent "already loaded" until the JVM restarts. Not a lambda: premain's first lambda
+     * costs milliseconds.
+     */
+    private static final class ReleaseClaim implements Runnable {
+        private final String how;
+
+        ReleaseClaim(String how) {
+            this.how = how;
+        }
+
+        @Override
+        public void run() {
+            System.getProperties().remove(LOADED_PROPERTY, how); // only this load's claim
         }
     }
 

@@ -84,19 +84,37 @@ public final class JmxExporter implements AutoCloseable {
 
     /** Registers the ConnectionMonitor MBean and starts the sweeper. */
     public void start() throws JMException {
-        ConnectionMonitorView view = new ConnectionMonitorView(state, attribution, this::cgroupMBeans,
-                () -> cgroupsWithoutMBean, () -> namespacesWithoutMBean, () -> notifier == null ? 0 : notifier.sent(),
-                () -> notifier == null ? 0 : notifier.dropped());
-        DescribedMXBean<ConnectionMonitorMXBean> mbean = notifier == null
-                ? new DescribedMXBean<>(view, ConnectionMonitorMXBean.class)
-                : new DescribedMXBean<>(view, ConnectionMonitorMXBean.class, notifier);
-        monitorName = server.registerMBean(mbean, monitorName()).getObjectName();
+        ObjectName name = monitorName();
+        if (server.isRegistered(name) && "DISABLED".equals(server.getAttribute(name, "State"))) {
+            // an agent that gave up before this one was loaded (see AgentRuntime's giveUp): this one replaces it
+            unregister(name);
+        }
+        registerMonitor(name);
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bpfhook-jmx");
             t.setDaemon(true);
             return t;
         });
         sweeper.scheduleWithFixedDelay(this::sweepQuietly, 0, SWEEP_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The ConnectionMonitor MBean alone, for an agent that is disabled: it says why, and has nothing to sweep.
+     *
+     * @throws javax.management.InstanceAlreadyExistsException when an agent loaded since has the name
+     */
+    public void startStatus() throws JMException {
+        registerMonitor(monitorName());
+    }
+
+    private void registerMonitor(ObjectName name) throws JMException {
+        ConnectionMonitorView view = new ConnectionMonitorView(state, attribution, this::cgroupMBeans,
+                () -> cgroupsWithoutMBean, () -> namespacesWithoutMBean, () -> notifier == null ? 0 : notifier.sent(),
+                () -> notifier == null ? 0 : notifier.dropped());
+        DescribedMXBean<ConnectionMonitorMXBean> mbean = notifier == null
+                ? new DescribedMXBean<>(view, ConnectionMonitorMXBean.class)
+                : new DescribedMXBean<>(view, ConnectionMonitorMXBean.class, notifier);
+        monitorName = server.registerMBean(mbean, name).getObjectName();
     }
 
     private synchronized int cgroupMBeans() {

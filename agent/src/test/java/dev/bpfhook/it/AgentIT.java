@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.apps.AgentTestApp;
 import dev.bpfhook.apps.JnaTestApp;
+import dev.bpfhook.apps.LoadTestApp;
 import dev.bpfhook.testing.AttachedPrograms;
 import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.KernelTests;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -220,6 +222,44 @@ class AgentIT {
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
         }
         assertEquals(8, number(report.lastReport(), "total_connections"), report.lastReport());
+    }
+
+    /**
+     * An agent that gave up before anything of it ran (here: a mistyped option in -javaagent) leaves the JVM
+     * free for a later attach, once the operator fixed the cause; before, that attach found the agent "already
+     * loaded" until the service restarted. The DISABLED MBean that said why gives way to the running agent's.
+     */
+    @Test
+    void anAgentThatGaveUpCanBeAttachedAgainOnceFixed() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("retry");
+             ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName())
+                     .agent(ChildJvm.agentJar(), "rnig=2M").inCgroup(cgroup.directory()).start()) {
+            LoadTestApp.Driver app = new LoadTestApp.Driver(child);
+            assertEquals("agent DISABLED", app.ask("agent", "agent ", TIMEOUT_MS), "its MBean says why: "
+                    + child.describe());
+
+            ChildJvm attach = ChildJvm.command(List.of(ChildJvm.java().toString(), "-jar",
+                    ChildJvm.agentJar().toString(), "attach", Long.toString(child.pid()), "ring=2M"));
+            assertEquals(0, attach.waitFor(TIMEOUT_MS), attach.describe());
+            String state = app.ask("agent", "agent ", TIMEOUT_MS);
+            for (long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+                 state.equals("agent DISABLED") && System.nanoTime() < end; ) {
+                Thread.sleep(100); // the old MBean until the attached agent replaced it
+                state = app.ask("agent", "agent ", TIMEOUT_MS);
+            }
+            assertEquals("agent RUNNING", state, child.describe());
+
+            app.ask("exchanges 3", "done exchanges 3", TIMEOUT_MS);
+            Map<String, Long> counted = app.mbeanWhen(m -> m.get("OutboundConnections") == 3
+                    && m.get("InboundConnections") == 3, "OutboundConnections", "InboundConnections");
+            assertEquals(3, counted.get("OutboundConnections"), child.describe());
+            assertEquals(3, counted.get("InboundConnections"), child.describe());
+            assertEquals(1, child.stderr().lines().filter(l -> l.startsWith("bpfhook: agent disabled: ")).count(),
+                    child.describe());
+            assertFalse(child.stderr().contains("already loaded"), child.describe());
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+        }
     }
 
     private static void exchanges(int n) {
