@@ -30,8 +30,9 @@ import org.junit.jupiter.api.Test;
  * network namespace of the test's own: the failure is counted once, under its reason and no other, and its
  * event carries the socket's errno as the connection closed. (MonitorKernelTest covers refused and closed locally.)
  *
- * <p>No test makes reset: no connect on Linux goes from SYN_SENT to CLOSE with ECONNRESET. A reset that
- * answers the SYN gives ECONNREFUSED, and no ICMP error gives ECONNRESET. A connect(AF_UNSPEC) while the SYN
+ * <p>No test makes reset: no connect on Linux goes from SYN_SENT to CLOSE with ECONNRESET (only a simultaneous
+ * open reset in SYN_RECV does, which needs a peer that opens at the same moment). A reset that answers the SYN
+ * gives ECONNREFUSED, and no ICMP error gives ECONNRESET. A connect(AF_UNSPEC) while the SYN
  * waits does give the application ECONNRESET, but the kernel sets it after the change to CLOSE: closed
  * locally, as it should be (this host ended the attempt), which a test here shows.
  */
