@@ -1,13 +1,13 @@
 package dev.bpfhook.agent;
 
 import dev.bpfhook.config.JmxConfig;
+import dev.bpfhook.container.HostIdentity;
 import dev.bpfhook.container.CgroupNames;
 import dev.bpfhook.jmx.ConnectionNotifier;
 import dev.bpfhook.jmx.JmxExporter;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.report.Attribution;
 import java.lang.management.ManagementFactory;
-import dev.bpfhook.container.HostIdentity;
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMException;
 
