@@ -1,8 +1,8 @@
 package dev.bpfhook.agent;
 
 import dev.bpfhook.config.JmxConfig;
-import dev.bpfhook.container.HostIdentity;
 import dev.bpfhook.container.CgroupNames;
+import dev.bpfhook.container.HostIdentity;
 import dev.bpfhook.jmx.ConnectionNotifier;
 import dev.bpfhook.jmx.JmxExporter;
 import dev.bpfhook.pipeline.Monitor;
