@@ -91,8 +91,11 @@ public final class LoopbackTraffic {
      * Three connects to a listener whose accept queue is full after two, the third of which takes
      * about a second: the kernel drops a SYN that finds the accept queue full, a connection is
      * accepted meanwhile, and the client's kernel resends the SYN after its initial retransmission
-     * timeout (one second, TCP_TIMEOUT_INIT), which then completes the handshake. Everything is
-     * closed on return. Returns the listener's port.
+     * timeout (one second, TCP_TIMEOUT_INIT), which then completes the handshake. Each step waits for
+     * the kernel to report the one before (two connections queued, one SYN dropped), and the listener
+     * must have dropped that one SYN only: had the accept come after the resent SYN, that would have been
+     * dropped too and the connect taken three seconds. Everything is closed on return. Returns the
+     * listener's port.
      */
     public static int slowConnect(InetAddress address) throws IOException, InterruptedException {
         List<SocketChannel> sockets = new ArrayList<>();
@@ -104,18 +107,26 @@ public final class LoopbackTraffic {
                 sockets.add(queued);
                 queued.connect(to);
             }
+            // the client returns from connect() once it has the SYN-ACK; the listener queues the connection
+            // when it has the last ACK
+            AcceptQueue.await(to, q -> q.queued() == 2 && q.drops() == 0, "two connections queued");
             SocketChannel slow = SocketChannel.open(family(address));
             sockets.add(slow);
             slow.configureBlocking(false);
             if (slow.connect(to)) {
                 throw new IllegalStateException("connected at once: the accept queue was not full");
             }
-            Thread.sleep(100); // the SYN is dropped on loopback before connect() returns; this is a margin
+            AcceptQueue.await(to, q -> q.drops() >= 1, "the third connect's SYN dropped");
             sockets.add(listener.accept()); // room for the resent SYN
             slow.configureBlocking(true);
             slow.finishConnect();
             sockets.add(listener.accept());
             sockets.add(listener.accept());
+            AcceptQueue after = AcceptQueue.of(to);
+            if (after.drops() != 1) {
+                throw new IllegalStateException("the listener dropped " + after.drops() + " SYNs, not one: the accept "
+                        + "came after the resent SYN (" + after + ")");
+            }
             return to.getPort();
         } finally {
             for (SocketChannel c : sockets) {
