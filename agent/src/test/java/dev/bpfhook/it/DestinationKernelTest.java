@@ -62,7 +62,7 @@ class DestinationKernelTest {
                     LoopbackTraffic.exchange(fast, LoopbackTraffic.IPV4, new byte[10], 20);
                 }
             }
-            int slowPort = slowConnect();
+            int slowPort = LoopbackTraffic.slowConnect(LoopbackTraffic.IPV4); // 3 connects, 1 waits for its resent SYN
             int refusedPort;
             try (SocketChannel closed = LoopbackTraffic.closedPort(LoopbackTraffic.IPV4)) {
                 refusedPort = ((InetSocketAddress) closed.getLocalAddress()).getPort();
@@ -160,41 +160,6 @@ class DestinationKernelTest {
     }
 
     // ------------------------------------------------------------------ scenarios
-
-    /**
-     * A connect whose first SYN is dropped: the listener's accept queue (backlog 1) is full with two
-     * connections, so the kernel drops the third one's SYN; an accept soon after makes room, and the
-     * client's retransmitted SYN (after the kernel's initial RTO, 1 s) gets through.
-     */
-    private static int slowConnect() throws Exception {
-        try (ServerSocket listener = new ServerSocket(0, 1, LoopbackTraffic.IPV4)) {
-            int port = listener.getLocalPort();
-            List<Socket> fillers = new ArrayList<>();
-            ExecutorService pool = Executors.newSingleThreadExecutor();
-            try {
-                for (int i = 0; i < 2; i++) {
-                    fillers.add(new Socket(LoopbackTraffic.IPV4, port));
-                }
-                Thread.sleep(100); // both handshakes done: the queue is full
-                Future<Socket> slow = pool.submit(() -> new Socket(LoopbackTraffic.IPV4, port));
-                Thread.sleep(300); // the SYN was dropped; the client waits for its retransmission
-                List<Socket> accepted = new ArrayList<>();
-                for (int i = 0; i < 3; i++) {
-                    accepted.add(listener.accept());
-                }
-                slow.get(10, TimeUnit.SECONDS).close();
-                for (Socket s : accepted) {
-                    s.close();
-                }
-            } finally {
-                for (Socket s : fillers) {
-                    s.close();
-                }
-                pool.shutdownNow();
-            }
-            return port;
-        }
-    }
 
     /** {@code requests} request/response pairs over one connection; returns the server's port. */
     private static int pooledRequests(int requests) throws Exception {
