@@ -159,6 +159,26 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** What a test checks of a child it has just started, such as that its agent is up. */
+    public interface StartupCheck {
+        void check(ChildJvm child) throws Exception;
+    }
+
+    /**
+     * This child once {@code check} has passed. If the check fails, the child is closed before the failure
+     * goes on: a helper that starts a child and fails before returning it leaves nobody to close it, and the
+     * JVM would run on with the agent's programs attached and its cgroup not removable.
+     */
+    public ChildJvm ready(StartupCheck check) throws Exception {
+        try {
+            check.check(this);
+            return this;
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
     public long pid() {
         return process.pid();
     }
