@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -71,6 +72,7 @@ class JfrIT {
                 assertTrue(monitor.waitFor(TIMEOUT_MS, TimeUnit.MILLISECONDS), "the monitor ended");
             } finally {
                 monitor.destroyForcibly();
+                monitor.waitFor(10, TimeUnit.SECONDS); // gone, and its programs with it, before the cgroup goes
             }
             String out = Files.readString(dir.resolve("monitor.out"));
             assertTrue(out.contains("bpfhook: Flight Recorder recording written to " + file), out);
@@ -89,7 +91,8 @@ class JfrIT {
              ChildJvm child = startChild(cgroup, "settings=" + settings)) {
             pid = (int) child.pid();
             port = exchanges(child, EXCHANGES);
-            dumpAndExit(child, recording);
+            dumpOnceClosed(child, recording, ofType("bpfhook.ConnectionClosed"), 2 * EXCHANGES);
+            exit(child);
         }
 
         List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
@@ -180,17 +183,20 @@ class JfrIT {
             String slowDestination = "127.0.0.1:" + slowPort;
             List<List<RecordedEvent>> dumped = new ArrayList<>();
             Await.until(() -> {
-                // the statistics come every second: dump until one has seen every connection close
+                // the statistics come every second: dump until one has seen every connection close. The
+                // statistics count a batch of events before the outputs get them: wait for each connection's
+                // last event of its own too (ConnectionClosed, ConnectFailed), and every earlier one is in
                 List<RecordedEvent> all = dumpAndRead(child, recording);
                 dumped.add(all);
                 return latest(all, "OUTBOUND", slowDestination).map(e -> e.getLong("closed") == 3).orElse(false)
                         && latest(all, "INBOUND", "*:" + slowPort).map(e -> e.getLong("closed") == 3).orElse(false)
                         && latest(all, "OUTBOUND", "127.0.0.1:" + refusingPort)
-                                .map(e -> e.getLong("failed") == REFUSED).orElse(false);
-            }, "DestinationStatistics with every connection of the test closed");
+                                .map(e -> e.getLong("failed") == REFUSED).orElse(false)
+                        && ofType(all, "bpfhook.ConnectionClosed").size() >= 6
+                        && ofType(all, "bpfhook.ConnectFailed").size() >= REFUSED;
+            }, "DestinationStatistics and events with every connection of the test closed");
             events = dumped.get(dumped.size() - 1);
-            child.send("exit 0");
-            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            exit(child);
         }
 
         List<RecordedEvent> slow = ofType(events, "bpfhook.SlowConnect");
@@ -257,7 +263,8 @@ class JfrIT {
 
             run(jcmd(), Long.toString(child.pid()), "JFR.start", "name=test", "settings=" + settings);
             exchanges(child, EXCHANGES);
-            dumpAndExit(child, recording);
+            dumpOnceClosed(child, recording, ofType("bpfhook.ConnectionClosed"), 2 * EXCHANGES);
+            exit(child);
         }
         List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
         assertEquals(EXCHANGES, ofType(events, "bpfhook.Connect").size(), "Connect events");
@@ -273,7 +280,10 @@ class JfrIT {
         try (TestCgroup cgroup = TestCgroup.create("jfrstates");
              ChildJvm child = startChild(cgroup, "settings=" + settings + ",+bpfhook.StateChange#enabled=true")) {
             exchanges(child, EXCHANGES);
-            dumpAndExit(child, recording);
+            // ConnectionClosed is off here: the closing StateChange is each connection's last event
+            dumpOnceClosed(child, recording,
+                    ofType("bpfhook.StateChange").and(e -> e.getString("newState").equals("CLOSE")), 2 * EXCHANGES);
+            exit(child);
         }
         List<RecordedEvent> states = ofType(RecordingFile.readAllEvents(recording), "bpfhook.StateChange");
         assertEquals(EXCHANGES, states.stream().filter(e -> e.getString("oldState").equals("SYN_SENT")
@@ -285,13 +295,26 @@ class JfrIT {
         assertEquals(4 * EXCHANGES, states.size(), "nothing else with states=lifecycle: " + states);
     }
 
+    /**
+     * That no event is recorded means something only once the agent has handled every event of the
+     * connections: its event lines (events=on) show when it has. Each connection's close is its last event,
+     * and the ring thread hands each event to every output before the next; a refused connect made after
+     * the closes are in, whose line comes last, is the barrier that does not depend on the order of outputs.
+     */
     @Test
     void withOurEventsDisabledTheAgentRecordsNone() throws Exception {
         Path recording = dir.resolve("default.jfr");
         try (TestCgroup cgroup = TestCgroup.create("jfroff");
-             ChildJvm child = startChild(cgroup, "settings=default")) {
+             ChildJvm child = startChild(cgroup, "settings=default", "events=on")) {
+            ReportFile report = report(cgroup);
             exchanges(child, 2);
-            dumpAndExit(child, recording);
+            Await.until(() -> eventLines(report, "\"new_state\":\"CLOSE\"") == 4, "both ends of the 2 connections "
+                    + "closed, in the event lines");
+            child.send("refused 1");
+            child.awaitStdout(l -> l.equals("done refused 1"), TIMEOUT_MS);
+            Await.until(() -> eventLines(report, "\"failure\":\"REFUSED\"") == 1, "the refused connect's line");
+            dump(child, recording);
+            exit(child);
         }
         List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
         assertFalse(events.isEmpty(), "the JDK's own events are there");
@@ -300,14 +323,34 @@ class JfrIT {
     }
 
     private ChildJvm startChild(TestCgroup cgroup, String jfrSettings) throws Exception {
-        ReportFile report = new ReportFile(dir.resolve(cgroup.directory().getFileName() + ".jsonl"));
-        ChildJvm child = ChildJvm.builder(AgentTestApp.class.getName())
-                .agent(ChildJvm.agentJar(), "report=" + report.path() + ",report.interval=3600")
+        return startChild(cgroup, jfrSettings, "");
+    }
+
+    /** A child recording with {@code jfrSettings}, its agent with {@code agentOptions} too, once the agent runs. */
+    private ChildJvm startChild(TestCgroup cgroup, String jfrSettings, String agentOptions) throws Exception {
+        ReportFile report = report(cgroup);
+        return ChildJvm.builder(AgentTestApp.class.getName())
+                .agent(ChildJvm.agentJar(), "report=" + report.path() + ",report.interval=3600"
+                        + (agentOptions.isEmpty() ? "" : "," + agentOptions))
                 .jvmArg("-XX:StartFlightRecording:name=test," + jfrSettings)
-                .inCgroup(cgroup.directory()).start();
-        child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
-        report.awaitStart(TIMEOUT_MS, child);
-        return child;
+                .inCgroup(cgroup.directory()).start()
+                .ready(child -> {
+                    child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+                    report.awaitStart(TIMEOUT_MS, child);
+                });
+    }
+
+    private ReportFile report(TestCgroup cgroup) {
+        return new ReportFile(dir.resolve(cgroup.directory().getFileName() + ".jsonl"));
+    }
+
+    /** The agent's event lines that contain {@code text}. */
+    private static long eventLines(ReportFile report, String text) {
+        try {
+            return report.lines("event").stream().filter(l -> l.contains(text)).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** {@code n} loopback exchanges in the child; returns the port of the server it made for them. */
@@ -317,10 +360,22 @@ class JfrIT {
         return Integer.parseInt(child.awaitStdout(l -> l.startsWith("port "), TIMEOUT_MS).substring(5));
     }
 
-    /** The recording into {@code file}, once the last events had time to be committed, and the child's clean exit. */
-    private static void dumpAndExit(ChildJvm child, Path file) throws Exception {
-        Thread.sleep(500); // the ring is read at least every 50 ms; give the last events time to be committed
-        dump(child, file);
+    /**
+     * The recording dumped into {@code file} once it holds {@code closes} events that {@code closing} matches:
+     * the event of each connection's close, its last. The ring thread commits a connection's events in order,
+     * and each one in full before the next, so every earlier event of those connections is in the file too.
+     */
+    private static void dumpOnceClosed(ChildJvm child, Path file, Predicate<RecordedEvent> closing, int closes)
+            throws InterruptedException {
+        Await.until(() -> dumpAndRead(child, file).stream().filter(closing).count() >= closes,
+                closes + " events of closes in the recording");
+    }
+
+    private static Predicate<RecordedEvent> ofType(String type) {
+        return e -> e.getEventType().getName().equals(type);
+    }
+
+    private static void exit(ChildJvm child) throws Exception {
         child.send("exit 0");
         assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
     }
@@ -367,6 +422,6 @@ class JfrIT {
     }
 
     private static List<RecordedEvent> ofType(List<RecordedEvent> events, String type) {
-        return events.stream().filter(e -> e.getEventType().getName().equals(type)).collect(Collectors.toList());
+        return events.stream().filter(ofType(type)).collect(Collectors.toList());
     }
 }
