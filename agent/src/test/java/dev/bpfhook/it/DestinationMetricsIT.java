@@ -115,22 +115,30 @@ class DestinationMetricsIT {
         int agentPort = Http.freePort();
         try (TestCgroup cgroup = TestCgroup.create("destpromserver");
              ChildJvm child = start(cgroup, "prometheus=" + agentPort)) {
+            String metrics = "http://127.0.0.1:" + agentPort + "/metrics";
             String destination = "127.0.0.1:" + servers(child, 1).get(0);
+            Labels series = out(destination).with("cgroup", "/" + cgroup.directory().getFileName());
             tcp(child, 0, 5);
             String selector = "{direction=\"outbound\",destination=\"" + destination + "\",cgroup=\"/"
                     + cgroup.directory().getFileName() + "\"}";
+            String count = DURATION + "_count" + selector;
             try (PrometheusServer server = PrometheusServer.scraping(agentPort, dir)) {
-                Await.until(() -> "5".equals(scalar(bodyOrEmpty(server.query(DURATION + "_count" + selector)))),
+                Await.until(() -> "5".equals(scalar(bodyOrEmpty(server.query(count)))),
                         "Prometheus has the 5 connects of " + destination);
                 // over the raw cumulative buckets, as scraped
                 String p99 = "histogram_quantile(0.99, " + DURATION + "_bucket" + selector + ")";
-                assertFinitePositive(scalar(bodyOrEmpty(server.query(p99))), p99);
+                assertWithin(occupiedBuckets(bodyOrEmpty(metrics), series, 5), scalar(bodyOrEmpty(server.query(p99))),
+                        p99);
 
-                // over a rate, as dashboards do: needs new connects between two scrapes
+                // over a rate, as dashboards do: needs new connects between two scrapes. Read once Prometheus
+                // has scraped all 10: before, it is a number as soon as one scrape has some of the new ones
                 tcp(child, 0, 5);
+                Await.until(() -> "10".equals(scalar(bodyOrEmpty(server.query(count)))),
+                        "Prometheus has all 10 connects of " + destination);
+                // the minute's rate spans a scrape of 5 (the last one at most the wait's 30 s ago) and one of 10
                 String p50 = "histogram_quantile(0.5, sum by (le) (rate(" + DURATION + "_bucket" + selector + "[1m])))";
-                Await.until(() -> finitePositive(scalar(bodyOrEmpty(server.query(p50)))), p50 + " is a number");
-                assertEquals("10", scalar(bodyOrEmpty(server.query(DURATION + "_count" + selector))));
+                assertWithin(occupiedBuckets(bodyOrEmpty(metrics), series, 10), scalar(bodyOrEmpty(server.query(p50))),
+                        p50);
             }
         }
     }
@@ -265,11 +273,12 @@ class DestinationMetricsIT {
     /** A child with the agent, once its hooks are attached and its ConnectionMonitor MBean is there. */
     private ChildJvm start(TestCgroup cgroup, String options) throws Exception {
         ReportFile report = new ReportFile(dir.resolve(cgroup.directory().getFileName() + ".jsonl"));
-        ChildJvm child = ChildJvm.builder(App.class.getName()).inCgroup(cgroup.directory())
-                .agent(ChildJvm.agentJar(), options + ",report=" + report.path() + ",report.interval=3600").start();
-        child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
-        report.awaitStart(TIMEOUT_MS, child);
-        return child;
+        return ChildJvm.builder(App.class.getName()).inCgroup(cgroup.directory())
+                .agent(ChildJvm.agentJar(), options + ",report=" + report.path() + ",report.interval=3600").start()
+                .ready(child -> {
+                    child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+                    report.awaitStart(TIMEOUT_MS, child);
+                });
     }
 
     private static List<Integer> servers(ChildJvm child, int n) throws Exception {
@@ -398,16 +407,39 @@ class DestinationMetricsIT {
         return m.find() ? m.group(1) : "";
     }
 
-    private static boolean finitePositive(String value) {
-        try {
-            double d = Double.parseDouble(value);
-            return Double.isFinite(d) && d > 0;
-        } catch (NumberFormatException e) {
-            return false;
+    /**
+     * From the lower bound of the lowest bucket that holds a connect of {@code labels}' histogram to the
+     * upper bound of the lowest that holds all {@code count} of them, from the agent's /metrics. A
+     * quantile Prometheus computes over these buckets, or over their rates, lies in that span: below it
+     * no bucket grew, and from its top up every bucket is the same series as +Inf.
+     */
+    private static double[] occupiedBuckets(String text, Labels labels, long count) {
+        assertEquals(count, value(text, DURATION + "_count", labels), text);
+        double lower = 0;
+        for (Sample bucket : samples(text, DURATION + "_bucket")) {
+            if (!labels.matches(bucket.labels)) {
+                continue;
+            }
+            double le = Double.parseDouble(bucket.labels.get("le").replace("+Inf", "Infinity"));
+            if (bucket.value == 0) {
+                lower = le;
+            } else if (bucket.value == count) {
+                return new double[] {lower, le};
+            }
         }
+        throw new AssertionError("no bucket of " + labels.values + " holds all " + count + " connects\n" + text);
     }
 
-    private static void assertFinitePositive(String value, String query) {
-        assertTrue(finitePositive(value), query + " = '" + value + "'");
+    private static void assertWithin(double[] span, String value, String query) {
+        double d;
+        try {
+            d = Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new AssertionError(query + " = '" + value + "'", e);
+        }
+        double rounding = 1e-9; // an interpolation that ends on a bound may miss it by the last digit
+        assertTrue(Double.isFinite(d) && d > 0 && d >= span[0] * (1 - rounding) && d <= span[1] * (1 + rounding),
+                query + " = " + value + ", not within the buckets that hold the connects, " + span[0] + " to "
+                        + span[1] + " s");
     }
 }
