@@ -77,6 +77,21 @@ public final class TestCgroup implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops every process in the cgroup (cgroup v2's freezer) and returns once the kernel reports them all
+     * stopped, bounded: what /proc shows of them then stays so until they are thawed or killed (SIGKILL
+     * still ends a frozen process, and a frozen cgroup is removed like any other once empty).
+     */
+    public void freeze() throws IOException, InterruptedException {
+        Files.writeString(directory.resolve("cgroup.freeze"), "1");
+        for (int attempt = 0; !Files.readAllLines(directory.resolve("cgroup.events")).contains("frozen 1"); attempt++) {
+            if (attempt >= 1000) {
+                throw new IOException("the processes of " + directory + " did not stop within 10 s");
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** Moves the JVM back and removes the cgroup, with any cgroups a test made below it, deepest first. */
     @Override
     public void close() throws IOException {
