@@ -31,11 +31,21 @@ import org.junit.jupiter.api.Test;
  * kill, no program the agent loaded is left in the kernel and the test's cgroup can be removed; after
  * all of them, a new agent counts exactly. {@code -Dkill.rounds=N} (10 by default) and
  * {@code -Dkill.seed=S} (printed by each run) repeat a run.
+ * <p>
+ * The child is frozen (its cgroup's freezer) before the signal, so that the phase and the programs read
+ * from its /proc entry are those the kill meets, not those of a moment before.
  */
 class KillUnderLoadIT {
     private static final long TIMEOUT_MS = 30_000;
+    /** The moments of the rounds, in turn: RUNNING first, to calibrate the others. */
+    private static final When[] ROTATION = {When.RUNNING, When.EARLY, When.DURING_LOAD};
+    /** Rounds more, at most, to kill a child while it loads when no random moment did. */
+    private static final int LOAD_ATTEMPTS = 5;
 
-    /** How far the child had got when the signal went out, as its /proc entry showed a moment before. */
+    private long firstBpfMs;
+    private long loadMs;
+
+    /** How far the child had got when the signal went out, as its /proc entry showed, the child frozen. */
     enum Phase {
         /** no BPF object open yet: the JVM starting, premain, or the agent's quick checks */
         JVM_STARTING,
@@ -54,7 +64,9 @@ class KillUnderLoadIT {
         /** a random moment after the agent opened its first BPF object, within the load as calibrated */
         DURING_LOAD,
         /** a random moment within half a second after the agent runs */
-        RUNNING
+        RUNNING,
+        /** as soon as the agent has a BPF object open: the load has begun, and takes a few hundred ms */
+        LOAD_BEGUN
     }
 
     @BeforeEach
@@ -70,57 +82,75 @@ class KillUnderLoadIT {
         Random random = new Random(seed);
         Set<Long> orphansBefore = AttachedPrograms.orphans();
         Map<Phase, Integer> phases = new EnumMap<>(Phase.class);
-        long firstBpfMs = 0;
-        long loadMs = 0;
         for (int round = 0; round < rounds; round++) {
-            // RUNNING first: that round waits for the agent to run, and measures how long the JVM takes to
-            // reach the load and how long the load takes here, for the EARLY and DURING_LOAD rounds after it
-            When when = When.values()[(round + 2) % When.values().length];
-            Path cgroupDir;
-            Phase phase;
-            Set<Long> loaded;
-            try (TestCgroup cgroup = TestCgroup.create("kill" + round);
-                 ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName(), "--churn")
-                         .agent(ChildJvm.agentJar(), "").inCgroup(cgroup.directory()).start()) {
-                cgroupDir = cgroup.directory();
-                long startNs = System.nanoTime();
-                switch (when) {
-                    case EARLY:
-                        sleepMs(random.nextInt((int) Math.max(1, firstBpfMs)));
-                        break;
-                    case DURING_LOAD:
-                        awaitPhase(child, Phase.LOADING);
-                        sleepMs(random.nextInt((int) Math.max(1, loadMs / 2)));
-                        break;
-                    default:
-                        long firstBpfNs = awaitPhase(child, Phase.LOADING);
-                        awaitPhase(child, Phase.RUNNING);
-                        if (round == 0) {
-                            firstBpfMs = TimeUnit.NANOSECONDS.toMillis(firstBpfNs - startNs);
-                            loadMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstBpfNs);
-                        }
-                        sleepMs(random.nextInt(500));
-                }
-                loaded = new TreeSet<>();
-                phase = phase(child.pid(), loaded);
-                child.kill9();
-                phases.merge(phase, 1, Integer::sum);
-                assertFalse(ProcessHandle.of(child.pid()).isPresent(), "the child is gone");
-                assertEquals(Set.of(), AttachedPrograms.stillLoaded(loaded), "round " + round + ", killed while "
-                        + phase + ": programs the child had loaded are still in the kernel");
-            }
-            assertFalse(Files.exists(cgroupDir), "round " + round + ": the test's cgroup was removed");
-            assertEquals(Set.of(), AttachedPrograms.orphansSince(orphansBefore), "round " + round + ", killed while "
-                    + phase + ": bpfhook programs that no process holds are left in the kernel");
+            phases.merge(killRound(round, ROTATION[round % ROTATION.length], random, orphansBefore), 1,
+                    Integer::sum);
+        }
+        boolean everyMoment = rounds >= ROTATION.length;
+        // random moments may all miss the load (a load faster than calibrated): then kill as soon as it begins,
+        // a few times at most, so that a kill while loading is certain to have been tried
+        for (int more = 0; everyMoment && !killedWhileLoading(phases) && more < LOAD_ATTEMPTS; more++) {
+            phases.merge(killRound(rounds + more, When.LOAD_BEGUN, random, orphansBefore), 1, Integer::sum);
         }
         System.out.println("KillUnderLoadIT: start to first BPF object " + firstBpfMs + " ms, load " + loadMs
                 + " ms; kills by phase " + phases);
-        if (rounds >= When.values().length) {
+        if (everyMoment) {
             assertTrue(phases.getOrDefault(Phase.RUNNING, 0) > 0, "killed while running: " + phases);
-            assertTrue(phases.getOrDefault(Phase.LOADING, 0) + phases.getOrDefault(Phase.ATTACHING, 0) > 0,
-                    "killed while loading or attaching: " + phases);
+            assertTrue(killedWhileLoading(phases), "killed while loading or attaching: " + phases);
         }
         aNewAgentCountsExactly();
+    }
+
+    /**
+     * One child in a cgroup of its own, frozen and killed at the moment {@code when} says; the phase it was
+     * killed in, after checking that it left no program and no cgroup.
+     */
+    private Phase killRound(int round, When when, Random random, Set<Long> orphansBefore) throws Exception {
+        Path cgroupDir;
+        Phase phase;
+        try (TestCgroup cgroup = TestCgroup.create("kill" + round);
+             ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName(), "--churn")
+                     .agent(ChildJvm.agentJar(), "").inCgroup(cgroup.directory()).start()) {
+            cgroupDir = cgroup.directory();
+            long startNs = System.nanoTime();
+            switch (when) {
+                case EARLY:
+                    sleepMs(random.nextInt((int) Math.max(1, firstBpfMs)));
+                    break;
+                case DURING_LOAD:
+                    awaitPhase(child, Phase.LOADING);
+                    sleepMs(random.nextInt((int) Math.max(1, loadMs / 2)));
+                    break;
+                case LOAD_BEGUN:
+                    awaitPhase(child, Phase.LOADING);
+                    break;
+                default:
+                    // the first RUNNING round measures how long the JVM takes to reach the load and how long
+                    // the load takes here, for the EARLY and DURING_LOAD rounds after it
+                    long firstBpfNs = awaitPhase(child, Phase.LOADING);
+                    awaitPhase(child, Phase.RUNNING);
+                    if (round == 0) {
+                        firstBpfMs = TimeUnit.NANOSECONDS.toMillis(firstBpfNs - startNs);
+                        loadMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstBpfNs);
+                    }
+                    sleepMs(random.nextInt(500));
+            }
+            cgroup.freeze();
+            Set<Long> loaded = new TreeSet<>();
+            phase = phase(child.pid(), loaded);
+            child.kill9();
+            assertFalse(ProcessHandle.of(child.pid()).isPresent(), "the child is gone");
+            assertEquals(Set.of(), AttachedPrograms.stillLoaded(loaded), "round " + round + ", killed while "
+                    + phase + ": programs the child had loaded are still in the kernel");
+        }
+        assertFalse(Files.exists(cgroupDir), "round " + round + ": the test's cgroup was removed");
+        assertEquals(Set.of(), AttachedPrograms.orphansSince(orphansBefore), "round " + round + ", killed while "
+                + phase + ": bpfhook programs that no process holds are left in the kernel");
+        return phase;
+    }
+
+    private static boolean killedWhileLoading(Map<Phase, Integer> phases) {
+        return phases.getOrDefault(Phase.LOADING, 0) + phases.getOrDefault(Phase.ATTACHING, 0) > 0;
     }
 
     /** After all the kills, an agent in a new cgroup starts and counts exactly, and leaves nothing at exit. */
