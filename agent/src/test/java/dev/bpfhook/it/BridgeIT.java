@@ -53,11 +53,13 @@ class BridgeIT {
             Await.until(() -> ok(base + "version"), "jolokia up");
             child.send("tcp 3");
             child.awaitStdout(l -> l.equals("done tcp 3"), TIMEOUT_MS);
-            // Jolokia's own HTTP connections are inbound to the child: the outbound count is exact
-            String read = base + "read/bpfhook:type=ConnectionMonitor/OutboundConnections";
-            Await.until(() -> bodyOrEmpty(read).contains("\"value\":3,"), "OutboundConnections 3");
-            Thread.sleep(1_500);
-            assertTrue(bodyOrEmpty(read).contains("\"value\":3,"), bodyOrEmpty(read));
+            // Jolokia's own HTTP connections (the first one made above) are inbound to the child: the outbound
+            // count is exact. Read from a snapshot that has every connection so far, as one that has a refused
+            // connect made after them has (a counter Jolokia's connections do not touch)
+            awaitRefusedConnect(child, () -> bodyOrEmpty(base + "read/bpfhook:type=ConnectionMonitor/FailedConnections")
+                    .contains("\"value\":1,"));
+            String read = bodyOrEmpty(base + "read/bpfhook:type=ConnectionMonitor/OutboundConnections");
+            assertTrue(read.contains("\"value\":3,"), read);
 
             assertEquals(200, status(base + "exec/bpfhook:type=ConnectionMonitor/findConnections/8080"), "own exec");
             assertEquals(403, status(base + "exec/com.sun.management:type=DiagnosticCommand/vmVersion"));
@@ -97,18 +99,21 @@ class BridgeIT {
         try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              TestCgroup cgroup = TestCgroup.create("badbridge")) {
             ReportFile report = new ReportFile(dir.resolve("bad.jsonl"));
-            ChildJvm child = ChildJvm.builder(APP).inCgroup(cgroup.directory()).agent(ChildJvm.agentJar(),
+            String stderr;
+            try (ChildJvm child = ChildJvm.builder(APP).inCgroup(cgroup.directory()).agent(ChildJvm.agentJar(),
                     "report=" + report.path() + ",report.interval=3600,jolokia=" + Http.freePort()
                             + ",jolokia.policy=" + dir.resolve("missing.xml") + ",prometheus=" + busy.getLocalPort())
-                    .start();
-            report.awaitStart(TIMEOUT_MS, child);
-            child.awaitStderr(l -> l.startsWith("bpfhook: prometheus output disabled"), TIMEOUT_MS);
-            child.send("tcp 2");
-            child.awaitStdout(l -> l.equals("done tcp 2"), TIMEOUT_MS);
-            child.send("exit 0");
-            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
-            String[] lines = child.stderr().split("\n");
-            assertEquals(2, lines.length, child.stderr());
+                    .start()) {
+                report.awaitStart(TIMEOUT_MS, child);
+                child.awaitStderr(l -> l.startsWith("bpfhook: prometheus output disabled"), TIMEOUT_MS);
+                child.send("tcp 2");
+                child.awaitStdout(l -> l.equals("done tcp 2"), TIMEOUT_MS);
+                child.send("exit 0");
+                assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+                stderr = child.stderr();
+            }
+            String[] lines = stderr.split("\n");
+            assertEquals(2, lines.length, stderr);
             assertTrue(lines[0].startsWith("bpfhook: jolokia output disabled: jolokia policy file "), lines[0]);
             assertTrue(lines[0].endsWith("cannot be read; fix jolokia.policy"), lines[0]);
             assertTrue(lines[1].startsWith("bpfhook: prometheus output disabled: prometheus cannot listen on "
@@ -127,15 +132,18 @@ class BridgeIT {
                      + applicationsPort, "-Dio.prometheus.exporter.filter.metricNameMustStartWith=myapp_")) {
             assertFalse(listening("127.0.0.1:" + applicationsPort), "the application's port is left to it");
             String metrics = "http://127.0.0.1:" + port + "/metrics";
+            Await.until(() -> !bodyOrEmpty(metrics).isEmpty(), "/metrics answers"); // a scrape's connection is open
             child.send("tcp 4");
             child.awaitStdout(l -> l.equals("done tcp 4"), TIMEOUT_MS);
             String cgroupName = "/" + cgroup.directory().getFileName();
-            Await.until(() -> value(bodyOrEmpty(metrics), "bpfhook_connections_total", cgroupName, "outbound") == 4,
-                    "4 outbound in /metrics");
+            // the scrapes themselves are inbound connections of the child: the outbound count is the exact one,
+            // read once a scrape had a refused connect made after the exchanges and the first scrape's connection
+            awaitRefusedConnect(child,
+                    () -> value(bodyOrEmpty(metrics), "bpfhook_failed_connections_total", cgroupName, null) == 1);
             String text = bodyOrEmpty(metrics);
-            // the scrapes themselves are inbound connections of the child: the outbound count is the exact one
             assertEquals(4, value(text, "bpfhook_connections_total", cgroupName, "outbound"), text);
-            assertEquals(0, value(text, "bpfhook_failed_connections_total", cgroupName, null), text);
+            assertEquals(1, value(text, "bpfhook_failed_connections_total", cgroupName, null),
+                    "the refused one: " + text);
             assertEquals(0, value(text, "bpfhook_dropped_events_total", null, null), text);
             // exported, not necessarily 0: the programs run for every socket of the host, and so may be skipped
             assertTrue(value(text, "bpfhook_missed_hook_runs_total", null, null) >= 0, text);
@@ -188,10 +196,23 @@ class BridgeIT {
         for (String arg : jvmArgs) {
             builder.jvmArg(arg);
         }
-        ChildJvm child = builder.start();
-        child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
-        report.awaitStart(TIMEOUT_MS, child);
-        return child;
+        return builder.start().ready(child -> {
+            child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+            report.awaitStart(TIMEOUT_MS, child);
+        });
+    }
+
+    /**
+     * A connect the child makes to a port that refuses it, and the wait until {@code counted} sees it: a
+     * barrier after everything the child did before. Its failure is counted in the kernel before connect()
+     * returns, and the MBeans' snapshot (at most a second old) only gets newer, so a read after this one has
+     * every connection made before the refused one.
+     */
+    private static void awaitRefusedConnect(ChildJvm child, java.util.function.BooleanSupplier counted)
+            throws Exception {
+        child.send("refused 1");
+        child.awaitStdout(l -> l.equals("done refused 1"), TIMEOUT_MS);
+        Await.until(counted, "the refused connect counted");
     }
 
     /** A sample's value in Prometheus text format; labels matched when given; -1 when absent. */
