@@ -71,8 +71,8 @@ class FailureModesIT {
             hide.append(" && mount --bind ").append(empty).append(' ').append(library);
         }
         List<String> commands = List.of("tcp 2", "exit 3");
-        try (TestCgroup cgroup = TestCgroup.create("nolibbpf")) {
-            ChildJvm plain = inMountNamespace(hide.toString(), cgroup, java(null, 0));
+        try (TestCgroup cgroup = TestCgroup.create("nolibbpf");
+             ChildJvm plain = inMountNamespace(hide.toString(), cgroup, java(null, 0))) {
             int plainExit = run(plain, commands);
 
             int jmxPort = Http.freePort();
@@ -133,12 +133,14 @@ class FailureModesIT {
     @Test
     void aBtfFileThatIsNotThereOrIsNotBtfIsOneLineAndTheApplicationRuns() throws Exception {
         Path missing = dir.resolve("no-such-vmlinux.btf");
-        ChildJvm once = ChildJvm.builder(APP, "--once").agent(ChildJvm.agentJar(), "btf=" + missing).start();
-        assertEquals(AgentTestApp.ONCE_EXIT_CODE, once.waitFor(TIMEOUT_MS), once.describe());
-        assertTrue(once.stdout().startsWith("the application ran, pid "), once.describe());
-        assertEquals(DISABLED + "agent option btf: file '" + missing + "' not found; give the BTF file of this kernel "
-                + "(a vmlinux with .BTF, or a raw BTF file such as BTFHub's), or leave btf out to use "
-                + "/sys/kernel/btf/vmlinux" + RUNS_WITHOUT + "\n", once.stderr(), "refused when the options are read");
+        try (ChildJvm once = ChildJvm.builder(APP, "--once").agent(ChildJvm.agentJar(), "btf=" + missing).start()) {
+            assertEquals(AgentTestApp.ONCE_EXIT_CODE, once.waitFor(TIMEOUT_MS), once.describe());
+            assertTrue(once.stdout().startsWith("the application ran, pid "), once.describe());
+            assertEquals(DISABLED + "agent option btf: file '" + missing + "' not found; give the BTF file of this "
+                    + "kernel (a vmlinux with .BTF, or a raw BTF file such as BTFHub's), or leave btf out to use "
+                    + "/sys/kernel/btf/vmlinux" + RUNS_WITHOUT + "\n", once.stderr(),
+                    "refused when the options are read");
+        }
 
         Path notBtf = Files.writeString(dir.resolve("notes.txt"), "not BTF at all\n");
         Set<Long> before = AttachedPrograms.ours();
@@ -250,17 +252,19 @@ class FailureModesIT {
         try (TestCgroup cgroup = TestCgroup.create("netnsgone");
              ChildJvm child = inMountNamespace("true", cgroup, java("", jmxPort))) {
             JMXConnector jmx = connectWhenUp(child, jmxPort);
-            MBeanServerConnection server = jmx.getMBeanServerConnection();
-            Await.until(() -> state(server).equals("RUNNING") || state(server).equals("DEGRADED"), "the agent running");
-            ip("netns", "add", netns);
             try {
+                MBeanServerConnection server = jmx.getMBeanServerConnection();
+                Await.until(() -> state(server).equals("RUNNING") || state(server).equals("DEGRADED"),
+                        "the agent running");
+                ip("netns", "add", netns);
                 // a process of the child's cgroup, inside the new namespace, makes 3 loopback exchanges there
                 // (it joins the cgroup first: ip netns exec mounts a sysfs of the namespace, without cgroup2)
-                ChildJvm worker = ChildJvm.command(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                try (ChildJvm worker = ChildJvm.command(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
                         cgroup.directory().resolve("cgroup.procs").toString(), "ip", "netns", "exec", netns,
                         "sh", "-c", "ip link set lo up && exec \"$@\"", "sh",
-                        ChildJvm.java().toString(), "-cp", ChildJvm.testClasses().toString(), APP));
-                assertEquals(0, run(worker, List.of("tcp 3", "exit 0")), worker.describe());
+                        ChildJvm.java().toString(), "-cp", ChildJvm.testClasses().toString(), APP))) {
+                    assertEquals(0, run(worker, List.of("tcp 3", "exit 0")), worker.describe());
+                }
 
                 ObjectName namespace = awaitForeignNamespace(server);
                 Await.until(() -> longAttribute(server, namespace, "OutboundConnections") == 3,
@@ -271,7 +275,13 @@ class FailureModesIT {
 
                 ip("netns", "delete", netns);
                 assertFalse(ip("netns", "list").contains(netns), "the namespace is gone");
-                Thread.sleep(4_500); // two MBean refresh periods with the namespace gone
+                // the MBean sweep that registers a cgroup first seen after the namespace went has, in the same
+                // pass and from the same snapshot, kept or dropped the namespace's MBean
+                Path marker = Files.createDirectory(cgroup.directory().resolve("marker"));
+                refusedConnectIn(marker);
+                ObjectName markerMBean = name("bpfhook:type=Cgroup,path=" + ObjectName.quote(cgroupPath(marker))
+                        + ",*");
+                Await.until(() -> registered(server, markerMBean), "the marker cgroup's MBean");
                 assertTrue(server.isRegistered(namespace), "its MBean stays");
                 assertEquals(3L, server.getAttribute(namespace, "OutboundConnections"), "with its counts");
                 assertEquals(3L, server.getAttribute(namespace, "InboundConnections"));
@@ -338,6 +348,26 @@ class FailureModesIT {
         return child.waitFor(TIMEOUT_MS);
     }
 
+    /** A process in {@code cgroup} tries one TCP connect to a loopback port nothing listens on. */
+    private static void refusedConnectIn(Path cgroup) throws Exception {
+        int closed = Http.freePort();
+        Process p = new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec bash -c "
+                + "'exec 3<>/dev/tcp/127.0.0.1/" + closed + "' 2>/dev/null", cgroup.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("a connect attempt in " + cgroup + " did not end");
+        }
+        assertEquals(1, p.exitValue(), "the connect to " + closed + " is refused: " + out);
+    }
+
+    /** A cgroup's path as the agent names it: below the cgroup v2 mount, from "/". */
+    private static String cgroupPath(Path cgroup) {
+        Path mount = dev.bpfhook.container.CgroupV2.find().orElseThrow().mount();
+        return "/" + mount.relativize(cgroup);
+    }
+
     /** The files libbpf.so.1 and .so.0 resolve to, as the dynamic loader finds them. */
     private static Set<Path> installedLibbpf() throws Exception {
         Process ldconfig = new ProcessBuilder("ldconfig", "-p").redirectErrorStream(true).start();
@@ -382,6 +412,14 @@ class FailureModesIT {
             return server.isRegistered(MONITOR) ? (String) server.getAttribute(MONITOR, "State") : "";
         } catch (Exception e) {
             return "";
+        }
+    }
+
+    private static boolean registered(MBeanServerConnection server, ObjectName pattern) {
+        try {
+            return !server.queryNames(pattern, null).isEmpty();
+        } catch (IOException e) {
+            return false;
         }
     }
 
