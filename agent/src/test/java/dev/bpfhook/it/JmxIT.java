@@ -11,6 +11,7 @@ import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.TestCgroup;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -39,6 +40,8 @@ import org.junit.jupiter.api.Test;
 class JmxIT {
     private static final long TIMEOUT_MS = 30_000;
     private static final ObjectName MONITOR = name("bpfhook:type=ConnectionMonitor");
+    /** The type of a connection event's notification, without its kind. */
+    private static final String NOTIFICATION = "bpfhook.connection.";
 
     @BeforeEach
     void kernel() {
@@ -60,27 +63,32 @@ class JmxIT {
                     notifications.add(n);
                 }
             }, null, null);
-            long outboundBefore = (Long) jmx.getAttribute(MONITOR, "OutboundConnections");
+            long outboundBefore = longAttribute(jmx, "OutboundConnections");
+            long failedBefore = longAttribute(jmx, "FailedConnections");
             child.jvm.send("tcp 5");
             child.jvm.awaitStdout(l -> l.equals("done tcp 5"), TIMEOUT_MS);
             int port = Integer.parseInt(child.jvm.awaitStdout(l -> l.startsWith("port "), TIMEOUT_MS).substring(5));
+            // each connection's close is its last event: once both ends of all 5 are closed in the table, every
+            // event of the exchanges is in the ring before anything the child does from now on
+            Await.until(() -> closedRows(jmx, port, "OUTBOUND") >= 5 && closedRows(jmx, port, "INBOUND") >= 5,
+                    "both ends of the 5 exchanges closed in RecentConnections");
+
+            // the barrier: a connect refused after all that. The kernel counts its failure before connect()
+            // returns, and the MBeans' snapshot only gets newer; the ring thread hands events to the notifier
+            // in order, which sends them in order: its close's notification comes after every earlier one
+            String refused = "127.0.0.1:" + refusedConnect(child.jvm);
+            Await.until(() -> longAttribute(jmx, "FailedConnections") - failedBefore == 1,
+                    "the refused connect counted");
+            Await.until(() -> notified(notifications, "state", refused, "CLOSE"), "the refused connect's close "
+                    + "notified");
 
             // the JMX connection itself is inbound to the child, so the outbound count is the exact one
-            Await.until(() -> outbound(jmx) - outboundBefore == 5, "5 more outbound connections");
-            Thread.sleep(2_500); // two more cache periods: nothing else may arrive
-            assertEquals(5, outbound(jmx) - outboundBefore, "outbound connections made by the child");
+            assertEquals(5, longAttribute(jmx, "OutboundConnections") - outboundBefore,
+                    "outbound connections made by the child");
 
             CompositeData[] recent = (CompositeData[]) jmx.getAttribute(MONITOR, "RecentConnections");
-            List<CompositeData> out = new ArrayList<>();
-            List<CompositeData> in = new ArrayList<>();
-            for (CompositeData c : recent) {
-                if ((Integer) c.get("remotePort") == port && c.get("direction").equals("OUTBOUND")) {
-                    out.add(c);
-                }
-                if ((Integer) c.get("localPort") == port && c.get("direction").equals("INBOUND")) {
-                    in.add(c);
-                }
-            }
+            List<CompositeData> out = rows(recent, port, "OUTBOUND");
+            List<CompositeData> in = rows(recent, port, "INBOUND");
             assertEquals(5, out.size(), "outbound rows to the app's port");
             assertEquals(5, in.size(), "inbound rows on the app's port");
             for (CompositeData c : out) {
@@ -93,14 +101,16 @@ class JmxIT {
 
             ObjectName cgroupBean = name("bpfhook:type=Cgroup,path=" + ObjectName.quote("/" + cgroup.directory()
                     .getFileName()) + ",container=" + ObjectName.quote("host"));
-            Await.until(() -> registered(jmx, cgroupBean), "the cgroup's MBean");
+            ObjectName namespaces = name("bpfhook:type=NetworkNamespace,*");
+            // one sweep registers both, the cgroup's first
+            Await.until(() -> registered(jmx, cgroupBean) && registered(jmx, namespaces),
+                    "the cgroup's MBean and a network namespace's");
             assertEquals(jmx.getAttribute(MONITOR, "OutboundConnections"), jmx.getAttribute(cgroupBean,
                     "OutboundConnections"));
-            assertFalse(jmx.queryNames(name("bpfhook:type=NetworkNamespace,*"), null).isEmpty());
 
-            Await.until(() -> connectNotifications(notifications) == 5, "5 connect notifications");
-            Thread.sleep(500);
-            assertEquals(5, connectNotifications(notifications), "one connect notification per outbound connect");
+            assertEquals(5, connectNotifications(notifications, "127.0.0.1:" + port),
+                    "one connect notification per outbound connect");
+            assertEquals(6, connectNotifications(notifications, null), "and the refused one's, no other");
 
             CompositeData[] found = (CompositeData[]) jmx.invoke(MONITOR, "findConnections",
                     new Object[] {Integer.toString(port)}, new String[] {String.class.getName()});
@@ -175,9 +185,41 @@ class JmxIT {
         }
     }
 
-    private static long outbound(MBeanServerConnection jmx) {
+    /**
+     * A connect the child makes to a loopback port that refuses it, after everything it did before; returns
+     * that port.
+     */
+    private static int refusedConnect(ChildJvm child) throws Exception {
+        child.send("refused 1");
+        child.awaitStdout(l -> l.equals("done refused 1"), TIMEOUT_MS);
+        return Integer.parseInt(child.awaitStdout(l -> l.startsWith("refusing port "), TIMEOUT_MS)
+                .substring("refusing port ".length()));
+    }
+
+    private static long longAttribute(MBeanServerConnection jmx, String attribute) {
         try {
-            return (Long) jmx.getAttribute(MONITOR, "OutboundConnections");
+            return (Long) jmx.getAttribute(MONITOR, attribute);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** RecentConnections' rows in {@code direction} on the app's {@code port}: its remote port, or its local one. */
+    private static List<CompositeData> rows(CompositeData[] recent, int port, String direction) {
+        String portItem = direction.equals("OUTBOUND") ? "remotePort" : "localPort";
+        List<CompositeData> rows = new ArrayList<>();
+        for (CompositeData c : recent) {
+            if ((Integer) c.get(portItem) == port && c.get("direction").equals(direction)) {
+                rows.add(c);
+            }
+        }
+        return rows;
+    }
+
+    private static long closedRows(MBeanServerConnection jmx, int port, String direction) {
+        try {
+            return rows((CompositeData[]) jmx.getAttribute(MONITOR, "RecentConnections"), port, direction).stream()
+                    .filter(c -> c.get("state").equals("CLOSE")).count();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -191,15 +233,30 @@ class JmxIT {
         }
     }
 
-    private static long connectNotifications(List<Notification> notifications) {
+    /** Connect notifications received, to {@code remote} ("host:port"), or all when null. */
+    private static long connectNotifications(List<Notification> notifications, String remote) {
         synchronized (notifications) {
-            return notifications.stream().filter(n -> n.getType().equals("bpfhook.connection.connect")).count();
+            return notifications.stream().filter(n -> n.getType().equals(NOTIFICATION + "connect")
+                    && (remote == null || remote.equals(data(n).get("remote")))).count();
         }
     }
 
+    /** Whether a notification of {@code kind} for a connection to {@code remote} into {@code newState} came. */
+    private static boolean notified(List<Notification> notifications, String kind, String remote, String newState) {
+        synchronized (notifications) {
+            return notifications.stream().anyMatch(n -> n.getType().equals(NOTIFICATION + kind)
+                    && remote.equals(data(n).get("remote")) && newState.equals(data(n).get("newState")));
+        }
+    }
+
+    private static CompositeData data(Notification n) {
+        return (CompositeData) n.getUserData();
+    }
+
+    /** Whether an MBean of this name, or of this pattern, is registered. */
     private static boolean registered(MBeanServerConnection jmx, ObjectName name) {
         try {
-            return jmx.isRegistered(name);
+            return !jmx.queryNames(name, null).isEmpty();
         } catch (Exception e) {
             return false;
         }
@@ -240,11 +297,17 @@ class JmxIT {
             this.connector = connector;
         }
 
+        /**
+         * The child once its agent runs. When it does not, the child is closed (and the client with it) before
+         * the failure goes on.
+         */
         static Child start(TestCgroup cgroup, String options) throws Exception {
             int port;
             try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 port = free.getLocalPort();
             }
+            JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
+            JMXConnector[] connector = new JMXConnector[1];
             ChildJvm jvm = ChildJvm.builder(AgentTestApp.class.getName())
                     .agent(ChildJvm.agentJar(), options)
                     .jvmArg("-Dcom.sun.management.jmxremote.port=" + port)
@@ -253,12 +316,26 @@ class JmxIT {
                     .jvmArg("-Djava.rmi.server.hostname=127.0.0.1")
                     .jvmArg("-Dcom.sun.management.jmxremote.authenticate=false")
                     .jvmArg("-Dcom.sun.management.jmxremote.ssl=false")
-                    .inCgroup(cgroup.directory()).start();
-            jvm.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
-            JMXConnector connector = JMXConnectorFactory.connect(
-                    new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi"));
-            Child child = new Child(jvm, connector);
-            MBeanServerConnection jmx = connector.getMBeanServerConnection();
+                    .inCgroup(cgroup.directory()).start()
+                    .ready(started -> {
+                        started.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+                        connector[0] = JMXConnectorFactory.connect(url);
+                        try {
+                            awaitAgent(connector[0].getMBeanServerConnection(), started);
+                        } catch (Exception | Error e) {
+                            try {
+                                connector[0].close();
+                            } catch (IOException closing) {
+                                e.addSuppressed(closing);
+                            }
+                            throw e;
+                        }
+                    });
+            return new Child(jvm, connector[0]);
+        }
+
+        /** Until the agent's MBean is there and past STARTING; fails if the agent is DISABLED. */
+        private static void awaitAgent(MBeanServerConnection jmx, ChildJvm jvm) throws Exception {
             Await.until(() -> {
                 try {
                     return jmx.isRegistered(MONITOR) && !"STARTING".equals(jmx.getAttribute(MONITOR, "State"));
@@ -267,7 +344,6 @@ class JmxIT {
                 }
             }, "the agent's MBean");
             assertNotEquals("DISABLED", jmx.getAttribute(MONITOR, "State"), jvm.describe());
-            return child;
         }
 
         MBeanServerConnection connection() throws Exception {
