@@ -29,10 +29,7 @@ class RingBufferDrainTest {
     void aRecordWhoseHandlerThrowsIsConsumedAndNothingIsHandedOverTwice() throws Exception {
         KernelTests.requireRoot();
         try (TestCgroup cgroup = TestCgroup.create("ring-drain")) {
-            // an empty cgroup: the hooks attach, and nothing but the producer below writes into the ring
-            HookSettings settings = new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096,
-                    false);
-            KernelHooks hooks = KernelHooks.start(settings);
+            KernelHooks hooks = hooksOfAnEmptyCgroup(cgroup); // nothing but the producer below writes into the ring
             try (BenchProducer producer = BenchProducer.open(hooks.ringBuffer(), cgroup.id(), 1, 1 << 30)) {
                 RingBuffer ring = hooks.ringBuffer();
                 assertEquals(RECORDS, producer.produce(0, RECORDS, 1, 0).submitted(), "records produced");
@@ -66,9 +63,7 @@ class RingBufferDrainTest {
     void closeWaitsForAConsumerAsleepInTheRingBeforeItClosesTheEpollDescriptor() throws Exception {
         KernelTests.requireRoot();
         try (TestCgroup cgroup = TestCgroup.create("ring-close")) {
-            HookSettings settings = new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096,
-                    false);
-            KernelHooks hooks = KernelHooks.start(settings);
+            KernelHooks hooks = hooksOfAnEmptyCgroup(cgroup);
             CountDownLatch awoke = new CountDownLatch(1);
             Thread consumer = new Thread(() -> {
                 hooks.ringBuffer().await(2_000); // an empty ring: sleeps its timeout
@@ -85,5 +80,11 @@ class RingBufferDrainTest {
             consumer.join(5_000);
             assertTrue(!consumer.isAlive(), "the consumer returned");
         }
+    }
+
+    /** The hooks attached to a cgroup with no process in it: a 1 MiB ring no connection writes into. */
+    private static KernelHooks hooksOfAnEmptyCgroup(TestCgroup cgroup) throws Exception {
+        return KernelHooks.start(new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096,
+                false));
     }
 }
