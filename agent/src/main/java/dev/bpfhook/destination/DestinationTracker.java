@@ -100,14 +100,14 @@ public final class DestinationTracker implements EventListener {
      * to take back.
      */
     private void untrack(Evictions.Evicted c) {
-        if (!c.tcp() || c.establishedNs() == 0 || c.direction() == Direction.UNKNOWN) {
+        if (c.establishedNs() == 0 || c.direction() == Direction.UNKNOWN) {
             return;
         }
-        DestinationStats kept = c.direction() == Direction.OUTBOUND
-                ? this.kept.get(Direction.OUTBOUND, c.cgroupId(), c.remoteFamily(), c.remoteAddressHi(),
+        DestinationStats ofDestination = c.direction() == Direction.OUTBOUND
+                ? kept.get(Direction.OUTBOUND, c.cgroupId(), c.remoteFamily(), c.remoteAddressHi(),
                         c.remoteAddressLo(), c.remotePort())
-                : this.kept.get(Direction.INBOUND, c.cgroupId(), AddressBits.NONE, 0, 0, c.localPort());
-        DestinationStats s = counting(kept, c.establishedNs(), c.atNs(), c.direction());
+                : kept.get(Direction.INBOUND, c.cgroupId(), AddressBits.NONE, 0, 0, c.localPort());
+        DestinationStats s = counting(ofDestination, c.establishedNs(), c.atNs(), c.direction());
         if (s != null) {
             s.evicted++;
         }

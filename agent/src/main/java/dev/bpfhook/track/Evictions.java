@@ -51,9 +51,8 @@ public final class Evictions {
         return e;
     }
 
-    /** One evicted connection; the endpoints as bits (see dev.bpfhook.event.AddressBits). */
+    /** One evicted connection (a TCP one: the table keeps no other open); the endpoints as bits (see AddressBits). */
     public static final class Evicted {
-        boolean tcp;
         Direction direction = Direction.UNKNOWN;
         long cgroupId;
         int remoteFamily;
@@ -63,10 +62,6 @@ public final class Evictions {
         int localPort;
         long establishedNs;
         long atNs;
-
-        public boolean tcp() {
-            return tcp;
-        }
 
         public Direction direction() {
             return direction;

@@ -141,7 +141,6 @@ final class OpenConnection {
 
     /** Notes in {@code into} what the trackers need of this connection, which the table evicts at {@code atNs}. */
     void evictedInto(Evictions.Evicted into, long atNs) {
-        into.tcp = protocol == Protocol.TCP;
         into.direction = direction;
         into.cgroupId = cgroupId;
         into.remoteFamily = remoteFamily;
