@@ -14,15 +14,15 @@ import java.security.KeyStore;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
  * The JDK HTTP server Jolokia is given to serve on: every context made on it, whoever makes it, gets the
- * guard as its authenticator before it can answer a request. Requests are served by one daemon thread
- * ({@code bpfhook-jolokia}), as Jolokia's own server did.
+ * guard as its authenticator before it can answer a request. Requests are served by a few daemon threads
+ * ({@code bpfhook-jolokia-1}, ...), each exchange for a bounded time ({@link HttpWorkers}): Jolokia's own server
+ * had one thread, which one client that sent its request slowly, or never read the answer, held for ever.
  */
 final class JolokiaHttpServer extends HttpServer {
     /** Connections waiting to be accepted; Jolokia's default. */
@@ -52,12 +52,7 @@ final class JolokiaHttpServer extends HttpServer {
             https.setHttpsConfigurator(new HttpsConfigurator(tls));
             server = https;
         }
-        ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "bpfhook-jolokia");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(worker);
+        server.setExecutor(new HttpWorkers("bpfhook-jolokia"));
         return new JolokiaHttpServer(server, guard);
     }
 
@@ -124,7 +119,10 @@ final class JolokiaHttpServer extends HttpServer {
         return server.getExecutor();
     }
 
-    /** Stops serving, and the worker thread with it. */
+    /**
+     * Stops serving, and the worker threads with it: the server closes every connection, so no thread waits on a
+     * client, and each one still working is interrupted.
+     */
     @Override
     public void stop(int delaySeconds) {
         server.stop(delaySeconds);
