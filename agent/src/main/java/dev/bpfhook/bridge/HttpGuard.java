@@ -19,7 +19,7 @@ import java.util.Locale;
 
 /**
  * What every request to Jolokia and /metrics passes first, as the authenticator of their HTTP context
- * (every context of {@link JolokiaHttpServer}; Prometheus's server takes it as its authenticator). It
+ * (every context of {@link JolokiaHttpServer} and of {@link MetricsHttpServer}). It
  * refuses, before any JSON is read:
  * <ul>
  * <li>on a loopback address, a request whose Host header names another host (a web page that rebound its own

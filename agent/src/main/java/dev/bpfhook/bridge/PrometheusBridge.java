@@ -1,8 +1,7 @@
 package dev.bpfhook.bridge;
 
+import com.sun.net.httpserver.HttpServer;
 import io.prometheus.jmx.JmxCollector;
-import io.prometheus.metrics.config.PrometheusProperties;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.File;
 import java.io.IOException;
@@ -12,18 +11,20 @@ import java.net.BindException;
 /**
  * /metrics for Prometheus: the Prometheus JMX exporter's collector over the
  * platform MBeanServer with the rules of jmx-config/bpfhook-exporter.yaml (or
- * the operator's file), served by the client library's HTTP server. It reads
- * the bpfhook MBeans by name only, like any JMX client. The Destination MBeans
- * are served beside the rules, whatever they are, as real histograms
- * ({@link DestinationCollector}).
+ * the operator's file), served by the client library's handlers on a server of
+ * our own ({@link MetricsHttpServer}). It reads the bpfhook MBeans by name
+ * only, like any JMX client. The Destination MBeans are served beside the
+ * rules, whatever they are, as real histograms ({@link DestinationCollector}).
  */
 public final class PrometheusBridge implements AutoCloseable {
     static final String DEFAULT_RULES = "/dev/bpfhook/jmx-config/bpfhook-exporter.yaml";
 
-    private final HTTPServer server;
+    private final HttpServer server;
+    private final HttpWorkers workers;
 
-    private PrometheusBridge(HTTPServer server) {
+    private PrometheusBridge(HttpServer server, HttpWorkers workers) {
         this.server = server;
+        this.workers = workers;
     }
 
     /**
@@ -47,17 +48,18 @@ public final class PrometheusBridge implements AutoCloseable {
         PrometheusRegistry registry = new PrometheusRegistry();
         collector.register(registry);
         DestinationCollector.registerBeside(collector, registry);
+        // not the library's HTTPServer: its up to ten threads, once held by ten slow clients, left its server
+        // taking no other connection until one let go, and its scrapes log a client gone with a stack trace
+        HttpWorkers workers = new HttpWorkers("bpfhook-prometheus");
         try {
-            // the library's defaults, not its configuration: HTTPServer.builder() reads the application's
-            // prometheus.properties and io.prometheus.* system properties, whose port (of the application's
-            // own metrics server) would win over ours, and whose filters could hide every bpfhook metric
-            return new PrometheusBridge(HTTPServer.builder(PrometheusProperties.builder().build()).hostname(host)
-                    .port(port).registry(registry).authenticator(new HttpGuard("bpfhook", user, password, true))
-                    .buildAndStart());
+            return new PrometheusBridge(MetricsHttpServer.start(host, port, registry,
+                    new HttpGuard("bpfhook", user, password, true), workers), workers);
         } catch (BindException e) {
+            workers.shutdownNow();
             throw new BridgeException("prometheus cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "); choose another port with prometheus=PORT, or prometheus=off");
         } catch (IOException | RuntimeException | LinkageError e) {
+            workers.shutdownNow();
             throw new BridgeException("prometheus did not start: " + e);
         }
     }
@@ -72,11 +74,16 @@ public final class PrometheusBridge implements AutoCloseable {
     }
 
     public int port() {
-        return server.getPort();
+        return server.getAddress().getPort();
     }
 
+    /** The server closes every connection, so no thread waits on a client; one still working is interrupted. */
     @Override
     public void close() {
-        server.close();
+        try {
+            server.stop(0);
+        } finally {
+            workers.shutdownNow();
+        }
     }
 }
