@@ -91,12 +91,18 @@ public final class AgentOptions {
         for (String segment : agentArgs.split(",", -1)) {
             int eq = segment.indexOf('=');
             if (eq > 0 && trim(segment.substring(0, eq)).equals(key)
-                    && Set.of("off", "false", "no").contains(asciiLower(trim(segment.substring(eq + 1))))) {
+                    && OFF_WORDS.contains(asciiLower(trim(segment.substring(eq + 1))))) {
                 return true;
             }
         }
         return false;
     }
+
+    /** What {@code on}/{@code off} options take for on, and for off (any case). */
+    private static final Set<String> ON_WORDS = Set.of("on", "true", "yes");
+    private static final Set<String> OFF_WORDS = Set.of("off", "false", "no");
+    /** The values of {@code report} that are not a file (stdout is refused, with a hint). */
+    private static final Set<String> REPORT_WORDS = Set.of("off", "stderr", "stdout");
 
     /** Options whose value is a file: relative to the working directory of the JVM that reads them. */
     private static final Set<String> FILE_KEYS = Set.of("config", "btf", "report",
@@ -113,8 +119,7 @@ public final class AgentOptions {
         for (Map.Entry<String, String> e : split(agentArgs).entrySet()) {
             String key = e.getKey();
             String value = e.getValue();
-            boolean reportKeyword = key.equals("report") && Set.of("off", "stderr", "stdout")
-                    .contains(asciiLower(value));
+            boolean reportKeyword = key.equals("report") && REPORT_WORDS.contains(asciiLower(value));
             if (FILE_KEYS.contains(key) && !value.isEmpty() && !reportKeyword) {
                 try {
                     if (!Paths.get(value).isAbsolute()) {
@@ -457,18 +462,11 @@ public final class AgentOptions {
     }
 
     private static boolean bool(String prefix, String value) throws ConfigException {
-        switch (asciiLower(value)) {
-            case "on":
-            case "true":
-            case "yes":
-                return true;
-            case "off":
-            case "false":
-            case "no":
-                return false;
-            default:
-                throw new ConfigException(prefix + quoted(value) + " must be on or off (or true/false, yes/no)");
+        String word = asciiLower(value);
+        if (ON_WORDS.contains(word) || OFF_WORDS.contains(word)) {
+            return ON_WORDS.contains(word);
         }
+        throw new ConfigException(prefix + quoted(value) + " must be on or off (or true/false, yes/no)");
     }
 
     private static int integer(String prefix, String key, String value, int min, int max, String example)
