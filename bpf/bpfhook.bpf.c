@@ -104,6 +104,15 @@ struct {
  * namespace: the start window is over. */
 volatile __u32 listing_done = 0;
 
+/*
+ * The monitored cgroup's depth on the host, when the agent could not tell it (bh_config.scope_level is
+ * BH_LEVEL_UNKNOWN): a JVM in a cgroup namespace of its own, as in a container, sees its cgroup as the root of
+ * the hierarchy. Found by the first program that meets a cgroup at or below it (the level at which that
+ * cgroup's ancestor is the monitored one); 0 until then. Every writer writes the same value.
+ */
+volatile __u32 found_scope_level = 0;
+#define MAX_SCOPE_LEVEL 32
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -222,14 +231,9 @@ struct cgroup___ids {
 	__u64 ancestor_ids[];
 } __attribute__((preserve_access_index));
 
-/* Is this cgroup the monitored cgroup or below it? */
-static __always_inline bool cgroup_in_scope(struct cgroup *cg)
+/* The id of this cgroup's ancestor at depth level (level <= its own depth). */
+static __always_inline __u64 ancestor_id_at(struct cgroup *cg, __u32 level)
 {
-	__u32 level = bh_config.scope_level;
-	if (level == 0)
-		return true;
-	if (!cg || BPF_CORE_READ(cg, level) < (int)level)
-		return false;
 	__u64 ancestor_id = 0;
 	if (bpf_core_field_exists(cg->ancestors)) {
 		struct cgroup *ancestor = NULL;
@@ -241,7 +245,42 @@ static __always_inline bool cgroup_in_scope(struct cgroup *cg)
 		__u64 off = bpf_core_field_offset(old->ancestor_ids);
 		bpf_probe_read_kernel(&ancestor_id, sizeof(ancestor_id), (void *)cg + off + level * sizeof(__u64));
 	}
-	return ancestor_id == bh_config.scope_cgroup_id;
+	return ancestor_id;
+}
+
+/*
+ * The depth of the monitored cgroup: the agent's, or found_scope_level, which the first cgroup met at or below
+ * the monitored one sets (see there); 0 while not known.
+ */
+static __always_inline __u32 scope_level_for(struct cgroup *cg)
+{
+	__u32 level = bh_config.scope_level;
+	if (level != BH_LEVEL_UNKNOWN)
+		return level;
+	level = found_scope_level;
+	if (level || !cg)
+		return level;
+	int depth = BPF_CORE_READ(cg, level);
+	for (__u32 l = 1; l <= MAX_SCOPE_LEVEL; l++) {
+		if ((int)l > depth)
+			break;
+		if (ancestor_id_at(cg, l) == bh_config.scope_cgroup_id) {
+			found_scope_level = l;
+			return l;
+		}
+	}
+	return 0;
+}
+
+/* Is this cgroup the monitored cgroup or below it? */
+static __always_inline bool cgroup_in_scope(struct cgroup *cg)
+{
+	if (bh_config.scope_level == 0)
+		return true;
+	__u32 level = scope_level_for(cg);
+	if (level == 0 || !cg || BPF_CORE_READ(cg, level) < (int)level)
+		return false;
+	return ancestor_id_at(cg, level) == bh_config.scope_cgroup_id;
 }
 
 /* cgroup_in_scope, through scope_cache. */
@@ -265,6 +304,21 @@ static __always_inline bool cgroup_in_scope_cached(struct cgroup *cg, __u64 cgro
 static __always_inline bool task_in_scope(void)
 {
 	__u32 level = bh_config.scope_level;
+	if (level == BH_LEVEL_UNKNOWN)
+		level = found_scope_level;
+	if (level == 0 && bh_config.scope_level == BH_LEVEL_UNKNOWN) {
+		/* not found yet (see found_scope_level): the task's ancestors, from the top */
+		for (__u32 l = 1; l <= MAX_SCOPE_LEVEL; l++) {
+			__u64 id = bpf_get_current_ancestor_cgroup_id(l);
+			if (id == 0)
+				return false;
+			if (id == bh_config.scope_cgroup_id) {
+				found_scope_level = l;
+				return true;
+			}
+		}
+		return false;
+	}
 	return level == 0 || bpf_get_current_ancestor_cgroup_id(level) == bh_config.scope_cgroup_id;
 }
 

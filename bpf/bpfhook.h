@@ -119,9 +119,13 @@ struct bh_stats {
  * Load-time configuration: the single `const volatile` global `bh_config`,
  * written by the agent into the object's .rodata before load.
  */
+/* bh_config.scope_level of a cgroup whose depth on the host the agent cannot see (see found_scope_level) */
+#define BH_LEVEL_UNKNOWN 0xffffffffu
+
 struct bh_config {
 	__u64 scope_cgroup_id;  /*  0: id of the monitored cgroup (inode of its directory) */
-	__u32 scope_level;      /*  8: its depth below the cgroup v2 root; 0 = whole host */
+	__u32 scope_level;      /*  8: its depth below the cgroup v2 root; 0 = whole host; BH_LEVEL_UNKNOWN:
+	                               not known to the agent (a cgroup namespace): the programs find it */
 	__u32 wakeup_bytes;     /* 12: wake the consumer when this many bytes wait in the ring */
 	__u32 all_states;       /* 16: 1 = an event per TCP transition; 0 = only to ESTABLISHED and CLOSE */
 	__u32 reserved;         /* 20: zero */

@@ -8,6 +8,12 @@ import java.util.Optional;
 
 /** The cgroup to watch, resolved and checked: its directory, id, depth and name. */
 public final class CgroupScope {
+    /**
+     * {@link #level()} of a cgroup whose depth on the host cannot be seen here: the mount shows only part of the
+     * host's hierarchy (a cgroup namespace, as in a container). The kernel side finds it (bh_config.scope_level
+     * BH_LEVEL_UNKNOWN), from the ancestors of the first cgroup it meets at or below this one.
+     */
+    public static final int LEVEL_UNKNOWN = -1;
     /** The id of the root of cgroup v2, on every kernel: its directory's inode number. */
     private static final long ROOT_CGROUP_ID = 1;
 
@@ -17,11 +23,11 @@ public final class CgroupScope {
     private final int level;
     private final String name;
 
-    private CgroupScope(CgroupV2 hierarchy, Path directory, long id) {
+    private CgroupScope(CgroupV2 hierarchy, Path directory, long id, boolean depthKnown) {
         this.hierarchy = hierarchy;
         this.directory = directory;
         this.id = id;
-        this.level = hierarchy.level(directory);
+        this.level = depthKnown ? hierarchy.level(directory) : LEVEL_UNKNOWN;
         this.name = hierarchy.name(directory);
     }
 
@@ -33,12 +39,8 @@ public final class CgroupScope {
                     + "mount -t cgroup2 none /sys/fs/cgroup/unified, or boot with systemd.unified_cgroup_hierarchy=1");
         }
         CgroupV2 hierarchy = found.get();
-        if (requested.isPresent() && !showsTheWholeHierarchy(hierarchy)) {
-            throw new ConfigException("the cgroup v2 hierarchy at " + hierarchy.mount() + " shows only part of the "
-                    + "host's (a cgroup namespace, as in a container, or a bind mount), so the depth of a cgroup on the "
-                    + "host, which the kernel checks, cannot be told here; run with the host's cgroup namespace (e.g. "
-                    + "docker run --cgroupns=host) and its cgroup v2 mount, or watch the whole host (scope=host)");
-        }
+        // the whole host (scope=host) is the root of any mount: level 0 whatever the namespace
+        boolean depthKnown = !requested.isPresent() || showsTheWholeHierarchy(hierarchy);
         Path dir = requested.orElse(hierarchy.mount()).toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
             throw new ConfigException("cgroup " + dir + " does not exist; pass a directory under " + hierarchy.mount()
@@ -49,7 +51,7 @@ public final class CgroupScope {
                     + hierarchy.mount() + ": pass it or a directory below it");
         }
         try {
-            return new CgroupScope(hierarchy, dir, CgroupV2.id(dir));
+            return new CgroupScope(hierarchy, dir, CgroupV2.id(dir), depthKnown);
         } catch (IOException e) {
             throw new ConfigException("cannot read cgroup " + dir + ": " + e.getMessage());
         }
@@ -80,7 +82,7 @@ public final class CgroupScope {
         return id;
     }
 
-    /** Depth below the root; 0 is the whole host. */
+    /** Depth below the root; 0 is the whole host; {@link #LEVEL_UNKNOWN} in a cgroup namespace. */
     public int level() {
         return level;
     }
@@ -91,6 +93,7 @@ public final class CgroupScope {
     }
 
     public String describe() {
-        return name + " (id " + id + (level == 0 ? ", whole host)" : ")");
+        return name + " (id " + id + (level == 0 ? ", whole host)"
+                : level == LEVEL_UNKNOWN ? ", in a cgroup namespace: its depth on the host found by the kernel)" : ")");
     }
 }

@@ -24,7 +24,8 @@ public final class HookSettings {
     /**
      * @param scopeCgroup         directory of the monitored cgroup v2
      * @param scopeCgroupId       its id (the directory's inode)
-     * @param scopeLevel          its depth below the cgroup v2 root (root: 0)
+     * @param scopeLevel          its depth below the cgroup v2 root (root: 0), or -1 when not known here (a cgroup
+     *                            namespace): the programs find it (BH_LEVEL_UNKNOWN)
      * @param ringBytes           ring-buffer size, a power of two and a multiple of the page size
      * @param connectionTableSize connections tracked at once in the kernel
      * @param allStates           an event per TCP transition, not only to ESTABLISHED and CLOSE

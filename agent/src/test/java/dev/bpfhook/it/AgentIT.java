@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bpfhook.apps.AgentTestApp;
 import dev.bpfhook.apps.JnaTestApp;
 import dev.bpfhook.apps.LoadTestApp;
+import dev.bpfhook.container.CgroupV2;
 import dev.bpfhook.testing.AttachedPrograms;
 import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.KernelTests;
@@ -260,6 +261,40 @@ class AgentIT {
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
         }
+    }
+
+    /**
+     * A JVM in a cgroup namespace of its own, as in a container (the default on cgroup v2), sees its cgroup as
+     * the root of the hierarchy mounted there, so the agent cannot tell that cgroup's depth on the host, which
+     * the kernel's checks need: the programs find it. The JVM's own connections are counted exactly, and this
+     * test's, made outside the child's cgroup, not at all. Before, the agent refused to run there.
+     */
+    @Test
+    void inACgroupNamespaceTheAgentWatchesItsOwnCgroup() throws Exception {
+        Path mount = CgroupV2.find().orElseThrow().mount();
+        ReportFile report = new ReportFile(dir.resolve("cgroupns.jsonl"));
+        try (TestCgroup cgroup = TestCgroup.create("cgroupns")) {
+            // as a container runtime does: new cgroup and mount namespaces, cgroup2 mounted afresh
+            List<String> command = List.of("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec unshare --cgroup --mount "
+                    + "--propagation private sh -c 'umount -l \"$1\" && mount -t cgroup2 none \"$1\" && shift && exec \"$@\"' "
+                    + "sh \"$@\"", cgroup.directory().toString(), mount.toString(), ChildJvm.java().toString(),
+                    // jmx=off: the JDK's own container metrics fail in this test's mix of cgroup v1 controllers and
+                    // a cgroup2 mount (an NPE in jdk.internal.platform as the platform MBeanServer starts)
+                    "-javaagent:" + ChildJvm.agentJar() + "=jolokia=off,jmx=off,report=" + report.path()
+                            + ",report.interval=3600",
+                    "-cp", ChildJvm.testClasses().toString(), APP);
+            try (ChildJvm child = ChildJvm.command(command)) {
+                report.awaitStart(TIMEOUT_MS, child);
+                exchanges(3); // this JVM's, in another cgroup
+                child.send("tcp 2");
+                child.awaitStdout(l -> l.equals("done tcp 2"), TIMEOUT_MS);
+                child.send("exit 0");
+                assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+                assertEquals("", child.stderr(), "no warning");
+            }
+        }
+        assertEquals(4, number(report.lastReport(), "total_connections"), "both ends of its 2 exchanges, no more: "
+                + report.lastReport());
     }
 
     private static void exchanges(int n) {

@@ -102,34 +102,6 @@ class FailureModesIT {
         }
     }
 
-    /**
-     * A JVM in a cgroup namespace of its own (as in a container) sees its cgroup as the root of the hierarchy
-     * mounted there: watching "itself" would have meant watching the whole host. The agent says so in one
-     * line and the application runs.
-     */
-    @Test
-    void inACgroupNamespaceTheAgentRefusesToGuessItsScope() throws Exception {
-        Path mount = dev.bpfhook.container.CgroupV2.find().orElseThrow().mount();
-        Set<Long> before = AttachedPrograms.ours();
-        try (TestCgroup cgroup = TestCgroup.create("cgroupns")) {
-            List<String> command = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec "
-                    + "unshare --cgroup --mount --propagation private sh -c 'umount -l \"$1\" && mount -t cgroup2 none \"$1\" && shift "
-                    + "&& exec \"$@\"' sh \"$@\"", cgroup.directory().toString(), mount.toString()));
-            command.addAll(java("", 0));
-            try (ChildJvm child = ChildJvm.command(command)) {
-                String line = child.awaitStderr(l -> l.startsWith(DISABLED), TIMEOUT_MS);
-                assertEquals(DISABLED + "the cgroup v2 hierarchy at " + mount + " shows only part of the host's (a "
-                        + "cgroup namespace, as in a container, or a bind mount), so the depth of a cgroup on the host, "
-                        + "which the kernel checks, cannot be told here; run with the host's cgroup namespace (e.g. "
-                        + "docker run --cgroupns=host) and its cgroup v2 mount, or watch the whole host (scope=host)"
-                        + RUNS_WITHOUT, line);
-                assertEquals(0, run(child, List.of("tcp 1", "exit 0")), child.describe());
-                assertEquals(line + "\n", child.stderr(), "one line");
-            }
-        }
-        assertEquals(Set.of(), AttachedPrograms.leftOver(before), "nothing loaded, nothing left");
-    }
-
     @Test
     void aBtfFileThatIsNotThereOrIsNotBtfIsOneLineAndTheApplicationRuns() throws Exception {
         Path missing = dir.resolve("no-such-vmlinux.btf");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bpfhook.container.CgroupScope;
 import dev.bpfhook.event.ConnectFailure;
 import dev.bpfhook.event.ConnectionEvent;
 import dev.bpfhook.event.Direction;
@@ -371,8 +372,30 @@ class MonitorKernelTest {
         }
     }
 
+    /**
+     * In a cgroup namespace (a container's) the agent cannot see how deep its cgroup is on the host, and leaves
+     * the programs to find it: from the first cgroup they meet at or below the watched one. Here the JVM sits one
+     * level below it, and a sibling cgroup's connections come after, which must not be taken for it.
+     */
+    @Test
+    void aCgroupWhoseDepthTheAgentCannotSeeIsFoundByThePrograms() throws Exception {
+        runScenario(TestCgroup.nested("depth"), Collections.emptySet(), "tp_btf/inet_sock_set_state", false);
+    }
+
+    /** The same where the accept hook checks the accepting task's cgroup (bpf_get_current_ancestor_cgroup_id). */
+    @Test
+    void aCgroupWhoseDepthTheAgentCannotSeeIsFoundByTheTaskChecksToo() throws Exception {
+        runScenario(TestCgroup.nested("depth-task"), Set.of("cgroup/getpeername4+getpeername6", "fexit/inet_csk_accept",
+                "kretprobe/inet_csk_accept"), "tp_btf/inet_sock_set_state", false);
+    }
+
     private void runScenario(TestCgroup testCgroup, Set<String> disabledTiers, String expectedStateTier)
             throws Exception {
+        runScenario(testCgroup, disabledTiers, expectedStateTier, true);
+    }
+
+    private void runScenario(TestCgroup testCgroup, Set<String> disabledTiers, String expectedStateTier,
+            boolean depthKnown) throws Exception {
         Set<Long> programsBefore = AttachedPrograms.ours();
         List<ConnectionEvent> events = Collections.synchronizedList(new ArrayList<>());
         Scenario made = new Scenario();
@@ -380,8 +403,9 @@ class MonitorKernelTest {
         try (TestCgroup cgroup = testCgroup) {
             cgroupId = cgroup.id();
             long scopeId = dev.bpfhook.container.CgroupV2.id(cgroup.top());
-            HookSettings settings = new HookSettings(cgroup.top(), scopeId, cgroup.hierarchy().level(cgroup.top()),
-                    1 << 20, 4096, true).withoutTiers(disabledTiers);
+            int level = depthKnown ? cgroup.hierarchy().level(cgroup.top()) : CgroupScope.LEVEL_UNKNOWN;
+            HookSettings settings = new HookSettings(cgroup.top(), scopeId, level, 1 << 20, 4096, true)
+                    .withoutTiers(disabledTiers);
             try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024), List.of(events::add))) {
                 assertHooks(monitor.hooks(), expectedStateTier);
                 Set<Long> loaded = AttachedPrograms.ours();
