@@ -195,6 +195,12 @@ public final class AgentRuntime {
                     + "service in a cgroup of its own (e.g. a systemd service, or systemd-run --scope) to see only its "
                     + "connections, or say scope=host to silence this");
         }
+        if (config.scope() == AgentConfig.Scope.HOST && scope.seesPartOfTheHost()) {
+            log.warn("scope=host in a cgroup namespace of its own (as in a container): every TCP connection of the "
+                    + "host is counted, but UDP connects and who accepted a connection only within this namespace's "
+                    + "cgroup, the only one whose hooks can be attached from here; run the JVM in the host's cgroup "
+                    + "namespace (e.g. docker run --cgroupns=host) to see them all");
+        }
         HookSettings settings = new HookSettings(scope.directory(), scope.id(), scope.level(), config.ringBytes(),
                 config.connections(), config.allStates()).withCgroupLimit(config.cgroups())
                 .withBtfFile(config.btfFile().orElse(null));

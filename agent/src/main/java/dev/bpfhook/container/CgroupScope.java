@@ -22,13 +22,15 @@ public final class CgroupScope {
     private final long id;
     private final int level;
     private final String name;
+    private final boolean partOfTheHost;
 
-    private CgroupScope(CgroupV2 hierarchy, Path directory, long id, boolean depthKnown) {
+    private CgroupScope(CgroupV2 hierarchy, Path directory, long id, boolean partOfTheHost, boolean depthKnown) {
         this.hierarchy = hierarchy;
         this.directory = directory;
         this.id = id;
         this.level = depthKnown ? hierarchy.level(directory) : LEVEL_UNKNOWN;
         this.name = hierarchy.name(directory);
+        this.partOfTheHost = partOfTheHost;
     }
 
     /** @param requested a cgroup directory, or empty for the root of the cgroup v2 hierarchy */
@@ -39,8 +41,9 @@ public final class CgroupScope {
                     + "mount -t cgroup2 none /sys/fs/cgroup/unified, or boot with systemd.unified_cgroup_hierarchy=1");
         }
         CgroupV2 hierarchy = found.get();
+        boolean partOfTheHost = !showsTheWholeHierarchy(hierarchy);
         // the whole host (scope=host) is the root of any mount: level 0 whatever the namespace
-        boolean depthKnown = !requested.isPresent() || showsTheWholeHierarchy(hierarchy);
+        boolean depthKnown = !requested.isPresent() || !partOfTheHost;
         Path dir = requested.orElse(hierarchy.mount()).toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
             throw new ConfigException("cgroup " + dir + " does not exist; pass a directory under " + hierarchy.mount()
@@ -51,7 +54,7 @@ public final class CgroupScope {
                     + hierarchy.mount() + ": pass it or a directory below it");
         }
         try {
-            return new CgroupScope(hierarchy, dir, CgroupV2.id(dir), depthKnown);
+            return new CgroupScope(hierarchy, dir, CgroupV2.id(dir), partOfTheHost, depthKnown);
         } catch (IOException e) {
             throw new ConfigException("cannot read cgroup " + dir + ": " + e.getMessage());
         }
@@ -67,6 +70,14 @@ public final class CgroupScope {
         } catch (IOException e) {
             return true; // cannot tell: the checks that follow read the same directory and say what fails
         }
+    }
+
+    /**
+     * Whether the cgroup v2 mount shows only part of the host's hierarchy (a cgroup namespace, as in a
+     * container): the cgroups outside it cannot be opened here, so hooks attach to none of them.
+     */
+    public boolean seesPartOfTheHost() {
+        return partOfTheHost;
     }
 
     public CgroupV2 hierarchy() {

@@ -271,19 +271,9 @@ class AgentIT {
      */
     @Test
     void inACgroupNamespaceTheAgentWatchesItsOwnCgroup() throws Exception {
-        Path mount = CgroupV2.find().orElseThrow().mount();
         ReportFile report = new ReportFile(dir.resolve("cgroupns.jsonl"));
         try (TestCgroup cgroup = TestCgroup.create("cgroupns")) {
-            // as a container runtime does: new cgroup and mount namespaces, cgroup2 mounted afresh
-            List<String> command = List.of("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec unshare --cgroup --mount "
-                    + "--propagation private sh -c 'umount -l \"$1\" && mount -t cgroup2 none \"$1\" && shift && exec \"$@\"' "
-                    + "sh \"$@\"", cgroup.directory().toString(), mount.toString(), ChildJvm.java().toString(),
-                    // jmx=off: the JDK's own container metrics fail in this test's mix of cgroup v1 controllers and
-                    // a cgroup2 mount (an NPE in jdk.internal.platform as the platform MBeanServer starts)
-                    "-javaagent:" + ChildJvm.agentJar() + "=jolokia=off,jmx=off,report=" + report.path()
-                            + ",report.interval=3600",
-                    "-cp", ChildJvm.testClasses().toString(), APP);
-            try (ChildJvm child = ChildJvm.command(command)) {
+            try (ChildJvm child = inCgroupNamespace(cgroup, "report=" + report.path() + ",report.interval=3600")) {
                 report.awaitStart(TIMEOUT_MS, child);
                 exchanges(3); // this JVM's, in another cgroup
                 child.send("tcp 2");
@@ -295,6 +285,40 @@ class AgentIT {
         }
         assertEquals(4, number(report.lastReport(), "total_connections"), "both ends of its 2 exchanges, no more: "
                 + report.lastReport());
+    }
+
+    /**
+     * In such a container, scope=host counts every TCP connection of the host (the state tracepoint sees them
+     * all), but the cgroup hooks can be attached only to the container's cgroup: the agent says so.
+     */
+    @Test
+    void scopeHostInACgroupNamespaceSaysWhatItCannotSee() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("cgroupns-host");
+             ChildJvm child = inCgroupNamespace(cgroup, "scope=host")) {
+            String warning = child.awaitStderr(l -> l.startsWith("bpfhook: "), TIMEOUT_MS);
+            assertEquals("bpfhook: scope=host in a cgroup namespace of its own (as in a container): every TCP "
+                    + "connection of the host is counted, but UDP connects and who accepted a connection only within "
+                    + "this namespace's cgroup, the only one whose hooks can be attached from here; run the JVM in the "
+                    + "host's cgroup namespace (e.g. docker run --cgroupns=host) to see them all", warning);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            assertEquals(warning + "\n", child.stderr(), "that line alone");
+        }
+    }
+
+    /**
+     * The test app with the agent in {@code cgroup}, in new cgroup and mount namespaces with cgroup2 mounted
+     * afresh, as a container runtime starts a container (whose JVM sees its cgroup as the hierarchy's root).
+     * jmx=off: the JDK's own container metrics fail in this machine's mix of cgroup v1 controllers and a
+     * cgroup2 mount, with an NPE in jdk.internal.platform as the platform MBeanServer starts.
+     */
+    private static ChildJvm inCgroupNamespace(TestCgroup cgroup, String agentOptions) throws Exception {
+        Path mount = CgroupV2.find().orElseThrow().mount();
+        return ChildJvm.command(List.of("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec unshare --cgroup --mount "
+                + "--propagation private sh -c 'umount -l \"$1\" && mount -t cgroup2 none \"$1\" && shift && exec \"$@\"' "
+                + "sh \"$@\"", cgroup.directory().toString(), mount.toString(), ChildJvm.java().toString(),
+                "-javaagent:" + ChildJvm.agentJar() + "=jolokia=off,jmx=off," + agentOptions,
+                "-cp", ChildJvm.testClasses().toString(), APP));
     }
 
     private static void exchanges(int n) {
