@@ -248,28 +248,12 @@ static __always_inline __u64 ancestor_id_at(struct cgroup *cg, __u32 level)
 	return ancestor_id;
 }
 
-/*
- * The depth of the monitored cgroup: the agent's, or found_scope_level, which the first cgroup met at or below
- * the monitored one sets (see there); 0 while not known.
- */
-static __always_inline __u32 scope_level_for(struct cgroup *cg)
+/* The depth of the monitored cgroup: the agent's, or the one the programs found (found_scope_level); 0 while
+ * neither is known, and for the whole host. */
+static __always_inline __u32 known_scope_level(void)
 {
 	__u32 level = bh_config.scope_level;
-	if (level != BH_LEVEL_UNKNOWN)
-		return level;
-	level = found_scope_level;
-	if (level || !cg)
-		return level;
-	int depth = BPF_CORE_READ(cg, level);
-	for (__u32 l = 1; l <= MAX_SCOPE_LEVEL; l++) {
-		if ((int)l > depth)
-			break;
-		if (ancestor_id_at(cg, l) == bh_config.scope_cgroup_id) {
-			found_scope_level = l;
-			return l;
-		}
-	}
-	return 0;
+	return level != BH_LEVEL_UNKNOWN ? level : found_scope_level;
 }
 
 /* Is this cgroup the monitored cgroup or below it? */
@@ -277,10 +261,22 @@ static __always_inline bool cgroup_in_scope(struct cgroup *cg)
 {
 	if (bh_config.scope_level == 0)
 		return true;
-	__u32 level = scope_level_for(cg);
-	if (level == 0 || !cg || BPF_CORE_READ(cg, level) < (int)level)
+	if (!cg)
 		return false;
-	return ancestor_id_at(cg, level) == bh_config.scope_cgroup_id;
+	int depth = BPF_CORE_READ(cg, level);
+	__u32 level = known_scope_level();
+	if (level)
+		return depth >= (int)level && ancestor_id_at(cg, level) == bh_config.scope_cgroup_id;
+	/* the depth not known yet (see found_scope_level): is one of this cgroup's ancestors the monitored one? */
+	for (__u32 l = 1; l <= MAX_SCOPE_LEVEL; l++) {
+		if ((int)l > depth)
+			break;
+		if (ancestor_id_at(cg, l) == bh_config.scope_cgroup_id) {
+			found_scope_level = l;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* cgroup_in_scope, through scope_cache. */
@@ -303,23 +299,22 @@ static __always_inline bool cgroup_in_scope_cached(struct cgroup *cg, __u64 cgro
 
 static __always_inline bool task_in_scope(void)
 {
-	__u32 level = bh_config.scope_level;
-	if (level == BH_LEVEL_UNKNOWN)
-		level = found_scope_level;
-	if (level == 0 && bh_config.scope_level == BH_LEVEL_UNKNOWN) {
-		/* not found yet (see found_scope_level): the task's ancestors, from the top */
-		for (__u32 l = 1; l <= MAX_SCOPE_LEVEL; l++) {
-			__u64 id = bpf_get_current_ancestor_cgroup_id(l);
-			if (id == 0)
-				return false;
-			if (id == bh_config.scope_cgroup_id) {
-				found_scope_level = l;
-				return true;
-			}
+	if (bh_config.scope_level == 0)
+		return true;
+	__u32 level = known_scope_level();
+	if (level)
+		return bpf_get_current_ancestor_cgroup_id(level) == bh_config.scope_cgroup_id;
+	/* the depth not known yet (see found_scope_level): the task's ancestors, from the top */
+	for (__u32 l = 1; l <= MAX_SCOPE_LEVEL; l++) {
+		__u64 id = bpf_get_current_ancestor_cgroup_id(l);
+		if (id == 0)
+			return false;
+		if (id == bh_config.scope_cgroup_id) {
+			found_scope_level = l;
+			return true;
 		}
-		return false;
 	}
-	return level == 0 || bpf_get_current_ancestor_cgroup_id(level) == bh_config.scope_cgroup_id;
+	return false;
 }
 
 /*
