@@ -68,17 +68,11 @@ class SlowHttpClientIT {
         try (TestCgroup cgroup = TestCgroup.create("slow-jolokia");
              ChildJvm child = start(cgroup, "jolokia=" + port + ",jolokia.user=ops,jolokia.password=s3cret");
              SlowClients slow = new SlowClients(port)) {
-            String status = "http://127.0.0.1:" + port + "/jolokia/read/bpfhook:type=ConnectionMonitor/Status";
-            int listBytes = Http.get("http://127.0.0.1:" + port + "/jolokia/list", JOLOKIA_CREDENTIALS).body().length();
-            slow.trickledHead("GET /jolokia/version HTTP/1.1");
-            slow.unsentBody("POST /jolokia/ HTTP/1.1", JOLOKIA_CREDENTIALS);
-            slow.unreadAnswers("GET /jolokia/list HTTP/1.1", JOLOKIA_CREDENTIALS, unreadBytes() / listBytes + 1);
+            holdJolokia(slow, port, false);
 
             // Http gives up after 20 s: with the endpoint's one thread held, this would wait for ever
-            HttpResponse<String> answer = Http.get(status, JOLOKIA_CREDENTIALS);
-            assertEquals(200, answer.statusCode(), answer.body());
-            assertTrue(answer.body().contains("\"value\":\"RUNNING\""), answer.body());
-            assertEquals(401, Http.get(status, null).statusCode(), "the guard still asks everyone else");
+            assertJolokiaAnswersRunning(port);
+            assertEquals(401, Http.get(jolokiaStatus(port), null).statusCode(), "the guard still asks everyone else");
             assertExitsCleanly(child);
         }
     }
@@ -89,21 +83,14 @@ class SlowHttpClientIT {
         try (TestCgroup cgroup = TestCgroup.create("slow-jolokia-all");
              ChildJvm child = start(cgroup, "jolokia=" + port + ",jolokia.user=ops,jolokia.password=s3cret");
              SlowClients slow = new SlowClients(port)) {
-            String status = "http://127.0.0.1:" + port + "/jolokia/read/bpfhook:type=ConnectionMonitor/Status";
-            int listBytes = Http.get("http://127.0.0.1:" + port + "/jolokia/list", JOLOKIA_CREDENTIALS).body().length();
-            slow.trickledHead("GET /jolokia/version HTTP/1.1");
-            slow.unsentBody("POST /jolokia/ HTTP/1.1", JOLOKIA_CREDENTIALS);
-            slow.unsentBody("POST /jolokia/ HTTP/1.1", null); // refused with 401, which waits for the body first
-            slow.unreadAnswers("GET /jolokia/list HTTP/1.1", JOLOKIA_CREDENTIALS, unreadBytes() / listBytes + 1);
+            holdJolokia(slow, port, true);
             Await.until(() -> workerThreads(child, "bpfhook-jolokia").size() == 4,
                     "four Jolokia threads, each held by a slow client");
             assertEquals(Set.of("bpfhook-jolokia-1", "bpfhook-jolokia-2", "bpfhook-jolokia-3", "bpfhook-jolokia-4"),
                     workerThreads(child, "bpfhook-jolokia"));
 
             slow.awaitEachClosedByTheAgent(CUT_OFF_MS);
-            HttpResponse<String> answer = Http.get(status, JOLOKIA_CREDENTIALS);
-            assertEquals(200, answer.statusCode(), answer.body());
-            assertTrue(answer.body().contains("\"value\":\"RUNNING\""), answer.body());
+            assertJolokiaAnswersRunning(port);
             assertExitsCleanly(child);
         }
     }
@@ -137,6 +124,31 @@ class SlowHttpClientIT {
     }
 
     // ---- helpers ----
+
+    /**
+     * Slow clients of Jolokia, one of each kind: a head sent a byte at a time, a body announced and never sent
+     * (and, with {@code unauthenticatedToo}, one without credentials, refused with 401 once its body came), and
+     * answers never read.
+     */
+    private static void holdJolokia(SlowClients slow, int port, boolean unauthenticatedToo) throws Exception {
+        int listBytes = Http.get("http://127.0.0.1:" + port + "/jolokia/list", JOLOKIA_CREDENTIALS).body().length();
+        slow.trickledHead("GET /jolokia/version HTTP/1.1");
+        slow.unsentBody("POST /jolokia/ HTTP/1.1", JOLOKIA_CREDENTIALS);
+        if (unauthenticatedToo) {
+            slow.unsentBody("POST /jolokia/ HTTP/1.1", null); // refused with 401, which waits for the body first
+        }
+        slow.unreadAnswers("GET /jolokia/list HTTP/1.1", JOLOKIA_CREDENTIALS, unreadBytes() / listBytes + 1);
+    }
+
+    private static String jolokiaStatus(int port) {
+        return "http://127.0.0.1:" + port + "/jolokia/read/bpfhook:type=ConnectionMonitor/Status";
+    }
+
+    private static void assertJolokiaAnswersRunning(int port) throws Exception {
+        HttpResponse<String> answer = Http.get(jolokiaStatus(port), JOLOKIA_CREDENTIALS);
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertTrue(answer.body().contains("\"value\":\"RUNNING\""), answer.body());
+    }
 
     /** A child with the agent, once its hooks are attached and its outputs listen (the report's start line). */
     private ChildJvm start(TestCgroup cgroup, String options) throws Exception {
