@@ -1,5 +1,6 @@
 package dev.bpfhook.it;
 
+import static dev.bpfhook.testing.Events.select;
 import static dev.bpfhook.testing.KernelTests.assertCount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -20,8 +21,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -174,11 +173,5 @@ class ConnectFailureKernelTest {
 
     private static HookSettings settings(TestCgroup cgroup) throws IOException {
         return new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096, false);
-    }
-
-    private static List<ConnectionEvent> select(List<ConnectionEvent> events, Predicate<ConnectionEvent> filter) {
-        synchronized (events) {
-            return events.stream().filter(filter).collect(Collectors.toList());
-        }
     }
 }

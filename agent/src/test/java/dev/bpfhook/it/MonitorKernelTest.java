@@ -1,5 +1,6 @@
 package dev.bpfhook.it;
 
+import static dev.bpfhook.testing.Events.select;
 import static dev.bpfhook.testing.KernelTests.assertCount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,7 +37,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -853,10 +853,6 @@ class MonitorKernelTest {
         }
         assertEquals(TcpState.CLOSE, last(states).newState(), history);
         assertFalse(states.stream().limit(states.size() - 1L).anyMatch(e -> e.newState() == TcpState.CLOSE), history);
-    }
-
-    private static List<ConnectionEvent> select(List<ConnectionEvent> events, Predicate<ConnectionEvent> filter) {
-        return events.stream().filter(filter).collect(Collectors.toList());
     }
 
     private static ConnectionEvent single(List<ConnectionEvent> list) {

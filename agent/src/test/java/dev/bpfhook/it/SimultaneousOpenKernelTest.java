@@ -1,5 +1,6 @@
 package dev.bpfhook.it;
 
+import static dev.bpfhook.testing.Events.select;
 import static dev.bpfhook.testing.KernelTests.assertCount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -21,8 +22,6 @@ import dev.bpfhook.track.MonitorSnapshot;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -93,13 +92,6 @@ class SimultaneousOpenKernelTest {
             assertEquals(1, self.established());
             assertEquals(1, self.closed());
             assertEquals(0, self.active());
-        }
-    }
-
-    private static List<ConnectionEvent> select(List<ConnectionEvent> events,
-            Predicate<ConnectionEvent> filter) {
-        synchronized (events) {
-            return events.stream().filter(filter).collect(Collectors.toList());
         }
     }
 }
