@@ -29,11 +29,11 @@ import org.junit.jupiter.api.Test;
  * network namespace of the test's own: the failure is counted once, under its reason and no other, and its
  * event carries the socket's errno as the connection closed. (MonitorKernelTest covers refused and closed locally.)
  *
- * <p>No test makes reset: no connect on Linux goes from SYN_SENT to CLOSE with ECONNRESET (only a simultaneous
- * open reset in SYN_RECV does, which needs a peer that opens at the same moment). A reset that answers the SYN
- * gives ECONNREFUSED, and no ICMP error gives ECONNRESET. A connect(AF_UNSPEC) while the SYN
- * waits does give the application ECONNRESET, but the kernel sets it after the change to CLOSE: closed
- * locally, as it should be (this host ended the attempt), which a test here shows.
+ * <p>Reset: no connect on Linux goes from SYN_SENT to CLOSE with ECONNRESET. A reset that answers the SYN gives
+ * ECONNREFUSED, and no ICMP error gives ECONNRESET; only a simultaneous open reset in SYN_RECV does, which a
+ * test here makes with a socket connected to itself. A connect(AF_UNSPEC) while the SYN waits does give the
+ * application ECONNRESET, but the kernel sets it after the change to CLOSE: closed locally, as it should be
+ * (this host ended the attempt), which a test here shows.
  */
 class ConnectFailureKernelTest {
     /** An address routed to the namespace's loopback that is not its own: a SYN to it gets no answer. */
@@ -126,6 +126,60 @@ class ConnectFailureKernelTest {
                 + "s.close()\n";
         assertOneFailure("disconnected", "ip link set lo up && ip route add " + SILENT + " dev lo", connect,
                 "ECONNRESET", SILENT, ConnectFailure.CLOSED_LOCALLY);
+    }
+
+    /**
+     * A simultaneous open reset in SYN_RECV: the one connect the kernel fails with ECONNRESET. A socket
+     * connected to itself answers its own SYN (SYN_SENT to SYN_RECV, as in a simultaneous open), and a socket
+     * filter drops the SYN-ACK it then sends itself, so that it stays in SYN_RECV. A reset made by hand on a raw
+     * socket, at the sequence number the socket expects next (an exact one: RFC 5961), ends it. The script
+     * learns that number from its SYN, captured on the namespace's loopback.
+     */
+    @Test
+    void aSimultaneousOpenResetInSynRecvIsReset() throws Exception {
+        String connect = "import ctypes, errno, os, select, socket, struct, time\n"
+                + "print('pid', os.getpid())\n"
+                + "SO_ATTACH_FILTER = 26\n"
+                // ldb [13] (the TCP flags); and #0x12 (SYN|ACK); jeq #0x12: drop, else keep
+                + "program = [(0x30, 0, 0, 13), (0x54, 0, 0, 0x12), (0x15, 0, 1, 0x12), (0x06, 0, 0, 0),"
+                + " (0x06, 0, 0, 0xffffffff)]\n"
+                + "code = b''.join(struct.pack('HBBI', *insn) for insn in program)\n"
+                + "buf = ctypes.create_string_buffer(code, len(code))\n"
+                + "capture = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))\n"
+                + "capture.bind(('lo', 0))\n"
+                + "capture.settimeout(10)\n"
+                + "s = socket.socket()\n"
+                + "s.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, struct.pack('HP', len(program),"
+                + " ctypes.addressof(buf)))\n"
+                + "s.bind(('127.0.0.1', " + PORT + "))\n"
+                + "s.setblocking(False)\n"
+                + "assert s.connect_ex(('127.0.0.1', " + PORT + ")) == errno.EINPROGRESS\n"
+                + "isn = None\n"
+                + "while isn is None:\n"
+                + "    ip = capture.recv(65535)\n"
+                + "    tcp = (ip[0] & 15) * 4\n"
+                + "    sport, dport, seq = struct.unpack_from('!HHI', ip, tcp)\n"
+                + "    if ip[9] == 6 and sport == dport == " + PORT + " and ip[tcp + 13] == 0x02:\n"
+                + "        isn = seq\n"
+                + "deadline = time.monotonic() + 10\n"
+                + "while s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] != 3:\n" // tcpi_state SYN_RECV
+                + "    assert time.monotonic() < deadline, 'the socket never reached SYN_RECV'\n"
+                + "    time.sleep(0.01)\n"
+                + "def checksum(data):\n"
+                + "    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))\n"
+                + "    total = (total >> 16) + (total & 0xffff)\n"
+                + "    return ~(total + (total >> 16)) & 0xffff\n"
+                + "rst = struct.pack('!HHIIBBHHH', " + PORT + ", " + PORT + ", (isn + 1) & 0xffffffff, 0, 5 << 4,"
+                + " 0x04, 0, 0, 0)\n"
+                + "local = socket.inet_aton('127.0.0.1')\n"
+                + "pseudo = local + local + struct.pack('!BBH', 0, socket.IPPROTO_TCP, len(rst))\n"
+                + "rst = rst[:16] + struct.pack('!H', checksum(pseudo + rst)) + rst[18:]\n"
+                + "raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)\n"
+                + "raw.sendto(rst, ('127.0.0.1', 0))\n"
+                + "select.select([], [s], [], 10)\n"
+                + "print(errno.errorcode.get(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)))\n"
+                + "s.close()\n";
+        assertOneFailure("reset", "ip link set lo up", connect, "ECONNRESET", "127.0.0.1", ConnectFailure.RESET);
     }
 
     /**
