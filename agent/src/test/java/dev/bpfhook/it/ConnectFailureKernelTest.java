@@ -12,6 +12,7 @@ import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.SocketFilters;
 import dev.bpfhook.testing.TestCgroup;
 import dev.bpfhook.testing.TestNetworkNamespace;
 import dev.bpfhook.track.ConnectionTable;
@@ -137,20 +138,16 @@ class ConnectFailureKernelTest {
      */
     @Test
     void aSimultaneousOpenResetInSynRecvIsReset() throws Exception {
-        String connect = "import ctypes, errno, os, select, socket, struct, time\n"
+        String connect = SocketFilters.PYTHON_ATTACH
+                + "import errno, os, select, time\n"
                 + "print('pid', os.getpid())\n"
-                + "SO_ATTACH_FILTER = 26\n"
-                // ldb [13] (the TCP flags); and #0x12 (SYN|ACK); jeq #0x12: drop, else keep
-                + "program = [(0x30, 0, 0, 13), (0x54, 0, 0, 0x12), (0x15, 0, 1, 0x12), (0x06, 0, 0, 0),"
-                + " (0x06, 0, 0, 0xffffffff)]\n"
-                + "code = b''.join(struct.pack('HBBI', *insn) for insn in program)\n"
-                + "buf = ctypes.create_string_buffer(code, len(code))\n"
                 + "capture = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))\n"
                 + "capture.bind(('lo', 0))\n"
                 + "capture.settimeout(10)\n"
                 + "s = socket.socket()\n"
-                + "s.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, struct.pack('HP', len(program),"
-                + " ctypes.addressof(buf)))\n"
+                // ldb [13] (the TCP flags); and #0x12 (SYN|ACK); jeq #0x12: drop, else keep
+                + "attach(s, [(0x30, 0, 0, 13), (0x54, 0, 0, 0x12), (0x15, 0, 1, 0x12), (0x06, 0, 0, 0),"
+                + " (0x06, 0, 0, 0xffffffff)])\n"
                 + "s.bind(('127.0.0.1', " + PORT + "))\n"
                 + "s.setblocking(False)\n"
                 + "assert s.connect_ex(('127.0.0.1', " + PORT + ")) == errno.EINPROGRESS\n"

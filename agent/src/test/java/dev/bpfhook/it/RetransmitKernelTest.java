@@ -11,6 +11,7 @@ import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.SocketFilters;
 import dev.bpfhook.testing.TestCgroup;
 import dev.bpfhook.testing.TestNetworkNamespace;
 import dev.bpfhook.track.ConnectionTable;
@@ -112,13 +113,7 @@ class RetransmitKernelTest {
      * tcpi_total_retrans at byte 100, tcpi_bytes_sent and tcpi_bytes_retrans at 200 and 208.
      */
     private static String script(String filter) {
-        return "import ctypes, socket, struct\n"
-                + "SO_ATTACH_FILTER = 26\n"
-                + "def attach(sock, program):\n"
-                + "    code = b''.join(struct.pack('HBBI', *insn) for insn in program)\n"
-                + "    buf = ctypes.create_string_buffer(code, len(code))\n"
-                + "    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, struct.pack('HP', len(program),"
-                + " ctypes.addressof(buf)))\n"
+        return SocketFilters.PYTHON_ATTACH
                 + "def receive(sock, n):\n"
                 + "    got = b''\n"
                 + "    while len(got) < n:\n"
