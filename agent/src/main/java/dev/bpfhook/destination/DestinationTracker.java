@@ -103,10 +103,8 @@ public final class DestinationTracker implements EventListener {
         if (c.establishedNs() == 0 || c.direction() == Direction.UNKNOWN) {
             return;
         }
-        DestinationStats ofDestination = c.direction() == Direction.OUTBOUND
-                ? kept.get(Direction.OUTBOUND, c.cgroupId(), c.remoteFamily(), c.remoteAddressHi(),
-                        c.remoteAddressLo(), c.remotePort())
-                : kept.get(Direction.INBOUND, c.cgroupId(), AddressBits.NONE, 0, 0, c.localPort());
+        DestinationStats ofDestination = keptStats(c.direction(), c.cgroupId(), c.remoteFamily(), c.remoteAddressHi(),
+                c.remoteAddressLo(), c.remotePort(), c.localPort());
         DestinationStats s = counting(ofDestination, c.establishedNs(), c.atNs(), c.direction());
         if (s != null) {
             s.evicted++;
@@ -236,8 +234,8 @@ public final class DestinationTracker implements EventListener {
 
     /** The statistics of the record's remote address and port (in its cgroup): see {@link #counting}. */
     private DestinationStats outbound(EventRecord e, long sinceNs, long now) {
-        DestinationStats s = kept.get(Direction.OUTBOUND, e.cgroupId(), e.remoteFamily(), e.remoteAddressHi(),
-                e.remoteAddressLo(), e.remotePort());
+        DestinationStats s = keptStats(Direction.OUTBOUND, e.cgroupId(), e.remoteFamily(), e.remoteAddressHi(),
+                e.remoteAddressLo(), e.remotePort(), e.localPort());
         if (s == null && sinceNs >= now) {
             s = keep(DestinationKey.outbound(e.cgroupId(), e.remote().getAddress(), e.remotePort()), now);
         }
@@ -246,11 +244,24 @@ public final class DestinationTracker implements EventListener {
 
     /** The statistics of the record's local port (in its cgroup): see {@link #counting}. */
     private DestinationStats inbound(EventRecord e, long sinceNs, long now) {
-        DestinationStats s = kept.get(Direction.INBOUND, e.cgroupId(), AddressBits.NONE, 0, 0, e.localPort());
+        DestinationStats s = keptStats(Direction.INBOUND, e.cgroupId(), e.remoteFamily(), e.remoteAddressHi(),
+                e.remoteAddressLo(), e.remotePort(), e.localPort());
         if (s == null && sinceNs >= now) {
             s = keep(DestinationKey.inbound(e.cgroupId(), e.localPort()), now);
         }
         return counting(s, sinceNs, now, Direction.INBOUND);
+    }
+
+    /**
+     * The kept statistics of a connection's destination, or null: outbound ones by remote address and port,
+     * inbound ones by local port (the remote end left out), in the connection's cgroup. Looked up from the
+     * endpoints as bits, without a key object: this runs for most records.
+     */
+    private DestinationStats keptStats(Direction direction, long cgroupId, int remoteFamily, long remoteHi,
+            long remoteLo, int remotePort, int localPort) {
+        return direction == Direction.OUTBOUND
+                ? kept.get(Direction.OUTBOUND, cgroupId, remoteFamily, remoteHi, remoteLo, remotePort)
+                : kept.get(Direction.INBOUND, cgroupId, AddressBits.NONE, 0, 0, localPort);
     }
 
     /**
