@@ -410,6 +410,164 @@ static __always_inline void fill_endpoints(struct bh_event *e, const struct sock
 	__builtin_memcpy(e->remote_addr, f->remote_addr, BH_ADDR_LEN);
 }
 
+/* ---------------------------------------------- inbound: accept attribution */
+
+/*
+ * First in the object: libbpf loads the programs in the object's order and stops at the first the kernel
+ * refuses, and the accept hook's better tiers are the ones kernels refuse most (no BPF trampolines, no
+ * kprobes). Such a refusal costs the agent a second load without that tier; with these programs first,
+ * the first load stops before the others were relocated and verified for nothing (about 40 ms less per
+ * start on a kernel that refuses fexit).
+ */
+
+/*
+ * The accept record: the socket's cookie, family and state, and the accepting task. The state is CLOSE when
+ * the peer reset the connection while it waited in the accept queue: accept() still hands it out, after its
+ * close was reported, and user space must not take it for an open connection.
+ */
+static __always_inline void submit_accept(__u64 cookie, __u16 family, __u8 state)
+{
+	struct bh_event *e = event_reserve(BH_EVENT_ACCEPT, cookie, 0, 0, IPPROTO_TCP, BH_DIR_INBOUND);
+	if (!e)
+		return;
+	e->family = family;
+	e->new_state = state;
+	fill_task(e);
+	event_submit(e);
+}
+
+/*
+ * The only record of who accepted a connection. It carries the process and the
+ * cookie, and reads nothing else of the socket but what filters it: user space
+ * completes the endpoints, cgroup and namespace from the connection's state
+ * events, joined by cookie (each probe read here costs about 20 ns). Its
+ * callers checked the accepting task's scope first.
+ */
+static __always_inline int on_accept(struct sock *sk)
+{
+	if (!sk)
+		return 0;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0; /* accept() on a unix socket */
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+
+	submit_accept(BPF_CORE_READ(sk, __sk_common.skc_cookie.counter), family, BPF_CORE_READ(sk, __sk_common.skc_state));
+	return 0;
+}
+
+/* Tier 1: a BPF trampoline on the function that hands out accepted sockets. */
+SEC("fexit/inet_csk_accept")
+int bh_accept_fexit(void *ctx)
+{
+	__u64 ret = 0;
+	if (!task_in_scope())
+		return 0;
+	bpf_get_func_ret(ctx, &ret); /* the argument list differs between kernels */
+	return on_accept((struct sock *)ret);
+}
+
+/* Tier 2: the same as a kretprobe, where trampolines are missing. */
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(bh_accept_kretprobe, struct sock *sk)
+{
+	if (!task_in_scope())
+		return 0;
+	return on_accept(sk);
+}
+
+/*
+ * Tier 3: the accepted socket's peer address, which accept() reads for its
+ * caller before it returns, in the accepting task: a cgroup program, so it runs
+ * only for the watched cgroup's sockets and costs the rest of the host nothing,
+ * where the syscall tracepoints of tier 4 slow every system call on the host
+ * while attached (the kernel then takes its traced path for all of them). It
+ * sees only the accepts that ask for the address: every JVM's do; a program that
+ * calls accept(fd, NULL, NULL), as libuv does, is seen by tier 4 only. The
+ * agent prefers it when a cgroup is watched. Other calls read the peer address
+ * too (getpeername(), getsockopt(SO_PEERNAME)): the current system call tells
+ * the accept apart. Neither tier sees io_uring's accepts, and this one not a
+ * 32-bit process's (its system calls have other numbers).
+ */
+#if defined(__TARGET_ARCH_x86)
+#define CURRENT_SYSCALL(regs) ((regs)->orig_ax)
+#define NR_ACCEPT 43
+#define NR_ACCEPT4 288
+#elif defined(__TARGET_ARCH_arm64)
+#define CURRENT_SYSCALL(regs) ((regs)->syscallno)
+#define NR_ACCEPT 202
+#define NR_ACCEPT4 242
+#else
+#error "the accept syscalls' numbers are not known for this architecture"
+#endif
+
+static __always_inline int on_peer_name(struct bpf_sock_addr *ctx)
+{
+	if (ctx->protocol != IPPROTO_TCP)
+		return 1;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long syscall = CURRENT_SYSCALL(regs);
+	if (syscall != NR_ACCEPT && syscall != NR_ACCEPT4)
+		return 1;
+	struct bpf_sock *sk = ctx->sk;
+	if (!sk)
+		return 1;
+	submit_accept(bpf_get_socket_cookie(ctx), ctx->family, sk->state);
+	return 1; /* never change the address */
+}
+
+SEC("cgroup/getpeername4")
+int bh_getpeername4(struct bpf_sock_addr *ctx)
+{
+	return on_peer_name(ctx);
+}
+
+SEC("cgroup/getpeername6")
+int bh_getpeername6(struct bpf_sock_addr *ctx)
+{
+	return on_peer_name(ctx);
+}
+
+/* Tier 4: the accept syscalls' exit; the new fd leads to the socket. */
+static __always_inline int on_accept_syscall_exit(long fd)
+{
+	/* the scope first: every accept() on the host runs this, and the walk from the fd to the socket
+	 * takes three probe reads (seven without BTF task pointers) */
+	if (fd < 0 || !task_in_scope())
+		return 0;
+	struct file **fds;
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		/* 5.11+: the task through BTF pointers: loads instead of four probe reads (about 70 ns less) */
+		struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+		if (fd >= fdt->max_fds)
+			return 0;
+		fds = fdt->fd;
+	} else {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+		if (fd >= BPF_CORE_READ(fdt, max_fds))
+			return 0;
+		fds = BPF_CORE_READ(fdt, fd);
+	}
+	struct file *file = NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	return on_accept(BPF_CORE_READ(sock, sk));
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int bh_accept4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_syscall_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int bh_accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_syscall_exit(ctx->ret);
+}
+
 /* ----------------------------------------- outbound: cgroup/connect4, 6 */
 
 static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool ipv6)
@@ -716,156 +874,6 @@ int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	read_facts_probe(sk, &f);
 	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	return on_state(sk, &f, cookie, ctx->oldstate, ctx->newstate, false);
-}
-
-/* ---------------------------------------------- inbound: accept attribution */
-
-/*
- * The accept record: the socket's cookie, family and state, and the accepting task. The state is CLOSE when
- * the peer reset the connection while it waited in the accept queue: accept() still hands it out, after its
- * close was reported, and user space must not take it for an open connection.
- */
-static __always_inline void submit_accept(__u64 cookie, __u16 family, __u8 state)
-{
-	struct bh_event *e = event_reserve(BH_EVENT_ACCEPT, cookie, 0, 0, IPPROTO_TCP, BH_DIR_INBOUND);
-	if (!e)
-		return;
-	e->family = family;
-	e->new_state = state;
-	fill_task(e);
-	event_submit(e);
-}
-
-/*
- * The only record of who accepted a connection. It carries the process and the
- * cookie, and reads nothing else of the socket but what filters it: user space
- * completes the endpoints, cgroup and namespace from the connection's state
- * events, joined by cookie (each probe read here costs about 20 ns). Its
- * callers checked the accepting task's scope first.
- */
-static __always_inline int on_accept(struct sock *sk)
-{
-	if (!sk)
-		return 0;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
-		return 0; /* accept() on a unix socket */
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-
-	submit_accept(BPF_CORE_READ(sk, __sk_common.skc_cookie.counter), family, BPF_CORE_READ(sk, __sk_common.skc_state));
-	return 0;
-}
-
-/* Tier 1: a BPF trampoline on the function that hands out accepted sockets. */
-SEC("fexit/inet_csk_accept")
-int bh_accept_fexit(void *ctx)
-{
-	__u64 ret = 0;
-	if (!task_in_scope())
-		return 0;
-	bpf_get_func_ret(ctx, &ret); /* the argument list differs between kernels */
-	return on_accept((struct sock *)ret);
-}
-
-/* Tier 2: the same as a kretprobe, where trampolines are missing. */
-SEC("kretprobe/inet_csk_accept")
-int BPF_KRETPROBE(bh_accept_kretprobe, struct sock *sk)
-{
-	if (!task_in_scope())
-		return 0;
-	return on_accept(sk);
-}
-
-/*
- * Tier 3: the accepted socket's peer address, which accept() reads for its
- * caller before it returns, in the accepting task: a cgroup program, so it runs
- * only for the watched cgroup's sockets and costs the rest of the host nothing,
- * where the syscall tracepoints of tier 4 slow every system call on the host
- * while attached (the kernel then takes its traced path for all of them). It
- * sees only the accepts that ask for the address: every JVM's do; a program that
- * calls accept(fd, NULL, NULL), as libuv does, is seen by tier 4 only. The
- * agent prefers it when a cgroup is watched. Other calls read the peer address
- * too (getpeername(), getsockopt(SO_PEERNAME)): the current system call tells
- * the accept apart. Neither tier sees io_uring's accepts, and this one not a
- * 32-bit process's (its system calls have other numbers).
- */
-#if defined(__TARGET_ARCH_x86)
-#define CURRENT_SYSCALL(regs) ((regs)->orig_ax)
-#define NR_ACCEPT 43
-#define NR_ACCEPT4 288
-#elif defined(__TARGET_ARCH_arm64)
-#define CURRENT_SYSCALL(regs) ((regs)->syscallno)
-#define NR_ACCEPT 202
-#define NR_ACCEPT4 242
-#else
-#error "the accept syscalls' numbers are not known for this architecture"
-#endif
-
-static __always_inline int on_peer_name(struct bpf_sock_addr *ctx)
-{
-	if (ctx->protocol != IPPROTO_TCP)
-		return 1;
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	long syscall = CURRENT_SYSCALL(regs);
-	if (syscall != NR_ACCEPT && syscall != NR_ACCEPT4)
-		return 1;
-	struct bpf_sock *sk = ctx->sk;
-	if (!sk)
-		return 1;
-	submit_accept(bpf_get_socket_cookie(ctx), ctx->family, sk->state);
-	return 1; /* never change the address */
-}
-
-SEC("cgroup/getpeername4")
-int bh_getpeername4(struct bpf_sock_addr *ctx)
-{
-	return on_peer_name(ctx);
-}
-
-SEC("cgroup/getpeername6")
-int bh_getpeername6(struct bpf_sock_addr *ctx)
-{
-	return on_peer_name(ctx);
-}
-
-/* Tier 4: the accept syscalls' exit; the new fd leads to the socket. */
-static __always_inline int on_accept_syscall_exit(long fd)
-{
-	/* the scope first: every accept() on the host runs this, and the walk from the fd to the socket
-	 * takes three probe reads (seven without BTF task pointers) */
-	if (fd < 0 || !task_in_scope())
-		return 0;
-	struct file **fds;
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
-		/* 5.11+: the task through BTF pointers: loads instead of four probe reads (about 70 ns less) */
-		struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
-		if (fd >= fdt->max_fds)
-			return 0;
-		fds = fdt->fd;
-	} else {
-		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-		struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-		if (fd >= BPF_CORE_READ(fdt, max_fds))
-			return 0;
-		fds = BPF_CORE_READ(fdt, fd);
-	}
-	struct file *file = NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	struct socket *sock = BPF_CORE_READ(file, private_data);
-	return on_accept(BPF_CORE_READ(sock, sk));
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int bh_accept4_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept_syscall_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int bh_accept_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept_syscall_exit(ctx->ret);
 }
 
 /* ------------------------------- passive cookies for the classic tracepoint */
