@@ -22,6 +22,8 @@ public final class AttachCommand {
     static final String USAGE = "usage: java -jar bpfhook-agent.jar attach PID [OPTIONS]  "
             + "(OPTIONS: key=value,... as for -javaagent; see README.md)";
 
+    private static final int FIRST_JDK_WARNING_OF_DYNAMIC_AGENTS = 21;
+
     private AttachCommand() {
     }
 
@@ -55,9 +57,11 @@ public final class AttachCommand {
             err.println("bpfhook: " + e.getMessage());
             return Main.INTERNAL_ERROR;
         }
+        String dynamicLoadingNote;
         try {
             VirtualMachine vm = VirtualMachine.attach(pid);
             try {
+                dynamicLoadingNote = dynamicLoadingNote(vm, pid);
                 vm.loadAgent(jar, options);
             } finally {
                 vm.detach();
@@ -74,7 +78,48 @@ public final class AttachCommand {
             return Main.USER_ERROR;
         }
         out.println("bpfhook: agent loaded into process " + pid + "; its stderr shows what the agent says");
+        if (dynamicLoadingNote != null) {
+            out.println(dynamicLoadingNote);
+        }
         return Main.OK;
+    }
+
+    /**
+     * What to tell the operator when the target's JDK writes its own warning about an agent loaded into a
+     * running JVM (JEP 451: JDK 21 and later, unless the JVM was started with -XX:+EnableDynamicAgentLoading)
+     * into the application's stderr, where it would otherwise look like the agent's doing; null when it does
+     * not, or the target does not say.
+     */
+    private static String dynamicLoadingNote(VirtualMachine vm, String pid) {
+        String version;
+        String jvmArgs;
+        try {
+            version = vm.getSystemProperties().getProperty("java.specification.version", "");
+            jvmArgs = vm.getAgentProperties().getProperty("sun.jvm.args", "");
+        } catch (IOException | RuntimeException e) {
+            return null; // only a note: the load itself reports what matters
+        }
+        if (!warnsOfDynamicLoading(version, jvmArgs)) {
+            return null;
+        }
+        return "bpfhook: note: process " + pid + " runs Java " + version + ", which wrote a warning about an agent "
+                + "loaded into a running JVM to its stderr (JEP 451); start it with -XX:+EnableDynamicAgentLoading, "
+                + "or give it the agent with -javaagent, to avoid it: a later JDK may refuse the attach without it";
+    }
+
+    /** Whether a JVM of this Java version, started with these options, warns when an agent is attached. */
+    static boolean warnsOfDynamicLoading(String specificationVersion, String jvmArgs) {
+        int feature;
+        try {
+            feature = Integer.parseInt(specificationVersion.trim());
+        } catch (NumberFormatException e) {
+            return false; // "1.8" and the like: older than any JDK that warns
+        }
+        if (feature < FIRST_JDK_WARNING_OF_DYNAMIC_AGENTS) {
+            return false;
+        }
+        // the last of -XX:+ and -XX:- counts, as for any flag given twice
+        return jvmArgs.lastIndexOf("-XX:+EnableDynamicAgentLoading") <= jvmArgs.lastIndexOf("-XX:-EnableDynamicAgentLoading");
     }
 
     /** This class is loaded from inside the agent jar: that jar is what the target loads. */

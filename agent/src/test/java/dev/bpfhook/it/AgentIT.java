@@ -215,6 +215,8 @@ class AgentIT {
                     "report=" + report.path() + ",report.interval=3600"));
             assertEquals(0, attach.waitFor(TIMEOUT_MS), attach.describe());
             assertTrue(attach.stdout().startsWith("bpfhook: agent loaded into process " + child.pid()), attach.describe());
+            assertEquals(Runtime.version().feature() >= 21, attach.stdout().contains("JEP 451"),
+                    "a note of the JDK's warning of attached agents exactly from JDK 21 on:\n" + attach.describe());
 
             report.awaitStart(TIMEOUT_MS, child);
             child.send("tcp 4");

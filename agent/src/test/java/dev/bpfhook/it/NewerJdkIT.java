@@ -67,11 +67,15 @@ class NewerJdkIT {
             ChildJvm attach = ChildJvm.command(List.of(java.toString(), "-jar", ChildJvm.agentJar().toString(),
                     "attach", Long.toString(child.pid()), "jolokia=off"));
             assertEquals(0, attach.waitFor(TIMEOUT_MS), attach.describe());
+            assertTrue(attach.stdout().contains("start it with -XX:+EnableDynamicAgentLoading"),
+                    "the operator is told of the JDK's warning in the target's stderr (JEP 451):\n" + attach.describe());
             LoadTestApp.Driver app = new LoadTestApp.Driver(child);
             assertEquals("agent RUNNING", app.ask("agent", "agent ", TIMEOUT_MS), child.describe());
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
-            // the JDK's own line about an agent loaded into a running JVM (JEP 451) is expected; not this one
+            // the JDK's own warning about an agent loaded into a running JVM (JEP 451), of which the operator was
+            // told above, is expected; not this one
+            assertTrue(child.stderr().contains("A Java agent has been loaded dynamically"), child.describe());
             assertFalse(child.stderr().contains(RESTRICTED_WARNING), child.describe());
             assertFalse(attach.stderr().contains(RESTRICTED_WARNING), attach.describe());
         }
