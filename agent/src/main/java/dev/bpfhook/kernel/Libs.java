@@ -1,6 +1,7 @@
 package dev.bpfhook.kernel;
 
 import com.sun.jna.Native;
+import dev.bpfhook.nativeaccess.JnaLibrarySearch;
 
 /**
  * Loads libbpf and libc once. The system libbpf is used as installed
@@ -31,6 +32,7 @@ final class Libs {
         if (lib == null) {
             synchronized (Libs.class) {
                 if (c == null) {
+                    JnaLibrarySearch.initializeWithoutLdconfig();
                     c = Native.load("c", LibC.class);
                 }
                 lib = c;
@@ -40,6 +42,7 @@ final class Libs {
     }
 
     private static LibBpf loadLibbpf() throws BpfException {
+        JnaLibrarySearch.initializeWithoutLdconfig();
         StringBuilder reasons = new StringBuilder();
         for (String name : new String[] {"libbpf.so.1", "libbpf.so.0"}) {
             try {

@@ -14,6 +14,7 @@ import com.sun.jna.Pointer;
  */
 public final class Epoll {
     static {
+        JnaLibrarySearch.initializeWithoutLdconfig();
         Native.register(Epoll.class, Platform.C_LIBRARY_NAME);
     }
 

@@ -120,6 +120,9 @@ public final class LoadTestApp {
                 case "native-access":
                     System.out.println("native-access " + nativeAccess());
                     break;
+                case "spawned":
+                    System.out.println("spawned " + spawnedProcesses());
+                    break;
                 case "stats":
                     System.out.println(stats());
                     break;
@@ -255,6 +258,16 @@ public final class LoadTestApp {
 
     /** Heap in use after full collections, threads and open file descriptors of this process. */
     /** Whether this application's own (unnamed) module may use native code without a warning: JDK 22+ only. */
+    /**
+     * Whether this JVM started a process lately (the JDK's reaper thread of child processes lives a minute
+     * after the last one ended), and what jna.platform.library.path reads now (JNA sets it once it ran
+     * ldconfig).
+     */
+    private static String spawnedProcesses() {
+        boolean reaper = Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("process reaper"));
+        return reaper + " jna.platform.library.path=" + System.getProperty("jna.platform.library.path");
+    }
+
     private static String nativeAccess() {
         try {
             return String.valueOf(Module.class.getMethod("isNativeAccessEnabled").invoke(LoadTestApp.class.getModule()));

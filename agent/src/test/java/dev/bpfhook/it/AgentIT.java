@@ -266,6 +266,26 @@ class AgentIT {
     }
 
     /**
+     * JNA, as it comes, runs /sbin/ldconfig from the JVM it is loaded in, and leaves a system property set:
+     * the agent starts no process in the application, and leaves its system properties as they were.
+     */
+    @Test
+    void theAgentStartsNoProcessInTheApplication() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("noprocess");
+             ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName())
+                     .agent(ChildJvm.agentJar(), "").inCgroup(cgroup.directory()).start()) {
+            LoadTestApp.Driver app = new LoadTestApp.Driver(child);
+            assertEquals("agent RUNNING", app.ask("agent", "agent ", TIMEOUT_MS), child.describe());
+            app.ask("exchanges 1", "done exchanges 1", TIMEOUT_MS);
+            app.mbeanWhen(m -> m.get("ClosedConnections") == 2, "ClosedConnections"); // the ring thread read them
+            assertEquals("spawned false jna.platform.library.path=null", app.ask("spawned", "spawned ", TIMEOUT_MS),
+                    "no child process (the JDK's reaper thread of child processes would be running), no property set");
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+        }
+    }
+
+    /**
      * A JVM in a cgroup namespace of its own, as in a container (the default on cgroup v2), sees its cgroup as
      * the root of the hierarchy mounted there, so the agent cannot tell that cgroup's depth on the host, which
      * the kernel's checks need: the programs find it. The JVM's own connections are counted exactly, and this
