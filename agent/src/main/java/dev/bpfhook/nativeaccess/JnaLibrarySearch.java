@@ -9,8 +9,7 @@ package dev.bpfhook.nativeaccess;
  * the application: a child process of a JVM is what intrusion detection watches for, and in a container without
  * {@code ldconfig} it is a failed exec. The agent needs none of those directories (it opens {@code libbpf.so.1}
  * and libc by name, which the dynamic loader finds through the same cache {@code ldconfig} prints), so the
- * property is set to empty while the class initializes, and taken away after: the application's system
- * properties end as they were.
+ * property is set to empty while the class initializes, and taken away after: it ends as it was, unset.
  */
 public final class JnaLibrarySearch {
     private static final String PLATFORM_PATH = "jna.platform.library.path";

@@ -266,8 +266,8 @@ class AgentIT {
     }
 
     /**
-     * JNA, as it comes, runs /sbin/ldconfig from the JVM it is loaded in, and leaves a system property set:
-     * the agent starts no process in the application, and leaves its system properties as they were.
+     * JNA, as it comes, runs /sbin/ldconfig from the JVM it is loaded in, and then sets jna.platform.library.path:
+     * the agent starts no process in the application, and leaves that property unset.
      */
     @Test
     void theAgentStartsNoProcessInTheApplication() throws Exception {
