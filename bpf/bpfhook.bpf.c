@@ -416,8 +416,8 @@ static __always_inline void fill_endpoints(struct bh_event *e, const struct sock
  * First in the object: libbpf loads the programs in the object's order and stops at the first the kernel
  * refuses, and the accept hook's better tiers are the ones kernels refuse most (no BPF trampolines, no
  * kprobes). Such a refusal costs the agent a second load without that tier; with these programs first,
- * the first load stops before the others were relocated and verified for nothing (about 40 ms less per
- * start on a kernel that refuses fexit).
+ * the first load stops before the kernel verified the others for nothing (about 40 ms less per start on
+ * a kernel that refuses fexit).
  */
 
 /*
