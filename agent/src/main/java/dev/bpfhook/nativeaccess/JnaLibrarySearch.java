@@ -24,10 +24,14 @@ public final class JnaLibrarySearch {
             return;
         }
         initialized = true;
-        if (System.getProperty(PLATFORM_PATH) != null) {
-            return; // the operator's (or the application's) choice: JNA runs nothing either
+        try {
+            if (System.getProperty(PLATFORM_PATH) != null) {
+                return; // the operator's (or the application's) choice: JNA runs nothing either
+            }
+            System.setProperty(PLATFORM_PATH, "");
+        } catch (SecurityException e) {
+            return; // a security manager that denies it: JNA then does as it always did
         }
-        System.setProperty(PLATFORM_PATH, "");
         try {
             Class.forName("com.sun.jna.NativeLibrary", true, JnaLibrarySearch.class.getClassLoader());
         } catch (ClassNotFoundException e) {
