@@ -44,8 +44,6 @@ public final class AgentRuntime {
     /** How long a disabled agent waits before it registers its MBean (see publishDisabledStatus). */
     private static final long DISABLED_STATUS_DELAY_MS = 1000;
 
-    private static volatile AgentRuntime current;
-
     private final AgentLog log = new AgentLog(System.err, AgentConfig.LogLevel.WARN);
     private final StartedOutputs outputs = new StartedOutputs();
     private final AgentState state = new AgentState(this);
@@ -60,6 +58,7 @@ public final class AgentRuntime {
     private final Runnable releaseClaim;
     /** Registered before the load; removed when the load gives up, as there is nothing to stop then. */
     private volatile Thread shutdownHook;
+    private boolean detached; // guarded by this
 
     private AgentRuntime(Runnable releaseClaim) {
         this.releaseClaim = releaseClaim;
@@ -75,7 +74,6 @@ public final class AgentRuntime {
      */
     public static void start(String options, Supplier<String> nativeAccess, Runnable releaseClaim) {
         AgentRuntime runtime = new AgentRuntime(releaseClaim);
-        current = runtime;
         try {
             Prepared prepared = runtime.prepare(options);
             if (prepared == null) {
@@ -107,11 +105,6 @@ public final class AgentRuntime {
             this.config = config;
             this.scope = scope;
         }
-    }
-
-    /** The agent of this JVM (its class loader's), or empty before start. */
-    public static Optional<AgentRuntime> current() {
-        return Optional.ofNullable(current);
     }
 
     public AgentStatus status() {
@@ -172,7 +165,7 @@ public final class AgentRuntime {
     /** A JVM that exits while we load (a short-lived program) is not an error worth a line. */
     private void loadQuietlyAtExit(Prepared prepared) {
         try {
-            shutdownHook = new Thread(this::stop, "bpfhook-shutdown");
+            shutdownHook = new Thread(() -> stop("the JVM is shutting down"), "bpfhook-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         } catch (IllegalStateException exiting) {
             return; // the application is done before we began: nothing to load for it
@@ -212,7 +205,9 @@ public final class AgentRuntime {
             return;
         }
         if (outputs.closing()) {
-            return; // the JVM exits: the hook may have missed this monitor, and the process's exit detaches it
+            // the JVM exits or the operator detached meanwhile, and stop() may have missed this monitor
+            monitor.close();
+            return;
         }
 
         List<String> missing = new ArrayList<>();
@@ -292,10 +287,39 @@ public final class AgentRuntime {
     }
 
     /**
-     * JVM shutdown: last events, last reports, then every hook detached. Waits for nothing of the
-     * loader's: when it still loads, the loader sees that outputs are closing and starts nothing more.
+     * The operator's detach (the ConnectionMonitor's {@code detach} operation, which {@code detach PID} calls):
+     * everything stops as at the JVM's exit, the last report included, and the JVM is free for a later attach.
+     *
+     * @return what was done, also logged
+     * @throws IllegalStateException when the JVM is exiting (the agent stops with it) or it was detached already
      */
-    private void stop() {
+    String detach() {
+        synchronized (this) {
+            if (detached) {
+                throw new IllegalStateException("the agent was detached already");
+            }
+            detached = true;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException exiting) {
+            throw new IllegalStateException("the JVM is exiting: the agent stops with it");
+        }
+        List<String> closed = outputs.names();
+        stop("detached by the operator");
+        releaseClaim.run();
+        String what = "detached: hooks removed" + (closed.isEmpty() ? "" : ", outputs closed (" + String.join(", ",
+                closed) + ")") + ", MBeans unregistered; attach again to watch anew";
+        log.warn("JMX: " + what);
+        return what;
+    }
+
+    /**
+     * Last events, last reports, then every hook detached: at the JVM's shutdown, or when the operator detaches
+     * the agent. Waits for nothing of the loader's: when it still loads, the loader sees that outputs are
+     * closing, starts nothing more and closes what it made meanwhile.
+     */
+    private void stop(String why) {
         try {
             Monitor loaded = monitor;
             if (loaded != null) {
@@ -308,7 +332,7 @@ public final class AgentRuntime {
             if (loaded != null) {
                 loaded.close();
             }
-            status = AgentStatus.disabled("the JVM is shutting down");
+            status = AgentStatus.disabled(why);
         }
     }
 

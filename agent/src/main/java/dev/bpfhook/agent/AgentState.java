@@ -169,6 +169,12 @@ final class AgentState implements MonitorState {
         return monitor == null ? 0 : monitor.eventCounters().notEmittedCount();
     }
 
+    @Override
+    public String detach() {
+        running(); // a disabled agent has nothing to detach: it says why it is not running
+        return runtime.detach();
+    }
+
     private Monitor running() {
         Monitor monitor = runtime.monitor();
         if (monitor == null) {

@@ -32,6 +32,15 @@ final class StartedOutputs {
         return false;
     }
 
+    /** The names of the outputs kept so far, in the order they started. */
+    synchronized List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (AgentOutput output : started) {
+            names.add(output.name());
+        }
+        return names;
+    }
+
     /** Closes the outputs kept, in the order they started; from now on none is kept. */
     void closeAll() {
         List<AgentOutput> toClose;

@@ -14,12 +14,21 @@ import java.util.function.Supplier;
 public final class AgentEntry {
     /**
      * Set once per JVM; a second -javaagent or attach sees it and does nothing, unless the first gave up (see
-     * ReleaseClaim).
+     * ReleaseClaim) or detached. {@code detach PID} reads it to tell a JVM without the agent from one whose agent has no MBean.
      */
-    static final String LOADED_PROPERTY = "dev.bpfhook.agent";
+    public static final String LOADED_PROPERTY = "dev.bpfhook.agent";
     /** Microseconds premain (or agentmain) took on the caller's thread; read by scripts/bench-startup.sh. */
     static final String PREMAIN_MICROS_PROPERTY = "dev.bpfhook.agent.premainMicros";
     private static final String RUNTIME = "dev.bpfhook.agent.AgentRuntime";
+
+    /**
+     * The agent's class loader, made at the first load and used again by every later one in this JVM (after
+     * the operator detached the agent, or it gave up): one copy of JNA and of the Flight Recorder event types
+     * per JVM, so that a recording never sees two types of one name. Guarded by AgentEntry.class.
+     */
+    private static AgentClassLoader loader;
+    /** Made with the loader: the module it defines can be defined once per loader. */
+    private static NativeAccessModule nativeAccess;
 
     private AgentEntry() {
     }
@@ -49,10 +58,18 @@ public final class AgentEntry {
 
     private static void run(String options, String how, Instrumentation instrumentation) {
         try {
-            AgentClassLoader loader = new AgentClassLoader(AgentClassLoader.agentJar(),
-                    ClassLoader.getPlatformClassLoader());
-            Class.forName(RUNTIME, true, loader).getMethod("start", String.class, Supplier.class, Runnable.class)
-                    .invoke(null, options, new NativeAccessModule(instrumentation, loader), new ReleaseClaim(how));
+            AgentClassLoader agentLoader;
+            NativeAccessModule agentNativeAccess;
+            synchronized (AgentEntry.class) {
+                if (loader == null) {
+                    loader = new AgentClassLoader(AgentClassLoader.agentJar(), ClassLoader.getPlatformClassLoader());
+                    nativeAccess = new NativeAccessModule(instrumentation, loader);
+                }
+                agentLoader = loader;
+                agentNativeAccess = nativeAccess;
+            }
+            Class.forName(RUNTIME, true, agentLoader).getMethod("start", String.class, Supplier.class, Runnable.class)
+                    .invoke(null, options, agentNativeAccess, new ReleaseClaim(how));
         } catch (java.lang.reflect.InvocationTargetException e) {
             warn(e.getCause());
         } catch (Throwable t) {
@@ -62,8 +79,8 @@ public final class AgentEntry {
 
     /**
      * Given to the agent, which runs it when it gave up before anything of it ran (options, privileges, cgroup,
-     * the kernel load): a later attach may then try again, after the operator fixed the cause, where it would
-     * otherwise find the agent "already loaded" until the JVM restarts. Not a lambda: premain's first lambda
+     * the kernel load), or once the operator detached it: a later attach may then load it again (after the
+     * operator fixed the cause), where it would otherwise find the agent "already loaded" until the JVM restarts. Not a lambda: premain's first lambda
      * costs milliseconds.
      */
     private static final class ReleaseClaim implements Runnable {

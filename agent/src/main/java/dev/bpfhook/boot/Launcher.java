@@ -4,7 +4,7 @@ import java.lang.reflect.InvocationTargetException;
 
 /**
  * {@code java -jar bpfhook-agent.jar ...}: the standalone monitor,
- * {@code attach PID [OPTIONS]}, {@code traffic-gen ...} (the test traffic
+ * {@code attach PID [OPTIONS]}, {@code detach PID}, {@code traffic-gen ...} (the test traffic
  * generator), {@code bench-pipeline ...} (the event pipeline benchmark) or {@code bench-clock ...} (what
  * the kernel's run-time statistics add to each run). Runs the command from the agent's own class
  * loader, the same code the -javaagent path runs.
@@ -19,6 +19,8 @@ public final class Launcher {
         String[] commandArgs = args;
         if (args.length > 0 && args[0].equals("attach")) {
             command = "dev.bpfhook.cli.AttachCommand";
+        } else if (args.length > 0 && args[0].equals("detach")) {
+            command = "dev.bpfhook.cli.DetachCommand";
         } else if (args.length > 0 && args[0].equals("traffic-gen")) {
             command = "dev.bpfhook.tools.TrafficGenerator";
             commandArgs = java.util.Arrays.copyOfRange(args, 1, args.length);

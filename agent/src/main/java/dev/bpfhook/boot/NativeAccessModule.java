@@ -33,6 +33,8 @@ final class NativeAccessModule implements Supplier<String> {
 
     private final Instrumentation instrumentation;
     private final AgentClassLoader loader;
+    /** What the first call found: the module can be defined once per loader, and every later load reuses it. */
+    private String outcome; // guarded by this
 
     /** Done later, on the agent's loader thread: the module system's first use takes tens of milliseconds. */
     NativeAccessModule(Instrumentation instrumentation, AgentClassLoader loader) {
@@ -41,12 +43,20 @@ final class NativeAccessModule implements Supplier<String> {
     }
 
     /**
-     * Defines the module and enables native access for it; to be called before any JNA class is loaded.
+     * Defines the module and enables native access for it; to be called before any JNA class is loaded. Done
+     * once: a later load of the agent into this JVM (same loader) gets what the first found.
      *
      * @return why it was not done, or empty when it was (or when the JDK restricts nothing)
      */
     @Override
-    public String get() {
+    public synchronized String get() {
+        if (outcome == null) {
+            outcome = enable();
+        }
+        return outcome;
+    }
+
+    private String enable() {
         if (Runtime.version().feature() < 22) {
             return "";
         }

@@ -37,7 +37,7 @@ public final class AttachCommand {
             return Main.USER_ERROR;
         }
         String pid = args[1];
-        if (!pid.matches("[1-9][0-9]{0,9}")) {
+        if (!isProcessId(pid)) {
             err.println("bpfhook: '" + pid + "' is not a process id; " + USAGE);
             return Main.USER_ERROR;
         }
@@ -82,6 +82,10 @@ public final class AttachCommand {
             out.println(dynamicLoadingNote);
         }
         return Main.OK;
+    }
+
+    static boolean isProcessId(String text) {
+        return text.matches("[1-9][0-9]{0,9}");
     }
 
     /**

@@ -185,6 +185,11 @@ public interface ConnectionMonitorMXBean {
     @Description("Resume the per-event outputs paused by pauseEvents. Logged; returns what changed")
     String resumeEvents();
 
+    @Description("Detach the agent: its hooks leave the kernel, its outputs (JFR, Jolokia, Prometheus, report) close "
+            + "after a last report, and these MBeans go; the application runs on, and a later attach watches anew. "
+            + "Logged; returns what was done")
+    String detach();
+
     @Description("Open connections matching a filter, most recently active first (at most 1000)")
     ConnectionInfo[] findConnections(
             @Description("Empty for all; a port (8080); an address (10.0.0.1 or [::1]); or address:port; "

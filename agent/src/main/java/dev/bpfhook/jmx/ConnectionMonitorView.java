@@ -282,6 +282,11 @@ final class ConnectionMonitorView implements ConnectionMonitorMXBean {
     }
 
     @Override
+    public String detach() {
+        return state.detach();
+    }
+
+    @Override
     public ConnectionInfo[] findConnections(String filter) {
         ConnectionFilter match = ConnectionFilter.parse(filter);
         List<Connection> found = new ArrayList<>();

@@ -52,4 +52,10 @@ public interface MonitorState {
 
     /** Events not handed to the outputs while emission was paused. */
     long eventsNotEmitted();
+
+    /**
+     * Detaches the agent from the kernel and the JVM: hooks, outputs and these MBeans go, as at the JVM's exit,
+     * and a later attach may load it again.
+     */
+    String detach();
 }

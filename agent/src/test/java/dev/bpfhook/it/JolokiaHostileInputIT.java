@@ -70,6 +70,7 @@ class JolokiaHostileInputIT {
                 "{\"type\":\"exec\",\"mbean\":\"bpfhook:type=ConnectionMonitor\",\"operation\":\"pauseEvents\"}",
                 "{\"type\":\"exec\",\"mbean\":\"bpfhook:type=ConnectionMonitor\",\"operation\":"
                         + "\"resetDestinationStatistics\"}",
+                "{\"type\":\"exec\",\"mbean\":\"bpfhook:type=ConnectionMonitor\",\"operation\":\"detach\"}",
                 "{\"type\":\"exec\",\"mbean\":\"java.lang:type=Threading\",\"operation\":\"dumpAllThreads\","
                         + "\"arguments\":[true,true]}",
                 "{\"type\":\"exec\",\"mbean\":\"java.util.logging:type=Logging\",\"operation\":\"setLoggerLevel\","

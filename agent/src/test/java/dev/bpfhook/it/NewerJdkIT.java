@@ -59,7 +59,7 @@ class NewerJdkIT {
     }
 
     @Test
-    void attachedTheAgentLoadsJnaWithoutTheRestrictedMethodWarning() throws Exception {
+    void attachedTheAgentLoadsJnaWithoutTheRestrictedMethodWarningAlsoAfterADetach() throws Exception {
         try (TestCgroup cgroup = TestCgroup.create("newerjdkattach");
              ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName()).java(java)
                      .inCgroup(cgroup.directory()).start()) {
@@ -71,6 +71,16 @@ class NewerJdkIT {
                     "the operator is told of the JDK's warning in the target's stderr (JEP 451):\n" + attach.describe());
             LoadTestApp.Driver app = new LoadTestApp.Driver(child);
             assertEquals("agent RUNNING", app.ask("agent", "agent ", TIMEOUT_MS), child.describe());
+
+            // detached and attached again: the agent's module, made once per JVM, serves the second load too
+            ChildJvm detach = ChildJvm.command(List.of(java.toString(), "-jar", ChildJvm.agentJar().toString(),
+                    "detach", Long.toString(child.pid())));
+            assertEquals(0, detach.waitFor(TIMEOUT_MS), detach.describe());
+            ChildJvm again = ChildJvm.command(List.of(java.toString(), "-jar", ChildJvm.agentJar().toString(),
+                    "attach", Long.toString(child.pid()), "jolokia=off,log=info"));
+            assertEquals(0, again.waitFor(TIMEOUT_MS), again.describe());
+            assertEquals("agent RUNNING", app.ask("agent", "agent ", TIMEOUT_MS), child.describe());
+            assertFalse(child.stderr().contains("native access for JNA not enabled"), child.describe());
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
             // the JDK's own warning about an agent loaded into a running JVM (JEP 451), of which the operator was

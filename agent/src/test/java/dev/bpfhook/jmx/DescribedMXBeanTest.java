@@ -124,7 +124,7 @@ class DescribedMXBeanTest {
         }
 
         assertEquals(new HashSet<>(Arrays.asList("findConnections", "setDestinationTop", "setSlowConnectThreshold",
-                "resetDestinationStatistics", "pauseEvents", "resumeEvents")), names);
+                "resetDestinationStatistics", "pauseEvents", "resumeEvents", "detach")), names);
     }
 
     @Test

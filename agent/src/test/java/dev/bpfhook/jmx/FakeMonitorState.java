@@ -214,6 +214,11 @@ class FakeMonitorState implements MonitorState {
         return events.notEmittedCount();
     }
 
+    @Override
+    public synchronized String detach() {
+        return change("detached");
+    }
+
     private String change(String what) {
         changes.add(what);
         return what;

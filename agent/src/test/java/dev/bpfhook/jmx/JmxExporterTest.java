@@ -131,8 +131,9 @@ class JmxExporterTest {
         server.invoke(MONITOR, "resumeEvents", new Object[0], new String[0]);
         server.invoke(MONITOR, "resetDestinationStatistics", new Object[0], new String[0]);
         exporter.sweep();
+        server.invoke(MONITOR, "detach", new Object[0], new String[0]);
 
-        assertEquals(Arrays.asList("top 7", "slow 250", "paused", "resumed", "reset"), state.changes);
+        assertEquals(Arrays.asList("top 7", "slow 250", "paused", "resumed", "reset", "detached"), state.changes);
         assertEquals(true, server.getAttribute(MONITOR, "EventEmission"));
         assertTrue(server.queryNames(name("bpfhook:type=Destination,*"), null).isEmpty(), "reset: no destinations");
     }
