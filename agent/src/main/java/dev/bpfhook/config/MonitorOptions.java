@@ -25,6 +25,10 @@ public final class MonitorOptions {
             "      --verbose                on a load failure, print libbpf's log (the verifier's explanation)",
             "  -h, --help                   this text",
             "",
+            "       java -jar bpfhook-agent.jar attach PID [OPTIONS]   load the agent into a running JVM (OPTIONS: as",
+            "                                                          for -javaagent, key=value,...)",
+            "       java -jar bpfhook-agent.jar detach PID             take it out again; the JVM runs on",
+            "",
             "Needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN), a kernel with BTF, and libbpf.");
 
     private static final int MIN_RING = 64 << 10;
