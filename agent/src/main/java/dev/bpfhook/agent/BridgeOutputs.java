@@ -68,10 +68,11 @@ final class BridgeOutputs {
 
         @Override
         public void start(AgentContext context) throws BridgeException {
-            bridge = PrometheusBridge.start(endpoint.host(), endpoint.port(), endpoint.isLoopback(),
-                    config.prometheusUser().orElse(null), config.prometheusPassword().orElse(null),
-                    file(config.prometheusRules().orElse(null)));
-            log.info("prometheus metrics at http://" + endpoint + "/metrics");
+            bridge = PrometheusBridge.start(new PrometheusBridge.Settings(endpoint.host(), endpoint.port(),
+                    endpoint.isLoopback(), config.prometheusUser().orElse(null),
+                    config.prometheusPassword().orElse(null), file(config.prometheusRules().orElse(null)),
+                    file(config.prometheusKeystore().orElse(null)), config.prometheusKeystorePassword().orElse(null)));
+            log.info("prometheus metrics at " + (bridge.https() ? "https" : "http") + "://" + endpoint + "/metrics");
         }
 
         @Override

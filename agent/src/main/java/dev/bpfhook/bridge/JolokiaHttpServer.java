@@ -10,13 +10,10 @@ import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.FutureTask;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 
 /**
  * The JDK HTTP server Jolokia is given to serve on: every context made on it, whoever makes it, gets the
@@ -47,9 +44,8 @@ final class JolokiaHttpServer extends HttpServer {
         if (keystore == null) {
             server = HttpServer.create(address, BACKLOG);
         } else {
-            SSLContext tls = tlsContext(keystore, keystorePassword == null ? new char[0] : keystorePassword.toCharArray());
             HttpsServer https = HttpsServer.create(address, BACKLOG);
-            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            https.setHttpsConfigurator(new HttpsConfigurator(Keystores.tlsContext(keystore, keystorePassword)));
             server = https;
         }
         server.setExecutor(new HttpWorkers("bpfhook-jolokia"));
@@ -73,15 +69,6 @@ final class JolokiaHttpServer extends HttpServer {
         } catch (ExecutionException e) {
             throw new IOException("the HTTP server did not start: " + e.getCause(), e.getCause());
         }
-    }
-
-    private static SSLContext tlsContext(File keystore, char[] password) throws IOException, GeneralSecurityException {
-        KeyStore keys = KeyStore.getInstance(keystore, password);
-        KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        managers.init(keys, password);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(managers.getKeyManagers(), null, null);
-        return tls;
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.bpfhook.bridge;
 import com.sun.net.httpserver.Authenticator;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import io.prometheus.metrics.exporter.httpserver.DefaultHandler;
@@ -11,6 +13,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLContext;
 
 /**
  * The JDK HTTP server /metrics is served on, set up as the Prometheus library's own HTTPServer sets up its
@@ -25,13 +28,13 @@ final class MetricsHttpServer {
     }
 
     /**
-     * Bound to {@code host:port} and serving. The library's defaults, not its configuration: its
+     * Bound to {@code host:port} and serving, over HTTPS when {@code tls} is not null. The library's defaults, not its configuration: its
      * {@code PrometheusProperties.get()} reads the application's prometheus.properties and io.prometheus.*
      * system properties, whose filters could hide every bpfhook metric.
      */
-    static HttpServer start(String host, int port, PrometheusRegistry registry, Authenticator guard,
+    static HttpServer start(String host, int port, SSLContext tls, PrometheusRegistry registry, Authenticator guard,
             HttpWorkers workers) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), BACKLOG);
+        HttpServer server = create(new InetSocketAddress(host, port), tls);
         server.setExecutor(workers);
         PrometheusScrapeHandler scrapes = new PrometheusScrapeHandler(PrometheusProperties.builder().build(), registry);
         guarded(server, "/metrics", exchange -> scrapes.handleRequest(new ScrapeExchange(exchange)), guard);
@@ -50,6 +53,15 @@ final class MetricsHttpServer {
             throw new IOException("the HTTP server did not start: " + e.getCause(), e.getCause());
         }
         return server;
+    }
+
+    private static HttpServer create(InetSocketAddress address, SSLContext tls) throws IOException {
+        if (tls == null) {
+            return HttpServer.create(address, BACKLOG);
+        }
+        HttpsServer https = HttpsServer.create(address, BACKLOG);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls));
+        return https;
     }
 
     private static void guarded(HttpServer server, String path, HttpHandler handler, Authenticator guard) {

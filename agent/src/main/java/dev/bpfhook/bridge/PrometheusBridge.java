@@ -7,6 +7,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.BindException;
+import java.security.GeneralSecurityException;
+import javax.net.ssl.SSLContext;
 
 /**
  * /metrics for Prometheus: the Prometheus JMX exporter's collector over the
@@ -21,28 +23,58 @@ public final class PrometheusBridge implements AutoCloseable {
 
     private final HttpServer server;
     private final HttpWorkers workers;
+    private final boolean https;
 
-    private PrometheusBridge(HttpServer server, HttpWorkers workers) {
+    private PrometheusBridge(HttpServer server, HttpWorkers workers, boolean https) {
         this.server = server;
         this.workers = workers;
+        this.https = https;
     }
 
-    /**
-     * @param loopback whether {@code host} is a loopback address; any other needs credentials
-     * @param user     basic-authentication user, or null for none
-     * @param rules    the exporter's YAML, or null for the bundled bpfhook rules
-     */
-    public static PrometheusBridge start(String host, int port, boolean loopback, String user, String password,
-            File rules) throws BridgeException {
-        if (!loopback && user == null) {
-            throw new BridgeException("prometheus on " + host + " (not loopback) needs credentials: set prometheus.user "
-                    + "and prometheus.password (basic_auth in the scrape config), or bind to 127.0.0.1");
+    /** What the /metrics endpoint needs; null rules/keystore/user mean the defaults (bundled rules, no TLS or auth). */
+    public static final class Settings {
+        final String host;
+        final int port;
+        final boolean loopback;
+        final String user;
+        final String password;
+        final File rules;
+        final File keystore;
+        final String keystorePassword;
+
+        /** @param loopback whether {@code host} is a loopback address; any other needs credentials */
+        public Settings(String host, int port, boolean loopback, String user, String password, File rules,
+                File keystore, String keystorePassword) {
+            this.host = host;
+            this.port = port;
+            this.loopback = loopback;
+            this.user = user;
+            this.password = password;
+            this.rules = rules;
+            this.keystore = keystore;
+            this.keystorePassword = keystorePassword;
+        }
+    }
+
+    public static PrometheusBridge start(Settings s) throws BridgeException {
+        if (!s.loopback && s.user == null) {
+            throw new BridgeException("prometheus on " + s.host + " (not loopback) needs credentials: set "
+                    + "prometheus.user and prometheus.password (basic_auth in the scrape config), or bind to 127.0.0.1");
+        }
+        SSLContext tls = null;
+        if (s.keystore != null) {
+            try {
+                tls = Keystores.tlsContext(s.keystore, s.keystorePassword);
+            } catch (IOException | GeneralSecurityException e) {
+                throw new BridgeException("prometheus keystore " + s.keystore + " cannot be used: " + e.getMessage()
+                        + "; check prometheus.tls.keystore and prometheus.tls.password");
+            }
         }
         JmxCollector collector;
         try {
-            collector = rules != null ? new JmxCollector(rules) : bundledCollector();
+            collector = s.rules != null ? new JmxCollector(s.rules) : bundledCollector();
         } catch (IOException | RuntimeException | javax.management.MalformedObjectNameException e) {
-            throw new BridgeException("prometheus rules " + (rules != null ? rules : DEFAULT_RULES)
+            throw new BridgeException("prometheus rules " + (s.rules != null ? s.rules : DEFAULT_RULES)
                     + " cannot be used: " + e.getMessage() + "; fix prometheus.config");
         }
         PrometheusRegistry registry = new PrometheusRegistry();
@@ -52,11 +84,11 @@ public final class PrometheusBridge implements AutoCloseable {
         // taking no other connection until one let go, and its scrapes log a client gone with a stack trace
         HttpWorkers workers = new HttpWorkers("bpfhook-prometheus");
         try {
-            return new PrometheusBridge(MetricsHttpServer.start(host, port, registry,
-                    new HttpGuard("bpfhook", user, password, true), workers), workers);
+            return new PrometheusBridge(MetricsHttpServer.start(s.host, s.port, tls, registry,
+                    new HttpGuard("bpfhook", s.user, s.password, true), workers), workers, tls != null);
         } catch (BindException e) {
             workers.shutdownNow();
-            throw new BridgeException("prometheus cannot listen on " + host + ":" + port + " (" + e.getMessage()
+            throw new BridgeException("prometheus cannot listen on " + s.host + ":" + s.port + " (" + e.getMessage()
                     + "); choose another port with prometheus=PORT, or prometheus=off");
         } catch (IOException | RuntimeException | LinkageError e) {
             workers.shutdownNow();
@@ -75,6 +107,11 @@ public final class PrometheusBridge implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** Whether it serves HTTPS. */
+    public boolean https() {
+        return https;
     }
 
     /** The server closes every connection, so no thread waits on a client; one still working is interrupted. */

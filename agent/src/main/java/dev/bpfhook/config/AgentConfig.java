@@ -128,11 +128,18 @@ public final class AgentConfig {
             warnings.add("jolokia on " + jolokia.host() + " sends its credentials and answers in clear text; set "
                     + "jolokia.tls.keystore=FILE for HTTPS, or bind to 127.0.0.1");
         }
-        if (prometheus != null && !prometheus.isLoopback() && bridges.prometheusUser().isPresent()) {
-            warnings.add("prometheus on " + prometheus.host() + " sends its credentials and metrics in clear text "
-                    + "(it has no HTTPS); bind to 127.0.0.1 behind a TLS proxy where the network is not trusted");
+        if (prometheus != null && bridges.prometheusKeystorePassword().isPresent()
+                && !bridges.prometheusKeystore().isPresent()) {
+            warnings.add("prometheus.tls.password is set without prometheus.tls.keystore, so /metrics is served over "
+                    + "plain HTTP; set prometheus.tls.keystore=FILE for HTTPS");
         }
-        if (prometheus == null && (bridges.prometheusUser().isPresent() || bridges.prometheusRules().isPresent())) {
+        if (prometheus != null && !prometheus.isLoopback() && bridges.prometheusUser().isPresent()
+                && !bridges.prometheusKeystore().isPresent()) {
+            warnings.add("prometheus on " + prometheus.host() + " sends its credentials and metrics in clear text; "
+                    + "set prometheus.tls.keystore=FILE for HTTPS, or bind to 127.0.0.1");
+        }
+        if (prometheus == null && (bridges.prometheusUser().isPresent() || bridges.prometheusRules().isPresent()
+                || bridges.prometheusKeystore().isPresent())) {
             warnings.add("prometheus.* options are set, but prometheus is off (its default): they do nothing; set "
                     + "prometheus=PORT to serve /metrics, or leave them out");
         }

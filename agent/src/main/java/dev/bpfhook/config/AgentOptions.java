@@ -34,7 +34,8 @@ public final class AgentOptions {
             "connections", "cgroups", "states", "btf", "jfr", "jolokia", "prometheus", "report", "report.interval",
             "events", "jmx", "jmx.notifications", "jmx.notifications.rate", "jmx.cgroups", "jolokia.user",
             "jolokia.password", "jolokia.policy", "jolokia.tls.keystore", "jolokia.tls.password", "prometheus.config",
-            "prometheus.user", "prometheus.password", "log", "config"));
+            "prometheus.user", "prometheus.password", "prometheus.tls.keystore", "prometheus.tls.password", "log",
+            "config"));
 
 
     static final long NOT_A_NUMBER = Long.MIN_VALUE;
@@ -106,7 +107,7 @@ public final class AgentOptions {
 
     /** Options whose value is a file: relative to the working directory of the JVM that reads them. */
     private static final Set<String> FILE_KEYS = Set.of("config", "btf", "report",
-            "jolokia.policy", "jolokia.tls.keystore", "prometheus.config");
+            "jolokia.policy", "jolokia.tls.keystore", "prometheus.config", "prometheus.tls.keystore");
 
     /**
      * The same options with every relative file made absolute against {@code base}: for an attach, whose
@@ -272,6 +273,8 @@ public final class AgentOptions {
         private Path prometheusRules;
         private String prometheusUser;
         private String prometheusPassword;
+        private Path prometheusKeystore;
+        private String prometheusKeystorePassword;
         private Endpoint prometheus;
         private AgentConfig.Report report = AgentConfig.Report.OFF;
         private Path reportFile;
@@ -388,6 +391,12 @@ public final class AgentOptions {
                 case "prometheus.password":
                     prometheusPassword = value;
                     break;
+                case "prometheus.tls.keystore":
+                    prometheusKeystore = path(key, where, value);
+                    break;
+                case "prometheus.tls.password":
+                    prometheusKeystorePassword = value;
+                    break;
                 case "jmx.cgroups":
                     jmxCgroups = integer(prefix, key, value, 1, 100000, "256");
                     break;
@@ -409,7 +418,8 @@ public final class AgentOptions {
                     jolokia, prometheus, report, reportFile, reportIntervalSec, events, log, configFile,
                     new JmxConfig(jmx, jmxNotifications, jmxNotificationRate, jmxCgroups),
                     new BridgeConfig(jolokiaUser, jolokiaPassword, jolokiaPolicy, jolokiaKeystore,
-                            jolokiaKeystorePassword, prometheusRules, prometheusUser, prometheusPassword));
+                            jolokiaKeystorePassword, prometheusRules, prometheusUser, prometheusPassword,
+                            prometheusKeystore, prometheusKeystorePassword));
         }
     }
 
@@ -447,7 +457,22 @@ public final class AgentOptions {
                 return "bpfhook.properties";
             case "btf":
                 return "/path/to/vmlinux.btf";
-            default:
+            case "jolokia.user":
+            case "prometheus.user":
+                return "ops";
+            case "jolokia.password":
+            case "prometheus.password":
+            case "jolokia.tls.password":
+            case "prometheus.tls.password":
+                return "SECRET";
+            case "jolokia.policy":
+                return "/etc/bpfhook/jolokia-access.xml";
+            case "jolokia.tls.keystore":
+            case "prometheus.tls.keystore":
+                return "/etc/bpfhook/tls.p12";
+            case "prometheus.config":
+                return "/etc/bpfhook/exporter.yaml";
+            default: // the on/off options
                 return "on";
         }
     }

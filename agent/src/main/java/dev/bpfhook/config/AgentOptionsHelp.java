@@ -56,6 +56,9 @@ public final class AgentOptionsHelp {
             "| `prometheus.user` | text | (none) | basic-authentication user for `/metrics` (a scrape config's "
                     + "`basic_auth`); needs `prometheus.password` |",
             "| `prometheus.password` | text | (none) | its password; needs `prometheus.user` |",
+            "| `prometheus.tls.keystore` | path of a PKCS12 or JKS keystore | (none) | HTTPS for `/metrics` (a scrape "
+                    + "config's `scheme: https`) |",
+            "| `prometheus.tls.password` | text | (none) | the keystore's password |",
             "| `log` | `off`, `error`, `warn`, `info` or `debug` | `warn` | what the agent says on stderr |",
             "| `config` | path of a properties file | (none) | more options from a UTF-8 `java.util.Properties` "
                     + "file with the same keys (except `config`); the agent arguments override it |");

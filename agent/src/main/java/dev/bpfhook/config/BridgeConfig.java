@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /** Credentials, policy, TLS and rules of the HTTP bridges (Jolokia, Prometheus). Immutable. */
 public final class BridgeConfig {
-    static final BridgeConfig DEFAULTS = new BridgeConfig(null, null, null, null, null, null, null, null);
+    static final BridgeConfig DEFAULTS = new BridgeConfig(null, null, null, null, null, null, null, null, null,
+            null);
 
     private final String jolokiaUser;
     private final String jolokiaPassword;
@@ -16,9 +17,12 @@ public final class BridgeConfig {
     private final Path prometheusRules;
     private final String prometheusUser;
     private final String prometheusPassword;
+    private final Path prometheusKeystore;
+    private final String prometheusKeystorePassword;
 
     BridgeConfig(String jolokiaUser, String jolokiaPassword, Path jolokiaPolicy, Path jolokiaKeystore,
-            String jolokiaKeystorePassword, Path prometheusRules, String prometheusUser, String prometheusPassword) {
+            String jolokiaKeystorePassword, Path prometheusRules, String prometheusUser, String prometheusPassword,
+            Path prometheusKeystore, String prometheusKeystorePassword) {
         this.jolokiaUser = jolokiaUser;
         this.jolokiaPassword = jolokiaPassword;
         this.jolokiaPolicy = jolokiaPolicy;
@@ -27,6 +31,8 @@ public final class BridgeConfig {
         this.prometheusRules = prometheusRules;
         this.prometheusUser = prometheusUser;
         this.prometheusPassword = prometheusPassword;
+        this.prometheusKeystore = prometheusKeystore;
+        this.prometheusKeystorePassword = prometheusKeystorePassword;
     }
 
     /** Basic-auth user of the Jolokia endpoint; empty: no authentication. */
@@ -66,6 +72,15 @@ public final class BridgeConfig {
         return Optional.ofNullable(prometheusPassword);
     }
 
+    /** A keystore for HTTPS on the /metrics endpoint. */
+    public Optional<Path> prometheusKeystore() {
+        return Optional.ofNullable(prometheusKeystore);
+    }
+
+    public Optional<String> prometheusKeystorePassword() {
+        return Optional.ofNullable(prometheusKeystorePassword);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof BridgeConfig)) {
@@ -77,13 +92,15 @@ public final class BridgeConfig {
                 && Objects.equals(jolokiaKeystorePassword, c.jolokiaKeystorePassword)
                 && Objects.equals(prometheusRules, c.prometheusRules)
                 && Objects.equals(prometheusUser, c.prometheusUser)
-                && Objects.equals(prometheusPassword, c.prometheusPassword);
+                && Objects.equals(prometheusPassword, c.prometheusPassword)
+                && Objects.equals(prometheusKeystore, c.prometheusKeystore)
+                && Objects.equals(prometheusKeystorePassword, c.prometheusKeystorePassword);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(jolokiaUser, jolokiaPassword, jolokiaPolicy, jolokiaKeystore, jolokiaKeystorePassword,
-                prometheusRules, prometheusUser, prometheusPassword);
+                prometheusRules, prometheusUser, prometheusPassword, prometheusKeystore, prometheusKeystorePassword);
     }
 
     /** In agent-argument form, passwords masked; empty when all are defaults. */
@@ -98,6 +115,8 @@ public final class BridgeConfig {
         append(s, "prometheus.config", prometheusRules);
         append(s, "prometheus.user", prometheusUser);
         append(s, "prometheus.password", prometheusPassword == null ? null : "***");
+        append(s, "prometheus.tls.keystore", prometheusKeystore);
+        append(s, "prometheus.tls.password", prometheusKeystorePassword == null ? null : "***");
         return s.toString();
     }
 

@@ -27,7 +27,8 @@ class AgentOptionsTest {
     private static final String KNOWN = "scope, ring, connections, cgroups, states, btf, jfr, jolokia, prometheus, "
             + "report, report.interval, events, jmx, jmx.notifications, jmx.notifications.rate, jmx.cgroups, "
             + "jolokia.user, jolokia.password, jolokia.policy, jolokia.tls.keystore, jolokia.tls.password, "
-            + "prometheus.config, prometheus.user, prometheus.password, log, config";
+            + "prometheus.config, prometheus.user, prometheus.password, prometheus.tls.keystore, "
+            + "prometheus.tls.password, log, config";
     private static final String KNOWN_IN_FILE = KNOWN.replace(", config", "");
     private static final String BTF_HINT = "give the BTF file of this kernel (a vmlinux with .BTF, or a raw BTF "
             + "file such as BTFHub's), or leave btf out to use /sys/kernel/btf/vmlinux";
@@ -58,6 +59,13 @@ class AgentOptionsTest {
         assertEquals(2, clear.size(), clear.toString());
         assertTrue(clear.get(0).startsWith("jolokia on 0.0.0.0 sends its credentials and answers in clear text"));
         assertTrue(clear.get(1).startsWith("prometheus on 0.0.0.0 sends its credentials and metrics in clear text"));
+        assertEquals(List.of(), AgentOptions.parse("prometheus=0.0.0.0:9404,prometheus.user=u,prometheus.password=p,"
+                + "prometheus.tls.keystore=/k.p12,prometheus.tls.password=x").idleOptionWarnings(), "HTTPS: no warning");
+        assertEquals(List.of("prometheus.tls.password is set without prometheus.tls.keystore, so /metrics is served "
+                + "over plain HTTP; set prometheus.tls.keystore=FILE for HTTPS"),
+                AgentOptions.parse("prometheus=9404,prometheus.tls.password=x").idleOptionWarnings());
+        assertTrue(AgentOptions.parse("prometheus.tls.keystore=/k.p12").idleOptionWarnings().get(0)
+                .startsWith("prometheus.* options are set, but prometheus is off"));
     }
 
     /** jmx=off holds even beside an option the agent refuses: a disabled agent then registers nothing. */
@@ -76,10 +84,10 @@ class AgentOptionsTest {
         Path base = Path.of("/home/op");
         assertEquals("config=/home/op/bpf.properties,report=/home/op/logs/b.jsonl,jolokia=8778,"
                 + "jolokia.policy=/etc/jolokia.xml,btf=/home/op/vmlinux,jolokia.tls.keystore=/home/k.p12,"
-                + "prometheus.config=/home/op/rules.yaml,states=all",
+                + "prometheus.config=/home/op/rules.yaml,states=all,prometheus.tls.keystore=/home/op/tls/m.p12",
                 AgentOptions.withAbsoluteFiles(" config=bpf.properties, report=./logs/b.jsonl,jolokia=8778,"
                         + "jolokia.policy=/etc/jolokia.xml,btf=vmlinux,jolokia.tls.keystore=../k.p12,"
-                        + "prometheus.config=rules.yaml,states=all", base));
+                        + "prometheus.config=rules.yaml,states=all,prometheus.tls.keystore=tls/m.p12", base));
         assertEquals("report=stderr", AgentOptions.withAbsoluteFiles("report=stderr", base));
         assertEquals("report=OFF", AgentOptions.withAbsoluteFiles("report=OFF", base));
         assertEquals("", AgentOptions.withAbsoluteFiles("", base));
@@ -234,6 +242,21 @@ class AgentOptionsTest {
                 + "authentication) or neither";
         assertMessage(together, "prometheus.user=scraper");
         assertMessage(together, "prometheus.password=pw");
+    }
+
+    @Test
+    void prometheusTlsTakesAKeystoreAndItsPasswordIsMasked() throws ConfigException {
+        AgentConfig c = AgentOptions.parse("prometheus=9404,prometheus.tls.keystore=/etc/bpfhook/metrics.p12,"
+                + "prometheus.tls.password=secret");
+
+        assertEquals(Optional.of(Path.of("/etc/bpfhook/metrics.p12")), c.bridges().prometheusKeystore());
+        assertEquals(Optional.of("secret"), c.bridges().prometheusKeystorePassword());
+        assertTrue(c.toString().contains(",prometheus.tls.keystore=/etc/bpfhook/metrics.p12,"
+                + "prometheus.tls.password=***"), c.toString());
+        assertFalse(c.toString().contains("secret"), c.toString());
+        assertEquals(c, AgentOptions.parse(c.toString().replace("***", "secret")));
+        assertMessage("agent option prometheus.tls.keystore needs a value; write e.g. "
+                + "prometheus.tls.keystore=/etc/bpfhook/tls.p12", "prometheus.tls.keystore=");
     }
 
     @Test
@@ -511,6 +534,12 @@ class AgentOptionsTest {
         assertMessage("agent option ring needs a value; write e.g. ring=2M", "ring=");
         assertMessage("agent option scope needs a value; write e.g. scope=self", "scope = ");
         assertMessage("agent option report.interval needs a value; write e.g. report.interval=60", "report.interval=");
+        // each example is a value of the option's kind: a word, a path, a name
+        assertMessage("agent option jolokia.user needs a value; write e.g. jolokia.user=ops", "jolokia.user=");
+        assertMessage("agent option jolokia.policy needs a value; write e.g. "
+                + "jolokia.policy=/etc/bpfhook/jolokia-access.xml", "jolokia.policy=");
+        assertMessage("agent option prometheus.config needs a value; write e.g. "
+                + "prometheus.config=/etc/bpfhook/exporter.yaml", "prometheus.config=");
     }
 
     @Test

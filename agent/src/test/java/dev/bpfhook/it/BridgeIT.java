@@ -12,6 +12,7 @@ import dev.bpfhook.testing.Http;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.ReportFile;
 import dev.bpfhook.testing.PrometheusServer;
+import dev.bpfhook.testing.SelfSignedTls;
 import dev.bpfhook.testing.TestCgroup;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -185,6 +186,55 @@ class BridgeIT {
                     + cgroup.directory().getFileName() + "\"}");
             Await.until(() -> bodyOrEmpty(query).matches("(?s).*\"value\":\\[[0-9.]+,\"5\"\\].*"),
                     "Prometheus answers 5 outbound connections");
+        }
+    }
+
+    /**
+     * /metrics over HTTPS with the operator's keystore and credentials: a real Prometheus server scrapes it with
+     * {@code scheme: https} and {@code basic_auth}; a scrape without credentials is refused, and plain HTTP gets
+     * no metrics.
+     */
+    @Test
+    void aRealPrometheusServerScrapesTheAgentOverHttps() throws Exception {
+        int agentPort = Http.freePort();
+        Path keystore = SelfSignedTls.keystore(dir.resolve("metrics.p12"));
+        try (TestCgroup cgroup = TestCgroup.create("promtls");
+             ChildJvm child = start(cgroup, "prometheus=" + agentPort + ",prometheus.user=scraper,"
+                     + "prometheus.password=s3cret,prometheus.tls.keystore=" + keystore + ",prometheus.tls.password="
+                     + SelfSignedTls.PASSWORD + ",log=info");
+             PrometheusServer server = PrometheusServer.scrapingHttps(agentPort, dir, "scraper", "s3cret")) {
+            String metrics = "https://127.0.0.1:" + agentPort + "/metrics";
+            assertTrue(child.stderr().contains("bpfhook: prometheus metrics at " + metrics + "\n"), child.describe());
+            assertEquals(401, SelfSignedTls.status(metrics, null));
+            assertEquals(401, SelfSignedTls.status(metrics, "scraper:wrong"));
+            assertEquals("", bodyOrEmpty("http://127.0.0.1:" + agentPort + "/metrics"), "no metrics over plain HTTP");
+            child.send("tcp 5");
+            child.awaitStdout(l -> l.equals("done tcp 5"), TIMEOUT_MS);
+            String cgroupName = "/" + cgroup.directory().getFileName();
+            PrometheusServer.assertPromtoolAccepts(SelfSignedTls.body(metrics, "scraper:s3cret"), dir);
+            String query = server.query("bpfhook_connections_total{direction=\"outbound\",cgroup=\"" + cgroupName
+                    + "\"}");
+            Await.until(() -> bodyOrEmpty(query).matches("(?s).*\"value\":\\[[0-9.]+,\"5\"\\].*"),
+                    "Prometheus answers 5 outbound connections, scraped over HTTPS");
+        }
+    }
+
+    /** A keystore the agent cannot open (a wrong password) costs /metrics only: one line that names the fix. */
+    @Test
+    void aKeystoreThatCannotBeOpenedIsOneWarningAndEverythingElseRuns() throws Exception {
+        Path keystore = SelfSignedTls.keystore(dir.resolve("metrics.p12"));
+        int port = Http.freePort();
+        try (TestCgroup cgroup = TestCgroup.create("badkeystore");
+             ChildJvm child = start(cgroup, "jolokia=off,prometheus=" + port + ",prometheus.tls.keystore=" + keystore
+                     + ",prometheus.tls.password=wrong")) {
+            child.send("tcp 1");
+            child.awaitStdout(l -> l.equals("done tcp 1"), TIMEOUT_MS);
+            assertFalse(listening("127.0.0.1:" + port), "nothing listens on the port of /metrics");
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            assertEquals("bpfhook: prometheus output disabled: prometheus keystore " + keystore + " cannot be used: "
+                    + "keystore password was incorrect; check prometheus.tls.keystore and prometheus.tls.password\n",
+                    child.stderr());
         }
     }
 

@@ -10,6 +10,7 @@ import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.Http;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.ReportFile;
+import dev.bpfhook.testing.SelfSignedTls;
 import dev.bpfhook.testing.TestCgroup;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -227,58 +228,20 @@ class JolokiaHostileInputIT {
     @Test
     void httpsWithTheOperatorsKeystoreGuardsEveryPath() throws Exception {
         KernelTests.requireRoot();
-        Path keystore = dir.resolve("jolokia.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "jolokia", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-                "-dname", "CN=localhost", "-storetype", "PKCS12", "-keystore", keystore.toString(),
-                "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
-        String keytoolOutput = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, keytool.waitFor(), keytoolOutput);
+        Path keystore = SelfSignedTls.keystore(dir.resolve("jolokia.p12"));
         try (TestCgroup cgroup = TestCgroup.create("hostile-tls");
              Agent agent = Agent.start(cgroup, dir, "jolokia.user=ops,jolokia.password=s3cret,jolokia.tls.keystore="
-                     + keystore + ",jolokia.tls.password=changeit")) {
+                     + keystore + ",jolokia.tls.password=" + SelfSignedTls.PASSWORD)) {
             String base = "https://127.0.0.1:" + agent.jolokiaPort + "/jolokia/";
-            assertEquals(200, httpsStatus(base + "read/bpfhook:type=ConnectionMonitor/Status", "ops:s3cret"));
-            assertEquals(401, httpsStatus(base + "read/bpfhook:type=ConnectionMonitor/Status", null));
-            assertEquals(401, httpsStatus(base + "config/read/bpfhook:type=ConnectionMonitor/Status", null));
-            assertEquals(401, httpsStatus(base + "version", "ops:wrong"));
+            assertEquals(200, SelfSignedTls.status(base + "read/bpfhook:type=ConnectionMonitor/Status", "ops:s3cret"));
+            assertEquals(401, SelfSignedTls.status(base + "read/bpfhook:type=ConnectionMonitor/Status", null));
+            assertEquals(401, SelfSignedTls.status(base + "config/read/bpfhook:type=ConnectionMonitor/Status", null));
+            assertEquals(401, SelfSignedTls.status(base + "version", "ops:wrong"));
             Answer plain = agent.get("version");
             assertTrue(plain.status != 200, "no answer over plain HTTP: " + plain);
             agent.child.send("exit 0");
             assertEquals(0, agent.child.waitFor(TIMEOUT_MS), agent.child.describe());
             assertEquals("", agent.child.stderr(), "nothing on the application's stderr");
-        }
-    }
-
-    /** The status of a GET over HTTPS that trusts the test's self-signed certificate. */
-    private static int httpsStatus(String url, String credentials) throws Exception {
-        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
-        tls.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override
-            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth) {
-            }
-
-            @Override
-            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth) {
-            }
-
-            @Override
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                return new java.security.cert.X509Certificate[0];
-            }
-        }}, null);
-        javax.net.ssl.HttpsURLConnection c = (javax.net.ssl.HttpsURLConnection) new java.net.URL(url).openConnection();
-        c.setSSLSocketFactory(tls.getSocketFactory());
-        c.setHostnameVerifier((host, session) -> true);
-        c.setConnectTimeout((int) TIMEOUT_MS);
-        c.setReadTimeout((int) TIMEOUT_MS);
-        if (credentials != null) {
-            c.setRequestProperty("Authorization", "Basic " + base64(credentials));
-        }
-        try {
-            return c.getResponseCode();
-        } finally {
-            c.disconnect();
         }
     }
 
@@ -325,8 +288,8 @@ class JolokiaHostileInputIT {
             }
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
-            assertEquals("bpfhook: prometheus on 0.0.0.0 sends its credentials and metrics in clear text (it has no "
-                    + "HTTPS); bind to 127.0.0.1 behind a TLS proxy where the network is not trusted\n", child.stderr(),
+            assertEquals("bpfhook: prometheus on 0.0.0.0 sends its credentials and metrics in clear text; set "
+                    + "prometheus.tls.keystore=FILE for HTTPS, or bind to 127.0.0.1\n", child.stderr(),
                     "the one warning line of a public bind with credentials");
         }
     }
