@@ -71,6 +71,7 @@ public final class KernelHooks implements AutoCloseable {
      *                      cannot be attached; nothing stays attached then
      */
     public static KernelHooks start(HookSettings settings) throws BpfException {
+        Libs.loadJna(); // first: whichever native call comes next, a JNA that cannot load is said plainly
         boolean kernelBtf = requireBtf(settings);
         byte[] elf = readObject();
         Map<Hook.Tier, String> unloadable = new LinkedHashMap<>();

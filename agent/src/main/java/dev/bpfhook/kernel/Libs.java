@@ -2,6 +2,8 @@ package dev.bpfhook.kernel;
 
 import com.sun.jna.Native;
 import dev.bpfhook.nativeaccess.JnaLibrarySearch;
+import dev.bpfhook.nativeaccess.JnaUnpackDirectory;
+import java.util.Optional;
 
 /**
  * Loads libbpf and libc once. The system libbpf is used as installed
@@ -10,6 +12,7 @@ import dev.bpfhook.nativeaccess.JnaLibrarySearch;
 final class Libs {
     private static volatile LibBpf bpf;
     private static volatile LibC c;
+    private static boolean jnaLoaded; // guarded by Libs.class
 
     private Libs() {
     }
@@ -42,7 +45,7 @@ final class Libs {
     }
 
     private static LibBpf loadLibbpf() throws BpfException {
-        JnaLibrarySearch.initializeWithoutLdconfig();
+        loadJna();
         StringBuilder reasons = new StringBuilder();
         for (String name : new String[] {"libbpf.so.1", "libbpf.so.0"}) {
             try {
@@ -53,6 +56,33 @@ final class Libs {
         }
         throw new BpfException("libbpf cannot be loaded (" + reasons + "); install libbpf 1.x, e.g. apt-get "
                 + "install libbpf1");
+    }
+
+    /**
+     * JNA itself, the first time: its native library must be unpacked into a directory that can be written and
+     * allows executables. What fails there is a user's to fix, and said so.
+     */
+    static synchronized void loadJna() throws BpfException {
+        if (jnaLoaded) {
+            return;
+        }
+        Optional<String> unpack = JnaUnpackDirectory.problem();
+        if (unpack.isPresent()) {
+            throw new BpfException(unpack.get()); // before JNA tries, which would also log a stack trace
+        }
+        try {
+            JnaLibrarySearch.initializeWithoutLdconfig();
+            Class.forName(Native.class.getName(), true, Libs.class.getClassLoader()); // loads its native library
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("JNA is part of the agent", e);
+        } catch (UnsatisfiedLinkError e) { // e.g. unpacked on a file system mounted noexec
+            throw new BpfException("JNA, through which the agent calls libbpf, cannot load its native library ("
+                    + firstLine(e.getMessage()) + "); " + JnaUnpackDirectory.FIX);
+        } catch (NoClassDefFoundError e) { // it failed so before, in this JVM: a class stays failed
+            throw new BpfException("JNA, through which the agent calls libbpf, could not load its native library "
+                    + "earlier in this JVM (" + e.getMessage() + "); restart the JVM after you " + JnaUnpackDirectory.FIX);
+        }
+        jnaLoaded = true;
     }
 
     /**

@@ -102,6 +102,46 @@ class FailureModesIT {
         }
     }
 
+    /**
+     * A container with a read-only root file system and no writable /tmp: JNA has nowhere to unpack its native
+     * library. One line that names the directories and the fix, no stack trace (JNA logs one through the
+     * application's java.util.logging when it tries), and the application as without the agent. Here the
+     * child's home and temporary directory are mounted read-only in a mount namespace of its own.
+     */
+    @Test
+    void withoutAWritableDirectoryForJnaTheLineNamesItAndTheApplicationRuns() throws Exception {
+        Path readOnly = Files.createDirectory(dir.resolve("read-only"));
+        String setup = "mount --bind " + readOnly + " " + readOnly + " && mount -o remount,bind,ro " + readOnly;
+        List<String> commands = List.of("tcp 2", "exit 3");
+        try (TestCgroup cgroup = TestCgroup.create("nojnadir");
+             ChildJvm plain = inMountNamespace(setup, cgroup, withHomeAndTmp(readOnly, java(null, 0)))) {
+            int plainExit = run(plain, commands);
+            try (ChildJvm child = inMountNamespace(setup, cgroup, withHomeAndTmp(readOnly, java("", 0)))) {
+                child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+                String line = child.awaitStderr(l -> l.startsWith(DISABLED), TIMEOUT_MS);
+                int agentExit = run(child, commands);
+
+                assertEquals(3, plainExit, plain.describe());
+                assertEquals(plainExit, agentExit, child.describe());
+                assertEquals(normalized(plain.stdout()), normalized(child.stdout()), "the application's own output");
+                assertEquals(line + "\n", child.stderr(), "one line, no stack trace");
+                assertEquals(DISABLED + "JNA, through which the agent calls libbpf, cannot unpack its native library: "
+                        + readOnly + "/.cache/JNA/temp and java.io.tmpdir " + readOnly + " cannot be written; give the "
+                        + "JVM a writable java.io.tmpdir on a file system that allows executables (in a container with "
+                        + "a read-only root file system, a volume at /tmp), or name such a directory with "
+                        + "-Djna.tmpdir=DIR" + RUNS_WITHOUT, line);
+            }
+        }
+    }
+
+    /** The java command with its home and temporary directory at {@code directory}, and no XDG cache of its own. */
+    private static List<String> withHomeAndTmp(Path directory, List<String> java) {
+        List<String> command = new ArrayList<>(List.of("env", "-u", "XDG_CACHE_HOME", java.get(0),
+                "-Duser.home=" + directory, "-Djava.io.tmpdir=" + directory));
+        command.addAll(java.subList(1, java.size()));
+        return command;
+    }
+
     @Test
     void aBtfFileThatIsNotThereOrIsNotBtfIsOneLineAndTheApplicationRuns() throws Exception {
         Path missing = dir.resolve("no-such-vmlinux.btf");
