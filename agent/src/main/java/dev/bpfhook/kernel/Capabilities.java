@@ -55,6 +55,40 @@ public final class Capabilities {
                 + "); run it as root, or grant CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN");
     }
 
+    /**
+     * What to do when the kernel answered a BPF system call with EPERM: the capabilities this process lacks, or,
+     * when it has them, what else denies it (a seccomp filter, as a container's default profile, or a security
+     * module).
+     */
+    static String fixForRefusal() {
+        return fixForRefusal(Paths.get("/proc/self/status"));
+    }
+
+    static String fixForRefusal(Path procStatus) {
+        Optional<String> missing = problem(procStatus);
+        if (missing.isPresent()) {
+            return missing.get();
+        }
+        String seccomp = "";
+        try {
+            for (String line : Files.readAllLines(procStatus)) {
+                if (line.startsWith("Seccomp:")) {
+                    seccomp = line.substring(8).trim();
+                }
+            }
+        } catch (IOException e) {
+            // cannot tell: name every usual cause
+        }
+        if (seccomp.equals("2")) {
+            return "this process has the capabilities, but runs under a seccomp filter (Seccomp: 2 in "
+                    + "/proc/self/status), which most likely denies the bpf() system call, as container runtimes' "
+                    + "default profiles do; run it with a profile that allows bpf (e.g. docker run --security-opt seccomp=PROFILE, "
+                    + "Kubernetes securityContext.seccompProfile, systemd SystemCallFilter=)";
+        }
+        return "this process has the capabilities, so a security module (SELinux, AppArmor, kernel lockdown) "
+                + (seccomp.isEmpty() ? "or a seccomp filter " : "") + "denies it; the kernel log (dmesg) names the denial";
+    }
+
     private static boolean has(long capabilities, int capability) {
         return (capabilities & (1L << capability)) != 0;
     }

@@ -285,8 +285,8 @@ public final class KernelHooks implements AutoCloseable {
         String what = tier == null ? "the BPF programs" : "the " + tier.name() + " program";
         String message;
         if (e.errno() == EPERM) {
-            message = "the kernel refused to load " + what + " (" + Libs.errnoText(EPERM) + "): run as root, or "
-                    + "grant CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_ADMIN";
+            message = "the kernel refused to load " + what + " (" + Libs.errnoText(EPERM) + "): "
+                    + Capabilities.fixForRefusal();
         } else if (e.errno() == ENOSPC) { // the verifier's own error gave way to its log's overflow
             message = "the kernel rejected " + what + ", with a verifier log longer than the "
                     + BpfObject.VERIFIER_LOG_BYTES / 1024 + " KiB kept of it; this kernel may be too old (bpfhook "

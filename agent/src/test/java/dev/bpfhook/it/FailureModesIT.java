@@ -134,6 +134,54 @@ class FailureModesIT {
         }
     }
 
+    /**
+     * Root with every capability, but under a seccomp filter that denies bpf() (as a container runtime's default
+     * profile does without extra privileges): the line names the filter instead of asking for root.
+     */
+    @Test
+    void aSeccompFilterThatDeniesBpfIsNamedAndTheApplicationRuns() throws Exception {
+        List<String> commands = List.of("tcp 2", "exit 3");
+        try (TestCgroup cgroup = TestCgroup.create("seccomp");
+             ChildJvm plain = inMountNamespace("true", cgroup, withoutBpfSyscall(java(null, 0)))) {
+            int plainExit = run(plain, commands);
+            try (ChildJvm child = inMountNamespace("true", cgroup, withoutBpfSyscall(java("", 0)))) {
+                child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+                String line = child.awaitStderr(l -> l.startsWith(DISABLED), TIMEOUT_MS);
+                int agentExit = run(child, commands);
+
+                assertEquals(3, plainExit, plain.describe());
+                assertEquals(plainExit, agentExit, child.describe());
+                assertEquals(normalized(plain.stdout()), normalized(child.stdout()), "the application's own output");
+                assertEquals(line + "\n", child.stderr(), "one line");
+                assertTrue(line.startsWith(DISABLED + "the kernel refused to load the BPF programs (1 Operation not "
+                        + "permitted): this process has the capabilities, but runs under a seccomp filter (Seccomp: 2 "
+                        + "in /proc/self/status)"), line);
+                assertTrue(line.endsWith("systemd SystemCallFilter=)" + RUNS_WITHOUT), line);
+            }
+        }
+    }
+
+    /**
+     * The java command under a seccomp filter that answers bpf() (321 on x86-64) with EPERM and allows the rest,
+     * installed by python3 (with no_new_privs, as any unprivileged filter) before it executes java.
+     */
+    private static List<String> withoutBpfSyscall(List<String> java) {
+        String script = String.join("\n",
+                "import ctypes, os, struct, sys",
+                "libc = ctypes.CDLL(None, use_errno=True)",
+                "ins = lambda code, jt, jf, k: struct.pack('HBBI', code, jt, jf, k)",
+                "prog = ins(0x20, 0, 0, 0) + ins(0x15, 0, 1, 321) + ins(0x06, 0, 0, 0x00050001) + ins(0x06, 0, 0, 0x7fff0000)",
+                "buf = ctypes.create_string_buffer(prog)",
+                "class Fprog(ctypes.Structure): _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_void_p)]",
+                "fprog = Fprog(4, ctypes.cast(buf, ctypes.c_void_p))",
+                "assert libc.prctl(38, 1, 0, 0, 0) == 0",
+                "assert libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0",
+                "os.execvp(sys.argv[1], sys.argv[1:])");
+        List<String> command = new ArrayList<>(List.of("python3", "-c", script));
+        command.addAll(java);
+        return command;
+    }
+
     /** The java command with its home and temporary directory at {@code directory}, and no XDG cache of its own. */
     private static List<String> withHomeAndTmp(Path directory, List<String> java) {
         List<String> command = new ArrayList<>(List.of("env", "-u", "XDG_CACHE_HOME", java.get(0),

@@ -1,11 +1,14 @@
 package dev.bpfhook.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,9 +76,25 @@ class CapabilitiesTest {
         assertEquals(Optional.empty(), Capabilities.problem(garbled));
     }
 
+    /** EPERM from the kernel with every capability: the seccomp filter is named when there is one. */
+    @Test
+    void aRefusalWithTheCapabilitiesNamesASeccompFilterOrASecurityModule() throws IOException {
+        assertTrue(Capabilities.fixForRefusal(status("000001ffffffffff", "Seccomp:\t2")).startsWith("this process "
+                + "has the capabilities, but runs under a seccomp filter (Seccomp: 2 in /proc/self/status), which most "
+                + "likely denies the bpf() system call"));
+        assertEquals("this process has the capabilities, so a security module (SELinux, AppArmor, kernel lockdown) "
+                + "denies it; the kernel log (dmesg) names the denial",
+                Capabilities.fixForRefusal(status("000001ffffffffff", "Seccomp:\t0")));
+        assertEquals("this process has the capabilities, so a security module (SELinux, AppArmor, kernel lockdown) "
+                + "or a seccomp filter denies it; the kernel log (dmesg) names the denial",
+                Capabilities.fixForRefusal(status("000001ffffffffff")), "no Seccomp line: either may");
+        assertEquals(Capabilities.problem(status("0000000000000000")).get(),
+                Capabilities.fixForRefusal(status("0000000000000000", "Seccomp:\t2")), "capabilities missing first");
+    }
+
     /** A /proc/self/status as the kernel writes it, with this CapEff; the other sets are full, to be ignored. */
-    private Path status(String capEff) throws IOException {
-        return Files.write(tmp.resolve("status"), Arrays.asList(
+    private Path status(String capEff, String... more) throws IOException {
+        List<String> lines = new ArrayList<>(Arrays.asList(
                 "Name:\tjava",
                 "Umask:\t0022",
                 "State:\tS (sleeping)",
@@ -88,5 +107,7 @@ class CapabilitiesTest {
                 "CapBnd:\t000001ffffffffff",
                 "CapAmb:\t0000000000000000",
                 "NoNewPrivs:\t0"));
+        lines.addAll(Arrays.asList(more));
+        return Files.write(tmp.resolve("status"), lines);
     }
 }
