@@ -41,6 +41,8 @@ import java.util.function.Supplier;
  */
 public final class AgentRuntime {
     private static final int ENDED_CONNECTIONS_KEPT = 256;
+    /** The last agent started from this class loader, for a detach request that comes without JMX. */
+    private static volatile AgentRuntime current;
     /** How long a disabled agent waits before it registers its MBean (see publishDisabledStatus). */
     private static final long DISABLED_STATUS_DELAY_MS = 1000;
 
@@ -74,6 +76,7 @@ public final class AgentRuntime {
      */
     public static void start(String options, Supplier<String> nativeAccess, Runnable releaseClaim) {
         AgentRuntime runtime = new AgentRuntime(releaseClaim);
+        current = runtime;
         try {
             Prepared prepared = runtime.prepare(options);
             if (prepared == null) {
@@ -287,8 +290,23 @@ public final class AgentRuntime {
     }
 
     /**
-     * The operator's detach (the ConnectionMonitor's {@code detach} operation, which {@code detach PID} calls):
-     * everything stops as at the JVM's exit, the last report included, and the JVM is free for a later attach.
+     * A detach requested through an agent load (see dev.bpfhook.boot.AgentEntry), as {@link #detach()} does it.
+     *
+     * @return what was done
+     * @throws IllegalStateException when no agent runs, or it cannot detach (see {@link #detach()})
+     */
+    public static String detachRunning() {
+        AgentRuntime runtime = current;
+        if (runtime == null) {
+            throw new IllegalStateException("no bpfhook agent runs in this JVM");
+        }
+        return runtime.state.detach();
+    }
+
+    /**
+     * The operator's detach (the ConnectionMonitor's {@code detach} operation, which {@code detach PID} calls, or
+     * a detach request through an agent load): everything stops as at the JVM's exit, the last report included,
+     * and the JVM is free for a later attach.
      *
      * @return what was done, also logged
      * @throws IllegalStateException when the JVM is exiting (the agent stops with it) or it was detached already
@@ -310,7 +328,7 @@ public final class AgentRuntime {
         releaseClaim.run();
         String what = "detached: hooks removed" + (closed.isEmpty() ? "" : ", outputs closed (" + String.join(", ",
                 closed) + ")") + ", MBeans unregistered; attach again to watch anew";
-        log.warn("JMX: " + what);
+        log.warn(what);
         return what;
     }
 

@@ -17,6 +17,10 @@ public final class AgentEntry {
      * ReleaseClaim) or detached. {@code detach PID} reads it to tell a JVM without the agent from one whose agent has no MBean.
      */
     public static final String LOADED_PROPERTY = "dev.bpfhook.agent";
+    /** The agent argument that asks a running agent to detach, followed by a token of the request (see detach). */
+    public static final String DETACH_REQUEST = "detach:";
+    /** What the last detach request did: its token, a space, then "detached: ..." or why not. */
+    public static final String DETACH_RESULT_PROPERTY = "dev.bpfhook.agent.detach";
     /** Microseconds premain (or agentmain) took on the caller's thread; read by scripts/bench-startup.sh. */
     static final String PREMAIN_MICROS_PROPERTY = "dev.bpfhook.agent.premainMicros";
     private static final String RUNTIME = "dev.bpfhook.agent.AgentRuntime";
@@ -38,7 +42,38 @@ public final class AgentEntry {
     }
 
     public static void agentmain(String options, Instrumentation instrumentation) {
+        if (options != null && options.startsWith(DETACH_REQUEST)) {
+            detach(options.substring(DETACH_REQUEST.length()));
+            return;
+        }
         begin(options, "attach", instrumentation);
+    }
+
+    /**
+     * {@code detach PID} where the agent's MBean cannot be reached (a JVM in another network namespace, whose
+     * JMX connector listens on its own loopback; or jmx=off): the running agent detaches, and says how it went
+     * in {@link #DETACH_RESULT_PROPERTY}, after the request's token, which the command reads back. Never throws:
+     * the JVM would print the stack trace into the application's stderr.
+     */
+    private static void detach(String token) {
+        String result;
+        try {
+            AgentClassLoader agentLoader;
+            synchronized (AgentEntry.class) {
+                agentLoader = loader;
+            }
+            result = agentLoader == null ? "no bpfhook agent runs in this JVM"
+                    : (String) Class.forName(RUNTIME, true, agentLoader).getMethod("detachRunning").invoke(null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            result = "not detached: " + e.getCause().getMessage();
+        } catch (Throwable t) {
+            result = "not detached: internal error " + t + " (please report this line)";
+        }
+        try {
+            System.setProperty(DETACH_RESULT_PROPERTY, token + " " + result);
+        } catch (Throwable ignored) {
+            // a security manager that denies it: the command then says it cannot tell
+        }
     }
 
     private static void begin(String options, String how, Instrumentation instrumentation) {

@@ -58,11 +58,13 @@ public final class AttachCommand {
             return Main.INTERNAL_ERROR;
         }
         String dynamicLoadingNote;
+        TargetJar targetJar;
         try {
             VirtualMachine vm = VirtualMachine.attach(pid);
             try {
                 dynamicLoadingNote = dynamicLoadingNote(vm, pid);
-                vm.loadAgent(jar, options);
+                targetJar = TargetJar.place(Paths.get(jar), pid, vm.getSystemProperties());
+                vm.loadAgent(targetJar.path(), options);
             } finally {
                 vm.detach();
             }
@@ -78,6 +80,7 @@ public final class AttachCommand {
             return Main.USER_ERROR;
         }
         out.println("bpfhook: agent loaded into process " + pid + "; its stderr shows what the agent says");
+        targetJar.note(pid, AgentOptions.namesFiles(options)).ifPresent(out::println);
         if (dynamicLoadingNote != null) {
             out.println(dynamicLoadingNote);
         }
@@ -94,7 +97,7 @@ public final class AttachCommand {
      * into the application's stderr, where it would otherwise look like the agent's doing; null when it does
      * not, or the target does not say.
      */
-    private static String dynamicLoadingNote(VirtualMachine vm, String pid) {
+    static String dynamicLoadingNote(VirtualMachine vm, String pid) {
         String version;
         String jvmArgs;
         try {
@@ -127,7 +130,7 @@ public final class AttachCommand {
     }
 
     /** This class is loaded from inside the agent jar: that jar is what the target loads. */
-    private static String agentJar() throws IOException {
+    static String agentJar() throws IOException {
         CodeSource source = AttachCommand.class.getProtectionDomain().getCodeSource();
         try {
             File file = new File(source.getLocation().toURI());

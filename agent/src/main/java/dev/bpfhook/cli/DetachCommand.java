@@ -1,11 +1,18 @@
 package dev.bpfhook.cli;
 
+import com.sun.tools.attach.AgentInitializationException;
+import com.sun.tools.attach.AgentLoadException;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 import dev.bpfhook.boot.AgentEntry;
 import dev.bpfhook.jmx.JmxExporter;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
 import javax.management.JMException;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
@@ -15,10 +22,12 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
 /**
- * {@code java -jar bpfhook-agent.jar detach PID}: takes the agent out of a running JVM, which runs on. It calls
- * the agent's own {@code detach} operation through the JVM's local JMX connector (the one JConsole starts when
- * it connects to a local process), so that it works with whichever agent jar was loaded, and loads no agent
- * (which JDK 21 and later would warn of).
+ * {@code java -jar bpfhook-agent.jar detach PID}: takes the agent out of a running JVM, which runs on. It calls the
+ * agent's own {@code detach} operation through the JVM's local JMX connector (the one JConsole starts when it
+ * connects to a local process), which works with whichever agent jar was loaded and loads no agent (which JDK 21
+ * and later would warn of). Where that connector cannot be reached (a JVM in another network namespace, as in a
+ * container, listens on its own loopback) or the agent has no MBean (jmx=off), it asks the agent through an agent
+ * load instead, and reads the answer back from the JVM's system properties.
  */
 public final class DetachCommand {
     static final String USAGE = "usage: java -jar bpfhook-agent.jar detach PID";
@@ -51,35 +60,82 @@ public final class DetachCommand {
             err.println("bpfhook: cannot attach to process " + pid + ": " + e.getMessage()
                     + "; it must be a running JVM (11 or later) of the same user, or run this as root");
             return Main.USER_ERROR;
+        } catch (AgentLoadException | AgentInitializationException e) {
+            err.println("bpfhook: process " + pid + " refused the detach request: " + e.getMessage());
+            return Main.USER_ERROR;
         } catch (IOException e) {
             err.println("bpfhook: talking to process " + pid + " failed: " + e);
             return Main.USER_ERROR;
         }
     }
 
-    private static int detach(VirtualMachine vm, String pid, PrintStream out, PrintStream err) throws IOException {
-        if (vm.getSystemProperties().getProperty(AgentEntry.LOADED_PROPERTY) == null) {
+    private static int detach(VirtualMachine vm, String pid, PrintStream out, PrintStream err)
+            throws IOException, AgentLoadException, AgentInitializationException {
+        Properties properties = vm.getSystemProperties();
+        if (properties.getProperty(AgentEntry.LOADED_PROPERTY) == null) {
             err.println("bpfhook: process " + pid + " runs no bpfhook agent: nothing to detach");
             return Main.USER_ERROR;
         }
+        if (sameNetworkNamespace(pid)) {
+            Optional<Integer> done = throughJmx(vm, pid, out, err);
+            if (done.isPresent()) {
+                return done.get();
+            }
+        }
+        return throughAgentLoad(vm, pid, properties, out, err);
+    }
+
+    /** Through the agent's MBean; empty when it has none (jmx=off, or still loading). */
+    private static Optional<Integer> throughJmx(VirtualMachine vm, String pid, PrintStream out, PrintStream err)
+            throws IOException {
         try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(vm.startLocalManagementAgent()))) {
             MBeanServerConnection server = connector.getMBeanServerConnection();
             ObjectName monitor = JmxExporter.monitorName();
             if (!server.isRegistered(monitor)) {
-                err.println("bpfhook: the agent in process " + pid + " has no " + monitor + " MBean (it runs with "
-                        + "jmx=off, or is still loading), so it cannot be detached; try again in a moment, or restart "
-                        + "the service without the agent");
-                return Main.USER_ERROR;
+                return Optional.empty();
             }
             String done = (String) server.invoke(monitor, "detach", new Object[0], new String[0]);
             out.println("bpfhook: process " + pid + ": " + done);
-            return Main.OK;
+            return Optional.of(Main.OK);
         } catch (RuntimeMBeanException e) { // the agent's refusal: not running, detached already, the JVM exits
             err.println("bpfhook: process " + pid + " did not detach the agent: " + e.getTargetException().getMessage());
-            return Main.USER_ERROR;
+            return Optional.of(Main.USER_ERROR);
         } catch (JMException e) {
             err.println("bpfhook: process " + pid + " did not detach the agent: " + e);
+            return Optional.of(Main.USER_ERROR);
+        }
+    }
+
+    private static int throughAgentLoad(VirtualMachine vm, String pid, Properties properties, PrintStream out,
+            PrintStream err) throws IOException, AgentLoadException, AgentInitializationException {
+        String note = AttachCommand.dynamicLoadingNote(vm, pid);
+        TargetJar jar = TargetJar.place(Paths.get(AttachCommand.agentJar()), pid, properties);
+        String token = UUID.randomUUID().toString();
+        vm.loadAgent(jar.path(), AgentEntry.DETACH_REQUEST + token);
+        String answer = vm.getSystemProperties().getProperty(AgentEntry.DETACH_RESULT_PROPERTY, "");
+        if (note != null) {
+            out.println(note);
+        }
+        if (!answer.startsWith(token + " ")) {
+            err.println("bpfhook: process " + pid + " did not say whether it detached the agent; its stderr may");
+            return Main.INTERNAL_ERROR;
+        }
+        String result = answer.substring(token.length() + 1);
+        if (!result.startsWith("detached")) {
+            err.println("bpfhook: process " + pid + " did not detach the agent: " + result);
             return Main.USER_ERROR;
+        }
+        out.println("bpfhook: process " + pid + ": " + result);
+        return Main.OK;
+    }
+
+    /** Whether the target shares this process's network namespace; yes when that cannot be told. */
+    private static boolean sameNetworkNamespace(String pid) {
+        try {
+            return Files.readSymbolicLink(Paths.get("/proc/self/ns/net"))
+                    .equals(Files.readSymbolicLink(Paths.get("/proc", pid, "ns", "net")));
+        } catch (IOException | SecurityException | UnsupportedOperationException e) {
+            return true;
         }
     }
 }

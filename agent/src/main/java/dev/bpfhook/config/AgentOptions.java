@@ -135,6 +135,21 @@ public final class AgentOptions {
         return String.join(",", rewritten);
     }
 
+    /** Whether the agent arguments name a file (a report file, a config file, a keystore, ...). */
+    public static boolean namesFiles(String agentArgs) {
+        try {
+            for (Map.Entry<String, String> e : split(agentArgs).entrySet()) {
+                boolean reportKeyword = e.getKey().equals("report") && REPORT_WORDS.contains(asciiLower(e.getValue()));
+                if (FILE_KEYS.contains(e.getKey()) && !reportKeyword) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (ConfigException e) {
+            return false; // refused already by parse, which callers run first
+        }
+    }
+
     /** The agent arguments as key to trimmed value, in order; keys are known and given once. */
     private static Map<String, String> split(String agentArgs) throws ConfigException {
         Map<String, String> out = new LinkedHashMap<>();

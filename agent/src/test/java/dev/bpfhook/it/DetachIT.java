@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +73,7 @@ class DetachIT {
                     "Jolokia's port is closed");
             String last = report.lastReport();
             assertEquals(3, number(last, "outbound_established"), "a last report at the detach: " + last);
-            assertEquals(1, child.stderr().lines().filter(l -> l.startsWith("bpfhook: JMX: detached: ")).count(),
+            assertEquals(1, child.stderr().lines().filter(l -> l.startsWith("bpfhook: detached: ")).count(),
                     child.describe());
 
             app.ask("exchanges 2", "done exchanges 2", TIMEOUT_MS); // the application runs on, unwatched
@@ -94,6 +95,71 @@ class DetachIT {
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
         }
         assertEquals(Set.of(), AttachedPrograms.leftOver(before), "programs left after the JVM exited");
+    }
+
+    /** An agent without MBeans (jmx=off) is asked through an agent load, and detaches all the same. */
+    @Test
+    void anAgentWithoutMBeansIsDetachedThroughAnAgentLoad() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("detachnojmx");
+             ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName())
+                     .agent(ChildJvm.agentJar(), "jmx=off,jolokia=off,log=info").inCgroup(cgroup.directory()).start()) {
+            child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+            child.awaitStderr(l -> l.startsWith("bpfhook: watching cgroup "), TIMEOUT_MS);
+            Set<Long> programs = AttachedPrograms.heldBy(child.pid());
+            assertFalse(programs.isEmpty(), child.describe());
+
+            ChildJvm detach = command("detach", child.pid());
+            assertEquals(0, detach.waitFor(TIMEOUT_MS), detach.describe());
+            assertEquals("bpfhook: process " + child.pid() + ": detached: hooks removed, outputs closed (jfr), MBeans "
+                    + "unregistered; attach again to watch anew\n", detach.stdout(), detach.describe());
+            assertEquals(Set.of(), AttachedPrograms.stillLoaded(programs), "the kernel freed every program");
+            assertEquals(0, new LoadTestApp.Driver(child).askNumbers("stats", "stats ", TIMEOUT_MS).get("agent_threads"));
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+        }
+    }
+
+    /**
+     * A JVM in namespaces of its own, as in a container: its file system does not have the agent jar at this
+     * jar's path (a file is mounted over it there), and its JMX connector listens on its own loopback. attach
+     * copies the jar into the JVM's temporary directory and says so; detach asks through an agent load.
+     */
+    @Test
+    void aJvmInContainerNamespacesIsAttachedAndDetachedFromOutside() throws Exception {
+        Path hidden = Files.createFile(dir.resolve("not-the-agent.jar"));
+        Path tmp = Files.createDirectory(dir.resolve("container-tmp"));
+        try (TestCgroup cgroup = TestCgroup.create("detachns");
+             ChildJvm container = ChildJvm.command(List.of("unshare", "--mount", "--pid", "--fork", "--net",
+                     "--propagation", "private", "sh", "-c", "echo $$ > \"$0\" && ip link set lo up && mount --bind "
+                             + hidden + " " + ChildJvm.agentJar() + " && exec \"$@\"",
+                     cgroup.directory().resolve("cgroup.procs").toString(), ChildJvm.java().toString(),
+                     "-Djava.io.tmpdir=" + tmp, "-cp", ChildJvm.testClasses().toString(),
+                     LoadTestApp.class.getName()))) {
+            container.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+            long pid = ProcessHandle.of(container.pid()).orElseThrow().children().findFirst().orElseThrow().pid();
+
+            ChildJvm attach = ChildJvm.command(List.of(ChildJvm.java().toString(), "-jar",
+                    ChildJvm.agentJar().toString(), "attach", Long.toString(pid), "jolokia=off"));
+            assertEquals(0, attach.waitFor(TIMEOUT_MS), attach.describe());
+            assertTrue(attach.stdout().contains("bpfhook: note: process " + pid + " has a file system of its own (a "
+                    + "container): the agent jar was copied to " + tmp + "/bpfhook-agent-"), attach.describe());
+            LoadTestApp.Driver app = new LoadTestApp.Driver(container);
+            assertEquals("agent RUNNING", app.ask("agent", "agent ", TIMEOUT_MS), container.describe());
+            app.ask("exchanges 3", "done exchanges 3", TIMEOUT_MS);
+            Map<String, Long> counted = app.mbeanWhen(m -> m.get(COUNTS) == 3 && m.get(INBOUND) == 3, COUNTS, INBOUND);
+            assertEquals(Map.of(COUNTS, 3L, INBOUND, 3L), counted, container.describe());
+            Set<Long> programs = AttachedPrograms.heldBy(pid);
+            assertFalse(programs.isEmpty(), container.describe());
+
+            ChildJvm detach = command("detach", pid);
+            assertEquals(0, detach.waitFor(TIMEOUT_MS), detach.describe());
+            assertTrue(detach.stdout().startsWith("bpfhook: process " + pid + ": detached: hooks removed"),
+                    detach.describe());
+            assertEquals(Set.of(), AttachedPrograms.stillLoaded(programs), "the kernel freed every program");
+            assertEquals("mbeans 0", app.ask("count-mbeans bpfhook:*", "mbeans ", TIMEOUT_MS), container.describe());
+            container.send("exit 0");
+            assertEquals(0, container.waitFor(TIMEOUT_MS), container.describe());
+        }
     }
 
     /** A JVM without the agent: one line that says so, and exit code 2. */
