@@ -41,10 +41,11 @@ import java.util.function.Supplier;
  */
 public final class AgentRuntime {
     private static final int ENDED_CONNECTIONS_KEPT = 256;
-    /** The last agent started from this class loader, for a detach request that comes without JMX. */
-    private static volatile AgentRuntime current;
     /** How long a disabled agent waits before it registers its MBean (see publishDisabledStatus). */
     private static final long DISABLED_STATUS_DELAY_MS = 1000;
+
+    /** The last agent started from this class loader, for a detach request that comes without JMX. */
+    private static volatile AgentRuntime current;
 
     private final AgentLog log = new AgentLog(System.err, AgentConfig.LogLevel.WARN);
     private final StartedOutputs outputs = new StartedOutputs();
@@ -324,10 +325,11 @@ public final class AgentRuntime {
             throw new IllegalStateException("the JVM is exiting: the agent stops with it");
         }
         List<String> closed = outputs.names();
+        boolean published = jmx.published();
         stop("detached by the operator");
         releaseClaim.run();
         String what = "detached: hooks removed" + (closed.isEmpty() ? "" : ", outputs closed (" + String.join(", ",
-                closed) + ")") + ", MBeans unregistered; attach again to watch anew";
+                closed) + ")") + (published ? ", MBeans unregistered" : "") + "; attach again to watch anew";
         log.warn(what);
         return what;
     }

@@ -65,6 +65,11 @@ final class JmxPublisher implements AutoCloseable {
         }
     }
 
+    /** Whether the agent's MBeans are registered. */
+    synchronized boolean published() {
+        return exporter != null;
+    }
+
     @Override
     public synchronized void close() {
         if (exporter != null) {

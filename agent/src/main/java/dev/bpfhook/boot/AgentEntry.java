@@ -13,8 +13,8 @@ import java.util.function.Supplier;
  */
 public final class AgentEntry {
     /**
-     * Set once per JVM; a second -javaagent or attach sees it and does nothing, unless the first gave up (see
-     * ReleaseClaim) or detached. {@code detach PID} reads it to tell a JVM without the agent from one whose agent has no MBean.
+     * Set once per JVM; a second -javaagent or attach sees it and does nothing, unless the first gave up or was
+     * detached (see ReleaseClaim). {@code detach PID} reads it to tell whether an agent runs at all.
      */
     public static final String LOADED_PROPERTY = "dev.bpfhook.agent";
     /** The agent argument that asks a running agent to detach, followed by a token of the request (see detach). */
@@ -115,8 +115,8 @@ public final class AgentEntry {
     /**
      * Given to the agent, which runs it when it gave up before anything of it ran (options, privileges, cgroup,
      * the kernel load), or once the operator detached it: a later attach may then load it again (after the
-     * operator fixed the cause), where it would otherwise find the agent "already loaded" until the JVM restarts. Not a lambda: premain's first lambda
-     * costs milliseconds.
+     * operator fixed the cause), where it would otherwise find the agent "already loaded" until the JVM restarts.
+     * Not a lambda: premain's first lambda costs milliseconds.
      */
     private static final class ReleaseClaim implements Runnable {
         private final String how;

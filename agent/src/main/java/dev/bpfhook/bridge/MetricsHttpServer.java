@@ -28,9 +28,9 @@ final class MetricsHttpServer {
     }
 
     /**
-     * Bound to {@code host:port} and serving, over HTTPS when {@code tls} is not null. The library's defaults, not its configuration: its
-     * {@code PrometheusProperties.get()} reads the application's prometheus.properties and io.prometheus.*
-     * system properties, whose filters could hide every bpfhook metric.
+     * Bound to {@code host:port} and serving, over HTTPS when {@code tls} is not null. The library's defaults,
+     * not its configuration: its {@code PrometheusProperties.get()} reads the application's
+     * prometheus.properties and io.prometheus.* system properties, whose filters could hide every bpfhook metric.
      */
     static HttpServer start(String host, int port, SSLContext tls, PrometheusRegistry registry, Authenticator guard,
             HttpWorkers workers) throws IOException {

@@ -82,11 +82,13 @@ public final class Capabilities {
         if (seccomp.equals("2")) {
             return "this process has the capabilities, but runs under a seccomp filter (Seccomp: 2 in "
                     + "/proc/self/status), which most likely denies the bpf() system call, as container runtimes' "
-                    + "default profiles do; run it with a profile that allows bpf (e.g. docker run --security-opt seccomp=PROFILE, "
+                    + "default profiles do; run it with a profile that allows bpf (e.g. docker run --security-opt "
+                    + "seccomp=PROFILE, "
                     + "Kubernetes securityContext.seccompProfile, systemd SystemCallFilter=)";
         }
         return "this process has the capabilities, so a security module (SELinux, AppArmor, kernel lockdown) "
-                + (seccomp.isEmpty() ? "or a seccomp filter " : "") + "denies it; the kernel log (dmesg) names the denial";
+                + (seccomp.isEmpty() ? "or a seccomp filter " : "")
+                + "denies it; the kernel log (dmesg) names the denial";
     }
 
     private static boolean has(long capabilities, int capability) {

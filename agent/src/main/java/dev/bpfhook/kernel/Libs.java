@@ -80,7 +80,8 @@ final class Libs {
                     + firstLine(e.getMessage()) + "); " + JnaUnpackDirectory.FIX);
         } catch (NoClassDefFoundError e) { // it failed so before, in this JVM: a class stays failed
             throw new BpfException("JNA, through which the agent calls libbpf, could not load its native library "
-                    + "earlier in this JVM (" + e.getMessage() + "); restart the JVM after you " + JnaUnpackDirectory.FIX);
+                    + "earlier in this JVM (" + e.getMessage() + "); restart the JVM after you "
+                    + JnaUnpackDirectory.FIX);
         }
         jnaLoaded = true;
     }

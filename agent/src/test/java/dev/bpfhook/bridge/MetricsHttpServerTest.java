@@ -39,8 +39,8 @@ class MetricsHttpServerTest {
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register((Collector) MetricsHttpServerTest::manySeries);
         HttpWorkers workers = new HttpWorkers("test-metrics", 500);
-        HttpServer server = MetricsHttpServer.start("127.0.0.1", 0, null, registry, new HttpGuard("test", null, null, true),
-                workers);
+        HttpServer server = MetricsHttpServer.start("127.0.0.1", 0, null, registry,
+                new HttpGuard("test", null, null, true), workers);
         Recorded logged = new Recorded();
         Logger.getLogger("").addHandler(logged);
         try (Socket scraper = new Socket()) {
@@ -74,8 +74,8 @@ class MetricsHttpServerTest {
         };
         registry.register(broken);
         HttpWorkers workers = new HttpWorkers("test-failed-scrape");
-        HttpServer server = MetricsHttpServer.start("127.0.0.1", 0, null, registry, new HttpGuard("test", null, null, true),
-                workers);
+        HttpServer server = MetricsHttpServer.start("127.0.0.1", 0, null, registry,
+                new HttpGuard("test", null, null, true), workers);
         try {
             HttpResponse<String> answer = Http.get("http://127.0.0.1:" + server.getAddress().getPort() + "/metrics",
                     null);

@@ -9,7 +9,7 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A target that sees the agent jar where this process does gets that path, and no copy (DetachIT: one that does not). */
+/** A target that sees the agent jar where this process does gets that path, and no copy (DetachIT: one that cannot). */
 class TargetJarTest {
     @TempDir
     Path dir;

@@ -110,10 +110,11 @@ class DetachIT {
 
             ChildJvm detach = command("detach", child.pid());
             assertEquals(0, detach.waitFor(TIMEOUT_MS), detach.describe());
-            assertEquals("bpfhook: process " + child.pid() + ": detached: hooks removed, outputs closed (jfr), MBeans "
-                    + "unregistered; attach again to watch anew\n", detach.stdout(), detach.describe());
+            assertEquals("bpfhook: process " + child.pid() + ": detached: hooks removed, outputs closed (jfr); attach "
+                    + "again to watch anew\n", detach.stdout(), detach.describe());
             assertEquals(Set.of(), AttachedPrograms.stillLoaded(programs), "the kernel freed every program");
-            assertEquals(0, new LoadTestApp.Driver(child).askNumbers("stats", "stats ", TIMEOUT_MS).get("agent_threads"));
+            assertEquals(0, new LoadTestApp.Driver(child).askNumbers("stats", "stats ", TIMEOUT_MS)
+                    .get("agent_threads"), child.describe());
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
         }

@@ -170,7 +170,8 @@ class FailureModesIT {
                 "import ctypes, os, struct, sys",
                 "libc = ctypes.CDLL(None, use_errno=True)",
                 "ins = lambda code, jt, jf, k: struct.pack('HBBI', code, jt, jf, k)",
-                "prog = ins(0x20, 0, 0, 0) + ins(0x15, 0, 1, 321) + ins(0x06, 0, 0, 0x00050001) + ins(0x06, 0, 0, 0x7fff0000)",
+                "prog = ins(0x20, 0, 0, 0) + ins(0x15, 0, 1, 321)", // load the number; bpf()?
+                "prog += ins(0x06, 0, 0, 0x00050001) + ins(0x06, 0, 0, 0x7fff0000)", // EPERM : allow
                 "buf = ctypes.create_string_buffer(prog)",
                 "class Fprog(ctypes.Structure): _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_void_p)]",
                 "fprog = Fprog(4, ctypes.cast(buf, ctypes.c_void_p))",
