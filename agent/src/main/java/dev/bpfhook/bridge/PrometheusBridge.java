@@ -31,7 +31,7 @@ public final class PrometheusBridge implements AutoCloseable {
         this.https = https;
     }
 
-    /** What the /metrics endpoint needs; null rules/keystore/user mean the defaults (bundled rules, no TLS or auth). */
+    /** What the /metrics endpoint needs; null rules, keystore or user: the bundled rules, no TLS, no auth. */
     public static final class Settings {
         final String host;
         final int port;
@@ -59,7 +59,8 @@ public final class PrometheusBridge implements AutoCloseable {
     public static PrometheusBridge start(Settings s) throws BridgeException {
         if (!s.loopback && s.user == null) {
             throw new BridgeException("prometheus on " + s.host + " (not loopback) needs credentials: set "
-                    + "prometheus.user and prometheus.password (basic_auth in the scrape config), or bind to 127.0.0.1");
+                    + "prometheus.user and prometheus.password (basic_auth in the scrape config), or bind to "
+                    + "127.0.0.1");
         }
         SSLContext tls = null;
         if (s.keystore != null) {

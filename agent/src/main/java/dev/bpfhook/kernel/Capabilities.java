@@ -83,8 +83,7 @@ public final class Capabilities {
             return "this process has the capabilities, but runs under a seccomp filter (Seccomp: 2 in "
                     + "/proc/self/status), which most likely denies the bpf() system call, as container runtimes' "
                     + "default profiles do; run it with a profile that allows bpf (e.g. docker run --security-opt "
-                    + "seccomp=PROFILE, "
-                    + "Kubernetes securityContext.seccompProfile, systemd SystemCallFilter=)";
+                    + "seccomp=PROFILE, Kubernetes securityContext.seccompProfile, systemd SystemCallFilter=)";
         }
         return "this process has the capabilities, so a security module (SELinux, AppArmor, kernel lockdown) "
                 + (seccomp.isEmpty() ? "or a seccomp filter " : "")
