@@ -1,6 +1,7 @@
 package dev.bpfhook.agent;
 
 import dev.bpfhook.bridge.BridgeException;
+import dev.bpfhook.bridge.HttpEndpoint;
 import dev.bpfhook.bridge.JolokiaBridge;
 import dev.bpfhook.bridge.PrometheusBridge;
 import dev.bpfhook.config.BridgeConfig;
@@ -33,10 +34,10 @@ final class BridgeOutputs {
 
         @Override
         public void start(AgentContext context) throws BridgeException {
-            bridge = JolokiaBridge.start(new JolokiaBridge.Settings(endpoint.host(), endpoint.port(),
-                    endpoint.isLoopback(), config.jolokiaUser().orElse(null), config.jolokiaPassword().orElse(null),
-                    file(config.jolokiaPolicy().orElse(null)), file(config.jolokiaKeystore().orElse(null)),
-                    config.jolokiaKeystorePassword().orElse(null)), log::warn);
+            bridge = JolokiaBridge.start(new HttpEndpoint(endpoint.host(), endpoint.port(), endpoint.isLoopback(),
+                    config.jolokiaUser().orElse(null), config.jolokiaPassword().orElse(null),
+                    file(config.jolokiaKeystore().orElse(null)), config.jolokiaKeystorePassword().orElse(null)),
+                    file(config.jolokiaPolicy().orElse(null)), log::warn);
             log.info("jolokia at " + bridge.url());
         }
 
@@ -68,10 +69,10 @@ final class BridgeOutputs {
 
         @Override
         public void start(AgentContext context) throws BridgeException {
-            bridge = PrometheusBridge.start(new PrometheusBridge.Settings(endpoint.host(), endpoint.port(),
-                    endpoint.isLoopback(), config.prometheusUser().orElse(null),
-                    config.prometheusPassword().orElse(null), file(config.prometheusRules().orElse(null)),
-                    file(config.prometheusKeystore().orElse(null)), config.prometheusKeystorePassword().orElse(null)));
+            bridge = PrometheusBridge.start(new HttpEndpoint(endpoint.host(), endpoint.port(), endpoint.isLoopback(),
+                    config.prometheusUser().orElse(null), config.prometheusPassword().orElse(null),
+                    file(config.prometheusKeystore().orElse(null)), config.prometheusKeystorePassword().orElse(null)),
+                    file(config.prometheusRules().orElse(null)));
             log.info("prometheus metrics at " + (bridge.https() ? "https" : "http") + "://" + endpoint + "/metrics");
         }
 

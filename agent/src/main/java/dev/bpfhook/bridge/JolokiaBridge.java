@@ -39,59 +39,42 @@ public final class JolokiaBridge implements AutoCloseable {
         this.url = url;
     }
 
-    /** What the Jolokia endpoint needs; null policy/keystore/user mean the defaults (none for TLS and auth). */
-    public static final class Settings {
-        final String host;
-        final int port;
-        final boolean loopback;
-        final String user;
-        final String password;
-        final File policy;
-        final File keystore;
-        final String keystorePassword;
-
-        public Settings(String host, int port, boolean loopback, String user, String password, File policy,
-                File keystore, String keystorePassword) {
-            this.host = host;
-            this.port = port;
-            this.loopback = loopback;
-            this.user = user;
-            this.password = password;
-            this.policy = policy;
-            this.keystore = keystore;
-            this.keystorePassword = keystorePassword;
+    /**
+     * Errors from Jolokia itself go to {@code errors}; its chatter goes nowhere.
+     *
+     * @param policy a Jolokia policy file, or null for the bundled read-only one
+     */
+    public static JolokiaBridge start(HttpEndpoint endpoint, File policy, java.util.function.Consumer<String> errors)
+            throws BridgeException {
+        if (!endpoint.loopback && endpoint.user == null) {
+            throw new BridgeException("jolokia on " + endpoint.host + " (not loopback) needs credentials: set "
+                    + "jolokia.user and jolokia.password, or bind to 127.0.0.1");
         }
-    }
-
-    /** Errors from Jolokia itself go to {@code errors}; its chatter goes nowhere. */
-    public static JolokiaBridge start(Settings s, java.util.function.Consumer<String> errors) throws BridgeException {
-        if (!s.loopback && s.user == null) {
-            throw new BridgeException("jolokia on " + s.host + " (not loopback) needs credentials: set jolokia.user "
-                    + "and jolokia.password, or bind to 127.0.0.1");
+        if (policy != null && !policy.canRead()) {
+            throw new BridgeException("jolokia policy file " + policy + " cannot be read; fix jolokia.policy");
         }
-        if (s.policy != null && !s.policy.canRead()) {
-            throw new BridgeException("jolokia policy file " + s.policy + " cannot be read; fix jolokia.policy");
-        }
-        if (s.keystore != null && !s.keystore.canRead()) {
-            throw new BridgeException("jolokia keystore " + s.keystore + " cannot be read; fix jolokia.tls.keystore");
+        if (endpoint.keystore != null && !endpoint.keystore.canRead()) {
+            throw new BridgeException("jolokia keystore " + endpoint.keystore
+                    + " cannot be read; fix jolokia.tls.keystore");
         }
         Map<String, String> config = new HashMap<>();
         config.put("agentContext", CONTEXT);
         config.put("discoveryEnabled", "false");
-        config.put("policyLocation", s.policy == null ? DEFAULT_POLICY : s.policy.toURI().toString());
+        config.put("policyLocation", policy == null ? DEFAULT_POLICY : policy.toURI().toString());
         // no stack traces or serialized exceptions in answers, even when a request asks for them
         config.put("allowErrorDetails", "false");
         // Host, Origin, JSONP, body size and nesting, and the credentials, on every context Jolokia makes
-        HttpGuard guard = new HttpGuard(REALM, s.user, s.password, s.policy == null);
+        HttpGuard guard = new HttpGuard(REALM, endpoint.user, endpoint.password, policy == null);
         HttpServer http;
         try {
-            http = JolokiaHttpServer.create(s.host, s.port, s.keystore, s.keystorePassword, guard);
+            http = JolokiaHttpServer.create(endpoint.host, endpoint.port, endpoint.keystore,
+                    endpoint.keystorePassword, guard);
         } catch (BindException e) {
-            throw new BridgeException("jolokia cannot listen on " + s.host + ":" + s.port + " (" + e.getMessage()
-                    + "); choose another port with jolokia=PORT, or jolokia=off");
+            throw new BridgeException("jolokia cannot listen on " + endpoint.host + ":" + endpoint.port + " ("
+                    + e.getMessage() + "); choose another port with jolokia=PORT, or jolokia=off");
         } catch (IOException | GeneralSecurityException e) {
             throw new BridgeException("jolokia did not start: " + e.getMessage() + cause(e)
-                    + (s.keystore != null ? "; check jolokia.tls.keystore and jolokia.tls.password" : ""));
+                    + (endpoint.keystore != null ? "; check jolokia.tls.keystore and jolokia.tls.password" : ""));
         }
         // Jolokia finds its services and the policy through the context class loader: ours, not the application's
         Thread thread = Thread.currentThread();
@@ -101,8 +84,8 @@ public final class JolokiaBridge implements AutoCloseable {
             JolokiaServer server = new JolokiaServer(http, new JolokiaServerConfig(config), new QuietLog(errors));
             server.start(); // its contexts, on our server: it starts nothing itself
             JolokiaHttpServer.startOnDaemonThread(http);
-            String protocol = s.keystore != null ? "https" : "http";
-            return new JolokiaBridge(server, http, protocol + "://" + hostForUrl(s.host) + ":"
+            String protocol = endpoint.keystore != null ? "https" : "http";
+            return new JolokiaBridge(server, http, protocol + "://" + hostForUrl(endpoint.host) + ":"
                     + http.getAddress().getPort() + CONTEXT + "/");
         } catch (Exception | LinkageError e) {
             try {

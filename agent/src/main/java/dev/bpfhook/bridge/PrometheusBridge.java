@@ -31,51 +31,27 @@ public final class PrometheusBridge implements AutoCloseable {
         this.https = https;
     }
 
-    /** What the /metrics endpoint needs; null rules, keystore or user: the bundled rules, no TLS, no auth. */
-    public static final class Settings {
-        final String host;
-        final int port;
-        final boolean loopback;
-        final String user;
-        final String password;
-        final File rules;
-        final File keystore;
-        final String keystorePassword;
-
-        /** @param loopback whether {@code host} is a loopback address; any other needs credentials */
-        public Settings(String host, int port, boolean loopback, String user, String password, File rules,
-                File keystore, String keystorePassword) {
-            this.host = host;
-            this.port = port;
-            this.loopback = loopback;
-            this.user = user;
-            this.password = password;
-            this.rules = rules;
-            this.keystore = keystore;
-            this.keystorePassword = keystorePassword;
-        }
-    }
-
-    public static PrometheusBridge start(Settings s) throws BridgeException {
-        if (!s.loopback && s.user == null) {
-            throw new BridgeException("prometheus on " + s.host + " (not loopback) needs credentials: set "
+    /** @param rules the exporter's YAML, or null for the bundled bpfhook rules */
+    public static PrometheusBridge start(HttpEndpoint endpoint, File rules) throws BridgeException {
+        if (!endpoint.loopback && endpoint.user == null) {
+            throw new BridgeException("prometheus on " + endpoint.host + " (not loopback) needs credentials: set "
                     + "prometheus.user and prometheus.password (basic_auth in the scrape config), or bind to "
                     + "127.0.0.1");
         }
         SSLContext tls = null;
-        if (s.keystore != null) {
+        if (endpoint.keystore != null) {
             try {
-                tls = Keystores.tlsContext(s.keystore, s.keystorePassword);
+                tls = Keystores.tlsContext(endpoint.keystore, endpoint.keystorePassword);
             } catch (IOException | GeneralSecurityException e) {
-                throw new BridgeException("prometheus keystore " + s.keystore + " cannot be used: " + e.getMessage()
-                        + "; check prometheus.tls.keystore and prometheus.tls.password");
+                throw new BridgeException("prometheus keystore " + endpoint.keystore + " cannot be used: "
+                        + e.getMessage() + "; check prometheus.tls.keystore and prometheus.tls.password");
             }
         }
         JmxCollector collector;
         try {
-            collector = s.rules != null ? new JmxCollector(s.rules) : bundledCollector();
+            collector = rules != null ? new JmxCollector(rules) : bundledCollector();
         } catch (IOException | RuntimeException | javax.management.MalformedObjectNameException e) {
-            throw new BridgeException("prometheus rules " + (s.rules != null ? s.rules : DEFAULT_RULES)
+            throw new BridgeException("prometheus rules " + (rules != null ? rules : DEFAULT_RULES)
                     + " cannot be used: " + e.getMessage() + "; fix prometheus.config");
         }
         PrometheusRegistry registry = new PrometheusRegistry();
@@ -85,12 +61,12 @@ public final class PrometheusBridge implements AutoCloseable {
         // taking no other connection until one let go, and its scrapes log a client gone with a stack trace
         HttpWorkers workers = new HttpWorkers("bpfhook-prometheus");
         try {
-            return new PrometheusBridge(MetricsHttpServer.start(s.host, s.port, tls, registry,
-                    new HttpGuard("bpfhook", s.user, s.password, true), workers), workers, tls != null);
+            return new PrometheusBridge(MetricsHttpServer.start(endpoint.host, endpoint.port, tls, registry,
+                    new HttpGuard("bpfhook", endpoint.user, endpoint.password, true), workers), workers, tls != null);
         } catch (BindException e) {
             workers.shutdownNow();
-            throw new BridgeException("prometheus cannot listen on " + s.host + ":" + s.port + " (" + e.getMessage()
-                    + "); choose another port with prometheus=PORT, or prometheus=off");
+            throw new BridgeException("prometheus cannot listen on " + endpoint.host + ":" + endpoint.port + " ("
+                    + e.getMessage() + "); choose another port with prometheus=PORT, or prometheus=off");
         } catch (IOException | RuntimeException | LinkageError e) {
             workers.shutdownNow();
             throw new BridgeException("prometheus did not start: " + e);

@@ -69,8 +69,7 @@ public final class AttachCommand {
                 vm.detach();
             }
         } catch (AttachNotSupportedException e) {
-            err.println("bpfhook: cannot attach to process " + pid + ": " + e.getMessage()
-                    + "; it must be a running JVM (11 or later) of the same user, or run this as root");
+            err.println(cannotAttach(pid, e));
             return Main.USER_ERROR;
         } catch (AgentLoadException | AgentInitializationException e) {
             err.println("bpfhook: process " + pid + " refused the agent: " + e.getMessage());
@@ -85,6 +84,12 @@ public final class AttachCommand {
             out.println(dynamicLoadingNote);
         }
         return Main.OK;
+    }
+
+    /** The one line for a process that the Attach API cannot reach; detach says the same. */
+    static String cannotAttach(String pid, AttachNotSupportedException e) {
+        return "bpfhook: cannot attach to process " + pid + ": " + e.getMessage()
+                + "; it must be a running JVM (11 or later) of the same user, or run this as root";
     }
 
     static boolean isProcessId(String text) {

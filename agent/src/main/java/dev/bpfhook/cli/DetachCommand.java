@@ -57,8 +57,7 @@ public final class DetachCommand {
                 vm.detach();
             }
         } catch (AttachNotSupportedException e) {
-            err.println("bpfhook: cannot attach to process " + pid + ": " + e.getMessage()
-                    + "; it must be a running JVM (11 or later) of the same user, or run this as root");
+            err.println(AttachCommand.cannotAttach(pid, e));
             return Main.USER_ERROR;
         } catch (AgentLoadException | AgentInitializationException e) {
             err.println("bpfhook: process " + pid + " refused the detach request: " + e.getMessage());

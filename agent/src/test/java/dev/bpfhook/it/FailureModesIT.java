@@ -89,11 +89,7 @@ class FailureModesIT {
                 }
                 int agentExit = run(child, commands);
 
-                assertEquals(3, plainExit, plain.describe());
-                assertEquals(plainExit, agentExit, child.describe());
-                assertEquals(normalized(plain.stdout()), normalized(child.stdout()), "the application's own output");
-                assertEquals("", plain.stderr());
-                assertEquals(line + "\n", child.stderr(), "one line");
+                assertUnchangedButForOneLine(plain, plainExit, child, agentExit, line);
                 assertTrue(line.startsWith(DISABLED + "libbpf cannot be loaded ("), line);
                 assertTrue(line.contains("libbpf.so.1: file too short"), "names the cause: " + line);
                 assertTrue(line.endsWith("; install libbpf 1.x, e.g. apt-get install libbpf1" + RUNS_WITHOUT),
@@ -121,10 +117,7 @@ class FailureModesIT {
                 String line = child.awaitStderr(l -> l.startsWith(DISABLED), TIMEOUT_MS);
                 int agentExit = run(child, commands);
 
-                assertEquals(3, plainExit, plain.describe());
-                assertEquals(plainExit, agentExit, child.describe());
-                assertEquals(normalized(plain.stdout()), normalized(child.stdout()), "the application's own output");
-                assertEquals(line + "\n", child.stderr(), "one line, no stack trace");
+                assertUnchangedButForOneLine(plain, plainExit, child, agentExit, line);
                 assertEquals(DISABLED + "JNA, through which the agent calls libbpf, cannot unpack its native library: "
                         + readOnly + "/.cache/JNA/temp and java.io.tmpdir " + readOnly + " cannot be written; give the "
                         + "JVM a writable java.io.tmpdir on a file system that allows executables (in a container with "
@@ -149,10 +142,7 @@ class FailureModesIT {
                 String line = child.awaitStderr(l -> l.startsWith(DISABLED), TIMEOUT_MS);
                 int agentExit = run(child, commands);
 
-                assertEquals(3, plainExit, plain.describe());
-                assertEquals(plainExit, agentExit, child.describe());
-                assertEquals(normalized(plain.stdout()), normalized(child.stdout()), "the application's own output");
-                assertEquals(line + "\n", child.stderr(), "one line");
+                assertUnchangedButForOneLine(plain, plainExit, child, agentExit, line);
                 assertTrue(line.startsWith(DISABLED + "the kernel refused to load the BPF programs (1 Operation not "
                         + "permitted): this process has the capabilities, but runs under a seccomp filter (Seccomp: 2 "
                         + "in /proc/self/status)"), line);
@@ -181,6 +171,19 @@ class FailureModesIT {
         List<String> command = new ArrayList<>(List.of("python3", "-c", script));
         command.addAll(java);
         return command;
+    }
+
+    /**
+     * The application with the agent ran as without it (exit code 3, the same output), and the agent's stderr is
+     * {@code line} alone.
+     */
+    private static void assertUnchangedButForOneLine(ChildJvm plain, int plainExit, ChildJvm child, int agentExit,
+            String line) {
+        assertEquals(3, plainExit, plain.describe());
+        assertEquals(plainExit, agentExit, child.describe());
+        assertEquals(normalized(plain.stdout()), normalized(child.stdout()), "the application's own output");
+        assertEquals("", plain.stderr());
+        assertEquals(line + "\n", child.stderr(), "one line, no stack trace");
     }
 
     /** The java command with its home and temporary directory at {@code directory}, and no XDG cache of its own. */
