@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,6 +35,7 @@ class DetachIT {
     private static final long TIMEOUT_MS = 30_000;
     private static final String COUNTS = "OutboundConnections";
     private static final String INBOUND = "InboundConnections";
+    private static final Path JFC = Paths.get("..", "jmx-config", "bpfhook.jfc").toAbsolutePath();
 
     @TempDir
     Path dir;
@@ -95,6 +97,48 @@ class DetachIT {
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
         }
         assertEquals(Set.of(), AttachedPrograms.leftOver(before), "programs left after the JVM exited");
+    }
+
+    /**
+     * Detach and attach again, four times, each time after the application made connections that Flight
+     * Recorder records and the agent sends a notification for: every detach succeeds, leaves no program held and
+     * no agent thread, and the process's descriptors are the same after each one.
+     */
+    @Test
+    void detachAndAttachAgainWithTrafficLeaveNothingBehind() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("detachchurn");
+             ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName())
+                     .jvmArg("-XX:StartFlightRecording=settings=" + JFC + ",filename=" + dir.resolve("churn.jfr"))
+                     .agent(ChildJvm.agentJar(), "jolokia=off,jmx.notifications=on").inCgroup(cgroup.directory())
+                     .start()) {
+            LoadTestApp.Driver app = new LoadTestApp.Driver(child);
+            assertEquals("agent RUNNING", app.ask("agent", "agent ", TIMEOUT_MS), child.describe());
+            Map<String, Long> afterFirst = null;
+            for (int cycle = 0; cycle < 4; cycle++) {
+                app.ask("exchanges 100", "done exchanges 100", TIMEOUT_MS);
+                ChildJvm detach = command("detach", child.pid());
+                assertEquals(0, detach.waitFor(TIMEOUT_MS), detach.describe());
+                assertEquals(Set.of(), AttachedPrograms.heldBy(child.pid()), "cycle " + cycle);
+                Map<String, Long> stats = app.askNumbers("stats", "stats ", TIMEOUT_MS);
+                assertEquals(0, stats.get("agent_threads"), "cycle " + cycle + ": " + child.describe());
+                if (afterFirst == null) {
+                    afterFirst = stats;
+                } else {
+                    // (not all threads: the JDK's RMI keeps idle connection threads of detach's JMX a minute)
+                    assertEquals(afterFirst.get("fds"), stats.get("fds"), "descriptors, cycle " + cycle);
+                }
+                ChildJvm attach = command("attach", child.pid());
+                assertEquals(0, attach.waitFor(TIMEOUT_MS), attach.describe());
+                assertEquals("agent RUNNING", app.ask("agent", "agent ", TIMEOUT_MS), child.describe());
+            }
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            assertEquals(4, child.stderr().lines().filter(l -> l.startsWith("bpfhook: detached: ")).count(),
+                    child.describe());
+            // and nothing else (on JDK 21 and later, the JDK's own warnings of each attach)
+            assertTrue(child.stderr().lines().allMatch(l -> l.startsWith("bpfhook: detached: ")
+                    || l.startsWith("WARNING: ")), child.describe());
+        }
     }
 
     /** An agent without MBeans (jmx=off) is asked through an agent load, and detaches all the same. */
