@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Paths;
 import java.security.CodeSource;
+import java.util.Properties;
 
 /**
  * {@code java -jar bpfhook-agent.jar attach PID [OPTIONS]}: loads this jar as
@@ -62,8 +63,9 @@ public final class AttachCommand {
         try {
             VirtualMachine vm = VirtualMachine.attach(pid);
             try {
-                dynamicLoadingNote = dynamicLoadingNote(vm, pid);
-                targetJar = TargetJar.place(Paths.get(jar), pid, vm.getSystemProperties());
+                Properties properties = vm.getSystemProperties();
+                dynamicLoadingNote = dynamicLoadingNote(vm, pid, properties);
+                targetJar = TargetJar.place(Paths.get(jar), pid, properties);
                 vm.loadAgent(targetJar.path(), options);
             } finally {
                 vm.detach();
@@ -101,12 +103,13 @@ public final class AttachCommand {
      * running JVM (JEP 451: JDK 21 and later, unless the JVM was started with -XX:+EnableDynamicAgentLoading)
      * into the application's stderr, where it would otherwise look like the agent's doing; null when it does
      * not, or the target does not say.
+     *
+     * @param systemProperties the target's, as the caller read them
      */
-    static String dynamicLoadingNote(VirtualMachine vm, String pid) {
-        String version;
+    static String dynamicLoadingNote(VirtualMachine vm, String pid, Properties systemProperties) {
+        String version = systemProperties.getProperty("java.specification.version", "");
         String jvmArgs;
         try {
-            version = vm.getSystemProperties().getProperty("java.specification.version", "");
             jvmArgs = vm.getAgentProperties().getProperty("sun.jvm.args", "");
         } catch (IOException | RuntimeException e) {
             return null; // only a note: the load itself reports what matters
@@ -131,7 +134,8 @@ public final class AttachCommand {
             return false;
         }
         // the last of -XX:+ and -XX:- counts, as for any flag given twice
-        return jvmArgs.lastIndexOf("-XX:+EnableDynamicAgentLoading") <= jvmArgs.lastIndexOf("-XX:-EnableDynamicAgentLoading");
+        return jvmArgs.lastIndexOf("-XX:+EnableDynamicAgentLoading")
+                <= jvmArgs.lastIndexOf("-XX:-EnableDynamicAgentLoading");
     }
 
     /** This class is loaded from inside the agent jar: that jar is what the target loads. */

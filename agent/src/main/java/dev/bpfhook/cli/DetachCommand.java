@@ -97,7 +97,8 @@ public final class DetachCommand {
             out.println("bpfhook: process " + pid + ": " + done);
             return Optional.of(Main.OK);
         } catch (RuntimeMBeanException e) { // the agent's refusal: not running, detached already, the JVM exits
-            err.println("bpfhook: process " + pid + " did not detach the agent: " + e.getTargetException().getMessage());
+            err.println("bpfhook: process " + pid + " did not detach the agent: "
+                    + e.getTargetException().getMessage());
             return Optional.of(Main.USER_ERROR);
         } catch (JMException e) {
             err.println("bpfhook: process " + pid + " did not detach the agent: " + e);
@@ -107,7 +108,7 @@ public final class DetachCommand {
 
     private static int throughAgentLoad(VirtualMachine vm, String pid, Properties properties, PrintStream out,
             PrintStream err) throws IOException, AgentLoadException, AgentInitializationException {
-        String note = AttachCommand.dynamicLoadingNote(vm, pid);
+        String note = AttachCommand.dynamicLoadingNote(vm, pid, properties);
         TargetJar jar = TargetJar.place(Paths.get(AttachCommand.agentJar()), pid, properties);
         String token = UUID.randomUUID().toString();
         vm.loadAgent(jar.path(), AgentEntry.DETACH_REQUEST + token);

@@ -120,8 +120,7 @@ public final class AgentOptions {
         for (Map.Entry<String, String> e : split(agentArgs).entrySet()) {
             String key = e.getKey();
             String value = e.getValue();
-            boolean reportKeyword = key.equals("report") && REPORT_WORDS.contains(asciiLower(value));
-            if (FILE_KEYS.contains(key) && !value.isEmpty() && !reportKeyword) {
+            if (namesFile(key, value)) {
                 try {
                     if (!Paths.get(value).isAbsolute()) {
                         value = base.resolve(value).normalize().toString();
@@ -139,8 +138,7 @@ public final class AgentOptions {
     public static boolean namesFiles(String agentArgs) {
         try {
             for (Map.Entry<String, String> e : split(agentArgs).entrySet()) {
-                boolean reportKeyword = e.getKey().equals("report") && REPORT_WORDS.contains(asciiLower(e.getValue()));
-                if (FILE_KEYS.contains(e.getKey()) && !reportKeyword) {
+                if (namesFile(e.getKey(), e.getValue())) {
                     return true;
                 }
             }
@@ -148,6 +146,12 @@ public final class AgentOptions {
         } catch (ConfigException e) {
             return false; // refused already by parse, which callers run first
         }
+    }
+
+    /** Whether this option's value is a file: a file option's, but for report's words (off, stderr). */
+    private static boolean namesFile(String key, String value) {
+        boolean reportKeyword = key.equals("report") && REPORT_WORDS.contains(asciiLower(value));
+        return FILE_KEYS.contains(key) && !value.isEmpty() && !reportKeyword;
     }
 
     /** The agent arguments as key to trimmed value, in order; keys are known and given once. */

@@ -24,15 +24,16 @@ public final class Capabilities {
     }
 
     static Optional<String> problem(Path procStatus) {
+        return problem(read(procStatus));
+    }
+
+    private static Optional<String> problem(List<String> status) {
         // plain loops and a long, no streams or BigInteger: this runs in premain
-        long effective = -1;
+        String capEff = field(status, "CapEff:");
+        long effective;
         try {
-            for (String line : Files.readAllLines(procStatus)) {
-                if (line.startsWith("CapEff:")) {
-                    effective = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
+            effective = capEff == null ? -1 : Long.parseUnsignedLong(capEff, 16);
+        } catch (NumberFormatException e) {
             return Optional.empty(); // cannot tell: let the kernel decide, and explain its answer
         }
         if (effective == -1 || has(effective, CAP_SYS_ADMIN)) {
@@ -65,29 +66,41 @@ public final class Capabilities {
     }
 
     static String fixForRefusal(Path procStatus) {
-        Optional<String> missing = problem(procStatus);
+        List<String> status = read(procStatus);
+        Optional<String> missing = problem(status);
         if (missing.isPresent()) {
             return missing.get();
         }
-        String seccomp = "";
-        try {
-            for (String line : Files.readAllLines(procStatus)) {
-                if (line.startsWith("Seccomp:")) {
-                    seccomp = line.substring(8).trim();
-                }
-            }
-        } catch (IOException e) {
-            // cannot tell: name every usual cause
-        }
-        if (seccomp.equals("2")) {
+        String seccomp = field(status, "Seccomp:"); // null when it cannot tell: every usual cause is named
+        if ("2".equals(seccomp)) {
             return "this process has the capabilities, but runs under a seccomp filter (Seccomp: 2 in "
                     + "/proc/self/status), which most likely denies the bpf() system call, as container runtimes' "
                     + "default profiles do; run it with a profile that allows bpf (e.g. docker run --security-opt "
                     + "seccomp=PROFILE, Kubernetes securityContext.seccompProfile, systemd SystemCallFilter=)";
         }
         return "this process has the capabilities, so a security module (SELinux, AppArmor, kernel lockdown) "
-                + (seccomp.isEmpty() ? "or a seccomp filter " : "")
+                + (seccomp == null ? "or a seccomp filter " : "")
                 + "denies it; the kernel log (dmesg) names the denial";
+    }
+
+    /** The lines of a /proc/PID/status, or none when it cannot be read. */
+    private static List<String> read(Path procStatus) {
+        try {
+            return Files.readAllLines(procStatus);
+        } catch (IOException e) {
+            return new ArrayList<>();
+        }
+    }
+
+    /** The value of a status line ("Name:<tab>value"), trimmed; null when there is no such line. */
+    private static String field(List<String> status, String name) {
+        String value = null;
+        for (String line : status) {
+            if (line.startsWith(name)) {
+                value = line.substring(name.length()).trim();
+            }
+        }
+        return value;
     }
 
     private static boolean has(long capabilities, int capability) {
