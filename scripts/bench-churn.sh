@@ -13,7 +13,8 @@
 #          MODES="none agent" sudo -E ./scripts/bench-churn.sh ...   (only these modes; none is always run)
 #          WARMUP=2000 sudo -E ./scripts/bench-churn.sh ...   (connections before each round's measured ones)
 #          OTHER_JAR=/path/to/bpfhook-agent.jar sudo -E ./scripts/bench-churn.sh ...   (adds agent-stats-other:
-#              agent-stats with that build of the agent, alternating with this one, to compare two builds)
+#              agent-stats with that build of the agent, alternating with this one, to compare two builds;
+#              MODES="agent agent-other" compares them with the statistics off, as production runs)
 # Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-all (the
 # same with states=all: an event per TCP transition), agent-jfr (a
 # recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), agent-elsewhere (no
@@ -120,11 +121,11 @@ else
         MODES="$MODES bpftrace-count bpftrace-print"
     fi
 fi
-if [[ -n "$OTHER_JAR" && " $MODES " != *" agent-stats-other "* ]]; then
+if [[ -n "$OTHER_JAR" && " $MODES " != *" agent-stats-other "* && " $MODES " != *" agent-other "* ]]; then
     MODES="$MODES agent-stats-other"
 fi
-if [[ " $MODES " == *" agent-stats-other "* && -z "$OTHER_JAR" ]]; then
-    echo "bench-churn.sh: mode agent-stats-other needs OTHER_JAR, the agent jar of the build to compare with" >&2
+if [[ ( " $MODES " == *" agent-stats-other "* || " $MODES " == *" agent-other "* ) && -z "$OTHER_JAR" ]]; then
+    echo "bench-churn.sh: modes agent-other and agent-stats-other need OTHER_JAR, the agent jar of the build to compare with" >&2
     exit 2
 fi
 
@@ -133,7 +134,7 @@ run() {
     local mode=$1 threads=$2 args=()
     case "$mode" in
         agent|agent-stats) args=("-javaagent:$JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
-        agent-stats-other) args=("-javaagent:$OTHER_JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
+        agent-other|agent-stats-other) args=("-javaagent:$OTHER_JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
         agent-all) args=("-javaagent:$JAR=jolokia=off,jfr=off,states=all" -Dbench.agent=true) ;;
         agent-jfr) args=("-javaagent:$JAR=jolokia=off" -Dbench.agent=true
                          "-XX:StartFlightRecording:settings=$ROOT/jmx-config/bpfhook.jfc,filename=$WORK/r.jfr") ;;
@@ -183,9 +184,12 @@ echo "modes: $MODES ($(nproc) CPUs, kernel $(uname -r))"
 for threads in $THREADS; do
     : >"$WORK/results"
     for ((r = 1; r <= ROUNDS; r++)); do
-        for mode in $MODES; do
+        # every other round in the reverse order, so that no mode always runs right after another
+        order="$MODES"
+        (( r % 2 == 0 )) && order="$(echo $MODES | tr ' ' '\n' | tac | tr '\n' ' ')"
+        for mode in $order; do
             line="$(run "$mode" "$threads")"
-            echo "$mode $line" >>"$WORK/results"
+            echo "$mode $line round=$r" >>"$WORK/results"
         done
     done
     echo
@@ -223,6 +227,21 @@ for threads in $THREADS; do
             "$(awk -v m="$min" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" \
             "$(awk -v m="$max" -v b="$base" 'BEGIN {printf "%.2f", m/b}')" \
             "$cpu" "$(awk -v m="$cpu" -v b="$base_cpu" 'BEGIN {printf "%.3f", m/b}')" "$agent" "$jit" "$extra"
+    done
+    # paired MODE FIELD: each round's MODE figure over the same round's no-agent one: median (min-max). The
+    # host drifts between slow and fast phases over a run, and the rounds of one pair ran minutes apart at most.
+    paired() {
+        awk -v mode="$1" -v field="$2" '
+            { round = ""; value = ""
+              for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "round") round = kv[2]; if (kv[1] == field) value = kv[2] }
+              if ($1 == "none") base[round] = value; else if ($1 == mode) of[round] = value }
+            END { for (r in of) if (base[r] > 0) print of[r] / base[r] }' "$WORK/results" \
+            | sort -n | awk '{a[NR] = $1} END {if (NR) printf "%.3f (%.2f-%.2f)", a[int((NR + 1) / 2)], a[1], a[NR]}'
+    }
+    echo "  each round against the same round's no-agent run (ratio per round, median (min-max)):"
+    for mode in $MODES; do
+        [[ "$mode" == none ]] && continue
+        printf '    %-17s rate %s, cpu %s\n' "$mode" "$(paired "$mode" rate)" "$(paired "$mode" cpu)"
     done
     stats_line="$(grep '^agent-stats ' "$WORK/results" | tail -1 || true)"
     if [[ "$stats_line" == *bpf_programs=* ]]; then
