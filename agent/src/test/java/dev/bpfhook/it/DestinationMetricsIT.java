@@ -43,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DestinationMetricsIT {
     private static final long TIMEOUT_MS = 30_000;
     private static final String DURATION = "bpfhook_destination_connect_duration_seconds";
+    private static final Path ALERTS = Paths.get("..", "jmx-config", "bpfhook-alerts.yml").toAbsolutePath();
 
     @TempDir
     Path dir;
@@ -143,6 +144,48 @@ class DestinationMetricsIT {
         }
     }
 
+    /**
+     * The bundled alerting rules (jmx-config/bpfhook-alerts.yml) in a real Prometheus server, over a real agent's
+     * series: connects to a port that refuses them make BpfhookConnectFailures pending for that destination (it
+     * would fire after 5 minutes of it), not for one whose connects succeed; no alert about the agent's own
+     * losses is active; and every series the rules name is one the agent serves.
+     */
+    @Test
+    void theBundledAlertRulesSeeTheDestinationWhoseConnectsFail() throws Exception {
+        int agentPort = Http.freePort();
+        try (TestCgroup cgroup = TestCgroup.create("destalerts");
+             ChildJvm child = start(cgroup, "prometheus=" + agentPort);
+             PrometheusServer server = PrometheusServer.scrapingWithRules(agentPort, dir, ALERTS)) {
+            String good = "127.0.0.1:" + servers(child, 1).get(0);
+            tcp(child, 0, 12);
+            int refusing = refused(child, 1);
+            String failing = "127.0.0.1:" + refusing;
+            // increase() counts from the first sample Prometheus has of a series: the failures that count come after
+            String failures = "bpfhook_destination_connect_failures_total{destination=\"" + failing + "\",reason=\"refused\"}";
+            Await.until(() -> "1".equals(scalar(bodyOrEmpty(server.query(failures)))), "Prometheus has the first failure");
+            refusedAgain(child, 12, refusing);
+
+            String pending = server.query("ALERTS{alertname=\"BpfhookConnectFailures\",alertstate=\"pending\"}");
+            Await.until(() -> bodyOrEmpty(pending).contains("\"destination\":\"" + failing + "\""),
+                    "BpfhookConnectFailures pending for " + failing);
+            String active = bodyOrEmpty(server.query("ALERTS"));
+            assertFalse(active.contains("\"destination\":\"" + good + "\""), "no alert for " + good + ":\n" + active);
+            for (String quiet : List.of("BpfhookMetricsDown", "BpfhookEventsDropped", "BpfhookEventsLostOtherwise",
+                    "BpfhookCounterUpdatesLost", "BpfhookConnectionsEvicted")) {
+                assertFalse(active.contains("\"alertname\":\"" + quiet + "\""), quiet + " is active:\n" + active);
+            }
+
+            String text = bodyOrEmpty("http://127.0.0.1:" + agentPort + "/metrics");
+            Matcher series = Pattern.compile("\\bbpfhook_\\w+").matcher(Files.readString(ALERTS));
+            int named = 0;
+            while (series.find()) {
+                named++;
+                assertFalse(samples(text, series.group()).isEmpty(), series.group() + " is not served:\n" + text);
+            }
+            assertTrue(named >= 10, "the rules name the agent's series: " + named);
+        }
+    }
+
     @Test
     void pastTheTopDestinationsEveryConnectionIsCountedUnderOther() throws Exception {
         int port = Http.freePort();
@@ -235,10 +278,16 @@ class DestinationMetricsIT {
                         }
                         System.out.println("done " + line);
                         break;
-                    case "refused": // refused N: N connects to a port that is bound and not listening
-                        SocketChannel closed = LoopbackTraffic.closedPort(LoopbackTraffic.IPV4);
-                        closedPorts.add(closed);
-                        int port = ((java.net.InetSocketAddress) closed.getLocalAddress()).getPort();
+                    case "refused": // refused N [PORT]: N connects to a port that is bound and not listening:
+                        // a new one, or PORT, one of those before (they stay bound)
+                        int port;
+                        if (w.length > 2) {
+                            port = Integer.parseInt(w[2]);
+                        } else {
+                            SocketChannel closed = LoopbackTraffic.closedPort(LoopbackTraffic.IPV4);
+                            closedPorts.add(closed);
+                            port = ((java.net.InetSocketAddress) closed.getLocalAddress()).getPort();
+                        }
                         for (int i = 0; i < Integer.parseInt(w[1]); i++) {
                             LoopbackTraffic.refusedConnect(LoopbackTraffic.IPV4, port);
                         }
@@ -299,7 +348,16 @@ class DestinationMetricsIT {
     }
 
     private static int refused(ChildJvm child, int n) throws Exception {
-        child.send("refused " + n);
+        return refused(child, n, "");
+    }
+
+    /** As {@link #refused(ChildJvm, int)}, to the refusing port of an earlier call. */
+    private static int refusedAgain(ChildJvm child, int n, int port) throws Exception {
+        return refused(child, n, " " + port);
+    }
+
+    private static int refused(ChildJvm child, int n, String port) throws Exception {
+        child.send("refused " + n + port);
         String line = child.awaitStdout(l -> l.startsWith("refused port "), TIMEOUT_MS);
         return Integer.parseInt(line.substring("refused port ".length()));
     }

@@ -29,7 +29,12 @@ public final class PrometheusServer implements AutoCloseable {
 
     /** Starts a server that scrapes 127.0.0.1:{@code targetPort}, keeping its files in {@code dir}. */
     public static PrometheusServer scraping(int targetPort, Path dir) throws IOException {
-        return scraping(targetPort, dir, "");
+        return scraping(targetPort, dir, "", "");
+    }
+
+    /** As {@link #scraping(int, Path)}, evaluating the alerting rules of {@code rules} every second. */
+    public static PrometheusServer scrapingWithRules(int targetPort, Path dir, Path rules) throws IOException {
+        return scraping(targetPort, dir, "", "rule_files: ['" + rules.toAbsolutePath() + "']\n");
     }
 
     /**
@@ -39,10 +44,11 @@ public final class PrometheusServer implements AutoCloseable {
     public static PrometheusServer scrapingHttps(int targetPort, Path dir, String user, String password)
             throws IOException {
         return scraping(targetPort, dir, "    scheme: https\n    tls_config:\n      insecure_skip_verify: true\n"
-                + "    basic_auth:\n      username: " + user + "\n      password: " + password + "\n");
+                + "    basic_auth:\n      username: " + user + "\n      password: " + password + "\n", "");
     }
 
-    private static PrometheusServer scraping(int targetPort, Path dir, String jobSettings) throws IOException {
+    private static PrometheusServer scraping(int targetPort, Path dir, String jobSettings, String topLevel)
+            throws IOException {
         if (!Files.isExecutable(BINARY)) {
             if (KernelTests.inCi()) {
                 throw new AssertionError("CI=true: install Debian's prometheus package (.ci/run does)");
@@ -51,7 +57,8 @@ public final class PrometheusServer implements AutoCloseable {
         }
         int port = Http.freePort();
         Path config = dir.resolve("prometheus.yml");
-        Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
+        Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n" + topLevel
+                + "scrape_configs:\n"
                 + "  - job_name: bpfhook\n" + jobSettings + "    static_configs:\n      - targets: ['127.0.0.1:"
                 + targetPort + "']\n");
         Process process = new ProcessBuilder(BINARY.toString(), "--config.file=" + config,
