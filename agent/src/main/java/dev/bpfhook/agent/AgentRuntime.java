@@ -270,7 +270,7 @@ public final class AgentRuntime {
         config.prometheus().ifPresent(e -> toStart.add(new BridgeOutputs.Prometheus(e, config.bridges(), log)));
         // the report last: its start line tells that everything else already runs
         if (config.report() != AgentConfig.Report.OFF) {
-            toStart.add(new ReportOutput());
+            toStart.add(new ReportOutput(log));
         }
         config.idleOptionWarnings().forEach(log::warn);
         for (AgentOutput output : toStart) {

@@ -3,11 +3,10 @@ package dev.bpfhook.agent;
 import dev.bpfhook.config.AgentConfig;
 import dev.bpfhook.kernel.HookStatus;
 import dev.bpfhook.report.JsonLines;
+import dev.bpfhook.report.LineFile;
+import dev.bpfhook.report.LineOutput;
 import dev.bpfhook.report.LineWriter;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -18,18 +17,23 @@ import java.util.concurrent.TimeUnit;
  * report=stderr|FILE: JSON lines, a "start" line, a "report" line every
  * report.interval seconds and a last one at shutdown, and with events=on one
  * line per event. Lines go through a bounded queue on their own thread, so a
- * slow disk never stalls the ring-buffer thread; what the queue cannot take is
- * counted in the next report.
+ * slow disk never stalls the ring-buffer thread; what the queue cannot take, or
+ * the file refuses, is counted in the next report. A file follows log rotation
+ * (see LineFile).
  */
 final class ReportOutput implements AgentOutput {
     private static final int QUEUE = 1 << 16;
     private static final int RECENT = 10;
 
+    private final AgentLog log;
     private LineWriter writer;
-    private PrintStream file;
     private ScheduledExecutorService timer;
     private AgentContext context;
     private JsonLines json;
+
+    ReportOutput(AgentLog log) {
+        this.log = log;
+    }
 
     @Override
     public String name() {
@@ -40,13 +44,9 @@ final class ReportOutput implements AgentOutput {
     public void start(AgentContext context) throws IOException {
         this.context = context;
         AgentConfig config = context.config();
-        PrintStream out = System.err;
-        if (config.report() == AgentConfig.Report.FILE) {
-            file = new PrintStream(new FileOutputStream(config.reportFile().get().toFile(), true), true,
-                    StandardCharsets.UTF_8.name());
-            out = file;
-        }
-        writer = new LineWriter(out, QUEUE);
+        LineOutput out = config.report() == AgentConfig.Report.FILE
+                ? LineFile.open(config.reportFile().get()) : LineOutput.of(System.err, "stderr");
+        writer = new LineWriter(out, QUEUE, message -> log.warn("report: " + message));
         json = new JsonLines(context.attribution());
         List<String> hooks = new ArrayList<>();
         for (HookStatus h : context.monitor().hooks()) {
@@ -67,7 +67,7 @@ final class ReportOutput implements AgentOutput {
 
     private void report() {
         try {
-            writer.print(json.report(context.monitor().snapshot(RECENT), writer.dropped(),
+            writer.print(json.report(context.monitor().snapshot(RECENT), writer.notWritten(),
                     context.monitor().destinations().snapshot()));
         } catch (RuntimeException e) {
             // a report that cannot be made now is made at the next interval
@@ -82,9 +82,6 @@ final class ReportOutput implements AgentOutput {
         if (writer != null) {
             report();
             writer.close();
-        }
-        if (file != null) {
-            file.close();
         }
     }
 }

@@ -144,7 +144,7 @@ final class StandaloneMonitor {
             return destinations.isPresent() ? json.report(snapshot, 0, destinations.get()) : json.report(snapshot);
         }
         String report = textReport.render(snapshot, destinations);
-        long unprinted = printer.dropped();
+        long unprinted = printer.notWritten();
         return unprinted == 0 ? report
                 : report + "  (" + unprinted + " event lines not printed: the terminal could not keep up)\n";
     }

@@ -1,26 +1,38 @@
 package dev.bpfhook.report;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * Prints lines on its own thread, so that a slow terminal or a full pipe never
- * stalls the ring-buffer thread (which would make the kernel drop events).
- * When the queue is full, lines are dropped and counted.
+ * Prints lines on its own thread, so that a slow terminal, a full pipe or a slow disk never stalls the
+ * ring-buffer thread (which would make the kernel drop events). Lines the queue cannot take, and lines the
+ * output refuses (a full disk), are counted, and an output that starts refusing is told once, and once more
+ * when it takes lines again.
  */
 public final class LineWriter implements AutoCloseable {
     private static final String STOP = new String("stop");
 
     private final BlockingQueue<String> queue;
-    private final PrintStream out;
+    private final LineOutput out;
+    private final Consumer<String> warnings;
     private final Thread thread;
-    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong notWritten = new AtomicLong();
+    private long refusedInARow; // the writer thread's
 
+    /** Lines to a stream, which keeps its errors to itself. */
     public LineWriter(PrintStream out, int capacity) {
+        this(LineOutput.of(out, "the stream"), capacity, message -> { });
+    }
+
+    /** Lines to {@code out}; what it refuses, and when it takes lines again, goes to {@code warnings}. */
+    public LineWriter(LineOutput out, int capacity, Consumer<String> warnings) {
         this.out = out;
+        this.warnings = warnings;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.thread = new Thread(this::run, "bpfhook-writer");
         this.thread.setDaemon(true);
@@ -29,12 +41,13 @@ public final class LineWriter implements AutoCloseable {
 
     public void print(String line) {
         if (!queue.offer(line)) {
-            dropped.incrementAndGet();
+            notWritten.incrementAndGet();
         }
     }
 
-    public long dropped() {
-        return dropped.get();
+    /** Lines given to {@link #print} that were not written: the queue was full, or the output refused them. */
+    public long notWritten() {
+        return notWritten.get();
     }
 
     /**
@@ -53,6 +66,7 @@ public final class LineWriter implements AutoCloseable {
         }
         if (!thread.isAlive()) {
             out.flush();
+            out.close();
         }
     }
 
@@ -63,10 +77,27 @@ public final class LineWriter implements AutoCloseable {
                 if (line == STOP) {
                     return;
                 }
-                out.println(line);
+                write(line);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void write(String line) {
+        try {
+            out.println(line);
+        } catch (IOException | RuntimeException e) {
+            notWritten.incrementAndGet();
+            if (refusedInARow++ == 0) {
+                warnings.accept("cannot write to " + out.describe() + " (" + e.getMessage() + "): its lines are "
+                        + "lost, and counted (lines_not_written), until it takes them again");
+            }
+            return;
+        }
+        if (refusedInARow > 0) {
+            warnings.accept("writing to " + out.describe() + " again; " + refusedInARow + " line(s) were lost");
+            refusedInARow = 0;
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.bpfhook.apps.AgentTestApp;
 import dev.bpfhook.apps.JnaTestApp;
 import dev.bpfhook.apps.LoadTestApp;
 import dev.bpfhook.container.CgroupV2;
+import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.AttachedPrograms;
 import dev.bpfhook.testing.ChildJvm;
 import dev.bpfhook.testing.KernelTests;
@@ -16,9 +17,12 @@ import dev.bpfhook.testing.LoopbackTraffic;
 import dev.bpfhook.testing.ReportFile;
 import dev.bpfhook.testing.TestCgroup;
 import java.io.File;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +90,63 @@ class AgentIT {
         assertTrue(last.contains("\"cgroups\":[{\"cgroup_id\":" + childCgroup + ","), "only the child's cgroup: " + last);
         assertFalse(last.contains("},{\"cgroup_id\""), "no other cgroup: " + last);
         assertEquals(Set.of(), AttachedPrograms.leftOver(before), "programs left after the JVM exited");
+    }
+
+    /**
+     * The report file as log rotation treats it. Moved away (logrotate's default), the agent opens the path anew
+     * within a second and its next report lands there, the moved file keeping the lines before; emptied after a
+     * copy (copytruncate), the next line starts the file. Rotation is no news: nothing on stderr.
+     */
+    @Test
+    void theReportFileFollowsLogRotation() throws Exception {
+        ReportFile report = new ReportFile(dir.resolve("rotated.jsonl"));
+        Path moved = dir.resolve("rotated.jsonl.1");
+        try (TestCgroup cgroup = TestCgroup.create("rotate");
+             ChildJvm child = ChildJvm.builder(APP)
+                     .agent(ChildJvm.agentJar(), "report=" + report.path() + ",report.interval=1")
+                     .inCgroup(cgroup.directory()).start()) {
+            child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+            report.awaitStart(TIMEOUT_MS, child);
+            Files.move(report.path(), moved);
+            child.send("tcp 3");
+            child.awaitStdout(l -> l.equals("done tcp 3"), TIMEOUT_MS);
+            Await.until(() -> Files.exists(report.path()) && !reportsIn(report).isEmpty()
+                    && number(reportsIn(report).get(reportsIn(report).size() - 1), "outbound_established") == 3,
+                    "a report with the 3 connections in a new file at the path");
+            String before = Files.readString(moved);
+            assertTrue(before.startsWith("{\"type\":\"start\""), before);
+            assertTrue(before.endsWith("\n"), "whole lines only: " + before);
+
+            try (FileChannel file = FileChannel.open(report.path(), StandardOpenOption.WRITE)) {
+                file.truncate(0);
+            }
+            Await.until(() -> !reportsIn(report).isEmpty() && contentOf(report.path()).startsWith("{\"type\":"),
+                    "a report at the start of the emptied file");
+            assertFalse(Files.readString(report.path()).contains("\0"), "no hole of zeros before it");
+
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            assertEquals("", child.stderr(), "a rotation is no news");
+        }
+    }
+
+    /** A report file on a full disk (/dev/full) is one warning; the agent and the application run on. */
+    @Test
+    void aReportFileOnAFullDiskIsOneWarningAndTheApplicationRuns() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("fulldisk");
+             ChildJvm child = ChildJvm.builder(APP)
+                     .agent(ChildJvm.agentJar(), "report=/dev/full,report.interval=1")
+                     .inCgroup(cgroup.directory()).start()) {
+            child.awaitStdout(l -> l.startsWith("ready"), TIMEOUT_MS);
+            child.awaitStderr(l -> l.contains("/dev/full"), TIMEOUT_MS);
+            child.send("tcp 2");
+            child.awaitStdout(l -> l.equals("done tcp 2"), TIMEOUT_MS);
+            Thread.sleep(2_500); // two more reports refused
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            assertEquals("bpfhook: report: cannot write to /dev/full (No space left on device): its lines are lost, "
+                    + "and counted (lines_not_written), until it takes them again\n", child.stderr());
+        }
     }
 
     @Test
@@ -341,6 +402,23 @@ class AgentIT {
                 + "sh \"$@\"", cgroup.directory().toString(), mount.toString(), ChildJvm.java().toString(),
                 "-javaagent:" + ChildJvm.agentJar() + "=jolokia=off,jmx=off," + agentOptions,
                 "-cp", ChildJvm.testClasses().toString(), APP));
+    }
+
+    /** The report lines of the file at the report's path now: none while there is no file. */
+    private static List<String> reportsIn(ReportFile report) {
+        try {
+            return report.lines("report");
+        } catch (IOException movedMeanwhile) {
+            return List.of();
+        }
+    }
+
+    private static String contentOf(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException movedMeanwhile) {
+            return "";
+        }
     }
 
     private static void exchanges(int n) {
