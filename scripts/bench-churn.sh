@@ -15,6 +15,9 @@
 #          OTHER_JAR=/path/to/bpfhook-agent.jar sudo -E ./scripts/bench-churn.sh ...   (adds agent-stats-other:
 #              agent-stats with that build of the agent, alternating with this one, to compare two builds;
 #              MODES="agent agent-other" compares them with the statistics off, as production runs)
+#          BUILDS="empty=/tmp/empty.jar scratch=/tmp/scratch.jar" sudo -E ./scripts/bench-churn.sh ...   (adds
+#              a mode build-NAME per build, as agent with that jar: builds made to take the agent apart, all
+#              alternating in one run)
 # Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-all (the
 # same with states=all: an event per TCP transition), agent-jfr (a
 # recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), agent-elsewhere (no
@@ -35,6 +38,16 @@ if [[ -n "$OTHER_JAR" && ! -f "$OTHER_JAR" ]]; then
     echo "bench-churn.sh: OTHER_JAR=$OTHER_JAR is not a file: give the agent jar of the build to compare with" >&2
     exit 2
 fi
+declare -A BUILD_JAR=()
+for build in ${BUILDS:-}; do
+    name="${build%%=*}"
+    jar="${build#*=}"
+    if [[ "$build" != *=* || ! "$name" =~ ^[A-Za-z0-9_-]+$ || ! -f "$jar" ]]; then
+        echo "bench-churn.sh: BUILDS entry '$build' is not NAME=JAR (NAME of letters, digits, - and _; JAR an agent jar that exists)" >&2
+        exit 2
+    fi
+    BUILD_JAR[$name]="$jar"
+done
 for number in "$CONNECTIONS" "$ROUNDS" ${WARMUP:+"$WARMUP"}; do
     [[ "$number" =~ ^[0-9]+$ ]] || { echo "bench-churn.sh: '$number' is not a count: CONNECTIONS, ROUNDS and WARMUP are whole numbers" >&2; exit 2; }
 done
@@ -124,6 +137,15 @@ fi
 if [[ -n "$OTHER_JAR" && " $MODES " != *" agent-stats-other "* && " $MODES " != *" agent-other "* ]]; then
     MODES="$MODES agent-stats-other"
 fi
+for build in ${BUILDS:-}; do # in the order given
+    [[ " $MODES " == *" build-${build%%=*} "* ]] || MODES="$MODES build-${build%%=*}"
+done
+for mode in $MODES; do
+    if [[ "$mode" == build-* && -z "${BUILD_JAR[${mode#build-}]:-}" ]]; then
+        echo "bench-churn.sh: mode $mode needs BUILDS=\"${mode#build-}=/path/to/bpfhook-agent.jar\"" >&2
+        exit 2
+    fi
+done
 if [[ ( " $MODES " == *" agent-stats-other "* || " $MODES " == *" agent-other "* ) && -z "$OTHER_JAR" ]]; then
     echo "bench-churn.sh: modes agent-other and agent-stats-other need OTHER_JAR, the agent jar of the build to compare with" >&2
     exit 2
@@ -135,6 +157,7 @@ run() {
     case "$mode" in
         agent|agent-stats) args=("-javaagent:$JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
         agent-other|agent-stats-other) args=("-javaagent:$OTHER_JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
+        build-*) args=("-javaagent:${BUILD_JAR[${mode#build-}]}=jolokia=off,jfr=off" -Dbench.agent=true) ;;
         agent-all) args=("-javaagent:$JAR=jolokia=off,jfr=off,states=all" -Dbench.agent=true) ;;
         agent-jfr) args=("-javaagent:$JAR=jolokia=off" -Dbench.agent=true
                          "-XX:StartFlightRecording:settings=$ROOT/jmx-config/bpfhook.jfc,filename=$WORK/r.jfr") ;;
