@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +31,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.ObjectName;
+import org.jolokia.json.parser.JSONParser;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +46,7 @@ class DestinationMetricsIT {
     private static final long TIMEOUT_MS = 30_000;
     private static final String DURATION = "bpfhook_destination_connect_duration_seconds";
     private static final Path ALERTS = Paths.get("..", "jmx-config", "bpfhook-alerts.yml").toAbsolutePath();
+    private static final Path DASHBOARD = Paths.get("..", "jmx-config", "bpfhook-dashboard.json").toAbsolutePath();
 
     @TempDir
     Path dir;
@@ -184,6 +187,74 @@ class DestinationMetricsIT {
             }
             assertTrue(named >= 10, "the rules name the agent's series: " + named);
         }
+    }
+
+    /**
+     * The bundled Grafana dashboard (jmx-config/bpfhook-dashboard.json) against a real Prometheus server scraping a
+     * real agent: every panel's query is valid PromQL and answers with data (but the table of churning
+     * destinations, which lists none here), its template variables find the job and instance, and its layout fits
+     * Grafana's 24 columns with one id per panel. Grafana itself is not here to draw it.
+     */
+    @Test
+    void theBundledDashboardsQueriesAnswerOverARealAgent() throws Exception {
+        Map<?, ?> dashboard = (Map<?, ?>) new JSONParser().parse(Files.readString(DASHBOARD));
+        List<Map<?, ?>> panels = maps(dashboard.get("panels"));
+        Set<Object> ids = new HashSet<>();
+        for (Map<?, ?> panel : panels) {
+            assertTrue(ids.add(panel.get("id")), "one id per panel: " + panel.get("title"));
+            Map<?, ?> grid = (Map<?, ?>) panel.get("gridPos");
+            assertTrue(((Number) grid.get("x")).intValue() + ((Number) grid.get("w")).intValue() <= 24,
+                    panel.get("title") + " fits 24 columns");
+        }
+
+        int agentPort = Http.freePort();
+        try (TestCgroup cgroup = TestCgroup.create("destdashboard");
+             ChildJvm child = start(cgroup, "prometheus=" + agentPort);
+             PrometheusServer server = PrometheusServer.scraping(agentPort, dir)) {
+            String destination = "127.0.0.1:" + servers(child, 1).get(0);
+            String connects = "bpfhook_destination_connections_total{direction=\"outbound\",destination=\""
+                    + destination + "\"}";
+            // rates need two scrapes with connections between them
+            tcp(child, 0, 5);
+            int refusing = refused(child, 1);
+            Await.until(() -> "5".equals(scalar(bodyOrEmpty(server.query(connects)))), "Prometheus has 5 connects");
+            tcp(child, 0, 5);
+            refusedAgain(child, 1, refusing);
+            Await.until(() -> "10".equals(scalar(bodyOrEmpty(server.query(connects)))), "Prometheus has 10 connects");
+
+            for (Map<?, ?> variable : maps(((Map<?, ?>) dashboard.get("templating")).get("list"))) {
+                Matcher labelValues = Pattern.compile("label_values\\((.*), (\\w+)\\)").matcher(
+                        String.valueOf(variable.get("definition")));
+                if (labelValues.matches()) {
+                    String answer = bodyOrEmpty(server.query(grafana(labelValues.group(1))));
+                    assertTrue(answer.contains("\"" + labelValues.group(2) + "\":"),
+                            "variable " + variable.get("name") + " finds values: " + answer);
+                }
+            }
+            int queries = 0;
+            for (Map<?, ?> panel : panels) {
+                for (Map<?, ?> target : maps(panel.get("targets"))) {
+                    String promql = grafana((String) target.get("expr"));
+                    String answer = bodyOrEmpty(server.query(promql));
+                    assertTrue(answer.contains("\"status\":\"success\""), panel.get("title") + ": " + promql + "\n" + answer);
+                    if (!panel.get("title").equals("Churning destinations")) {
+                        assertFalse(answer.contains("\"result\":[]"), panel.get("title") + " has data: " + promql);
+                    }
+                    queries++;
+                }
+            }
+            assertEquals(17, queries, "the dashboard's queries");
+        }
+    }
+
+    /** A dashboard query as Grafana sends it for job bpfhook, every instance, and a minute's rate interval. */
+    private static String grafana(String expr) {
+        return expr.replace("$job", "bpfhook").replace("$instance", ".+").replace("$__rate_interval", "1m");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<?, ?>> maps(Object jsonArray) {
+        return jsonArray == null ? List.of() : (List<Map<?, ?>>) jsonArray;
     }
 
     @Test
