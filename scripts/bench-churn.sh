@@ -15,7 +15,7 @@
 #          OTHER_JAR=/path/to/bpfhook-agent.jar sudo -E ./scripts/bench-churn.sh ...   (adds agent-stats-other:
 #              agent-stats with that build of the agent, alternating with this one, to compare two builds;
 #              MODES="agent agent-other" compares them with the statistics off, as production runs)
-#          BUILDS="empty=/tmp/empty.jar scratch=/tmp/scratch.jar" sudo -E ./scripts/bench-churn.sh ...   (adds
+#          BUILDS="empty=builds/empty.jar scratch=builds/scratch.jar" sudo -E ./scripts/bench-churn.sh ...   (adds
 #              a mode build-NAME per build, as agent with that jar: builds made to take the agent apart, all
 #              alternating in one run)
 # Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-all (the
