@@ -51,9 +51,9 @@ public final class LineWriter implements AutoCloseable {
     }
 
     /**
-     * Waits (bounded) until every queued line is printed, then stops the thread. A stream that does not take
-     * its lines (a pipe nobody reads) is given up on: its writer holds its lock, and a flush here would wait
-     * for it for good, at JVM exit too.
+     * Waits (bounded) until every queued line is printed, then stops the thread and closes the output (a file;
+     * the JVM's own streams stay open). A stream that does not take its lines (a pipe nobody reads) is given up
+     * on: its writer holds its lock, and a flush here would wait for it for good, at JVM exit too.
      */
     @Override
     public void close() {
