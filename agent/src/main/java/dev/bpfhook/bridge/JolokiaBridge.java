@@ -46,10 +46,7 @@ public final class JolokiaBridge implements AutoCloseable {
      */
     public static JolokiaBridge start(HttpEndpoint endpoint, File policy, java.util.function.Consumer<String> errors)
             throws BridgeException {
-        if (!endpoint.loopback && endpoint.user == null) {
-            throw new BridgeException("jolokia on " + endpoint.host + " (not loopback) needs credentials: set "
-                    + "jolokia.user and jolokia.password, or bind to 127.0.0.1");
-        }
+        endpoint.requireCredentialsOffLoopback("jolokia", "");
         if (policy != null && !policy.canRead()) {
             throw new BridgeException("jolokia policy file " + policy + " cannot be read; fix jolokia.policy");
         }
@@ -70,8 +67,7 @@ public final class JolokiaBridge implements AutoCloseable {
             http = JolokiaHttpServer.create(endpoint.host, endpoint.port, endpoint.keystore,
                     endpoint.keystorePassword, guard);
         } catch (BindException e) {
-            throw new BridgeException("jolokia cannot listen on " + endpoint.host + ":" + endpoint.port + " ("
-                    + e.getMessage() + "); choose another port with jolokia=PORT, or jolokia=off");
+            throw endpoint.cannotListen("jolokia", e);
         } catch (IOException | GeneralSecurityException e) {
             throw new BridgeException("jolokia did not start: " + e.getMessage() + cause(e)
                     + (endpoint.keystore != null ? "; check jolokia.tls.keystore and jolokia.tls.password" : ""));

@@ -33,11 +33,7 @@ public final class PrometheusBridge implements AutoCloseable {
 
     /** @param rules the exporter's YAML, or null for the bundled bpfhook rules */
     public static PrometheusBridge start(HttpEndpoint endpoint, File rules) throws BridgeException {
-        if (!endpoint.loopback && endpoint.user == null) {
-            throw new BridgeException("prometheus on " + endpoint.host + " (not loopback) needs credentials: set "
-                    + "prometheus.user and prometheus.password (basic_auth in the scrape config), or bind to "
-                    + "127.0.0.1");
-        }
+        endpoint.requireCredentialsOffLoopback("prometheus", " (basic_auth in the scrape config)");
         SSLContext tls = null;
         if (endpoint.keystore != null) {
             try {
@@ -65,8 +61,7 @@ public final class PrometheusBridge implements AutoCloseable {
                     new HttpGuard("bpfhook", endpoint.user, endpoint.password, true), workers), workers, tls != null);
         } catch (BindException e) {
             workers.shutdownNow();
-            throw new BridgeException("prometheus cannot listen on " + endpoint.host + ":" + endpoint.port + " ("
-                    + e.getMessage() + "); choose another port with prometheus=PORT, or prometheus=off");
+            throw endpoint.cannotListen("prometheus", e);
         } catch (IOException | RuntimeException | LinkageError e) {
             workers.shutdownNow();
             throw new BridgeException("prometheus did not start: " + e);
