@@ -7,7 +7,6 @@ import java.net.BindException;
 import java.security.GeneralSecurityException;
 import java.util.HashMap;
 import java.util.Map;
-import org.jolokia.jvmagent.JolokiaServer;
 import org.jolokia.jvmagent.JolokiaServerConfig;
 import org.jolokia.server.core.service.api.LogHandler;
 
@@ -20,7 +19,8 @@ import org.jolokia.server.core.service.api.LogHandler;
  * <p>The HTTP server is ours, not Jolokia's: Jolokia's own puts its authenticator on its agent context only,
  * and serves the same handler unguarded under {@code /jolokia/config} (2.4), where any request, with no
  * credentials, reached every MBean the policy allows. Ours puts {@link HttpGuard} on every context made on
- * it ({@link JolokiaHttpServer}).
+ * it ({@link JolokiaHttpServer}), and has one: Jolokia's request handler, whose services start with the first
+ * request ({@link LazyJolokia}).
  */
 public final class JolokiaBridge implements AutoCloseable {
     static final String DEFAULT_POLICY = "classpath:/dev/bpfhook/jmx-config/jolokia-access.xml";
@@ -29,12 +29,12 @@ public final class JolokiaBridge implements AutoCloseable {
     /** What a browser shows when it asks for the credentials; Jolokia's own name for it. */
     private static final String REALM = "jolokia";
 
-    private final JolokiaServer server;
+    private final LazyJolokia jolokia;
     private final HttpServer http;
     private final String url;
 
-    private JolokiaBridge(JolokiaServer server, HttpServer http, String url) {
-        this.server = server;
+    private JolokiaBridge(LazyJolokia jolokia, HttpServer http, String url) {
+        this.jolokia = jolokia;
         this.http = http;
         this.url = url;
     }
@@ -72,17 +72,21 @@ public final class JolokiaBridge implements AutoCloseable {
             throw new BridgeException("jolokia did not start: " + e.getMessage() + cause(e)
                     + (endpoint.keystore != null ? "; check jolokia.tls.keystore and jolokia.tls.password" : ""));
         }
-        // Jolokia finds its services and the policy through the context class loader: ours, not the application's
+        // Jolokia finds its services and the policy through the context class loader: ours, not the application's;
+        // the server's threads, made from here, take it too
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(JolokiaBridge.class.getClassLoader());
         try {
-            JolokiaServer server = new JolokiaServer(http, new JolokiaServerConfig(config), new QuietLog(errors));
-            server.start(); // its contexts, on our server: it starts nothing itself
-            JolokiaHttpServer.startOnDaemonThread(http);
             String protocol = endpoint.keystore != null ? "https" : "http";
-            return new JolokiaBridge(server, http, protocol + "://" + hostForUrl(endpoint.host) + ":"
-                    + http.getAddress().getPort() + CONTEXT + "/");
+            String url = protocol + "://" + hostForUrl(endpoint.host) + ":" + http.getAddress().getPort() + CONTEXT
+                    + "/";
+            JolokiaServerConfig jolokiaConfig = new JolokiaServerConfig(config);
+            LazyJolokia jolokia = new LazyJolokia(jolokiaConfig.getJolokiaConfig(), new QuietLog(errors),
+                    policy != null, url, endpoint.user != null);
+            http.createContext(jolokiaConfig.getContextPath(), jolokia); // guarded, as every context on it
+            JolokiaHttpServer.startOnDaemonThread(http);
+            return new JolokiaBridge(jolokia, http, url);
         } catch (Exception | LinkageError e) {
             try {
                 http.stop(0);
@@ -95,6 +99,11 @@ public final class JolokiaBridge implements AutoCloseable {
         }
     }
 
+    /** Whether a request has started Jolokia's services (see {@link LazyJolokia}). */
+    boolean servicesStarted() {
+        return jolokia.started();
+    }
+
     /** e.g. http://127.0.0.1:8778/jolokia/ */
     public String url() {
         return url;
@@ -103,7 +112,7 @@ public final class JolokiaBridge implements AutoCloseable {
     @Override
     public void close() {
         try {
-            server.stop();
+            jolokia.close();
         } finally {
             http.stop(0);
         }

@@ -1,0 +1,138 @@
+package dev.bpfhook.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.management.ObjectName;
+import org.jolokia.jvmagent.JolokiaServerConfig;
+import org.jolokia.server.core.service.api.LogHandler;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Jolokia's services start with the first request, not with the agent (see {@link LazyJolokia}). */
+class JolokiaBridgeTest {
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    @Test
+    void servicesStartWithTheFirstRequestAndStopWithTheBridge() throws Exception {
+        Set<ObjectName> before = jolokiaMBeans();
+        List<String> errors = new ArrayList<>();
+        JolokiaBridge bridge = JolokiaBridge.start(loopback(), null, errors::add);
+        try {
+            assertFalse(bridge.servicesStarted(), "nothing asked yet");
+            assertEquals(before, jolokiaMBeans(), "Jolokia's MBeans come with its services");
+
+            HttpResponse<String> version = get(bridge.url() + "version");
+            assertEquals(200, version.statusCode(), version.body());
+            assertTrue(version.body().contains("\"agent\""), version.body());
+            assertTrue(version.body().contains(bridge.url()), "the agent's address, as Jolokia tells it: "
+                    + version.body());
+            assertTrue(bridge.servicesStarted());
+            assertTrue(jolokiaMBeans().size() > before.size(), "Jolokia's own MBeans: " + jolokiaMBeans());
+
+            HttpResponse<String> read = get(bridge.url() + "read/java.lang:type=Runtime/Uptime");
+            assertEquals(200, read.statusCode(), read.body());
+            assertTrue(read.body().contains("\"status\":200"), read.body());
+        } finally {
+            bridge.close();
+        }
+        assertFalse(bridge.servicesStarted());
+        assertEquals(before, jolokiaMBeans(), "stopped with the bridge");
+        assertEquals(List.of(), errors);
+    }
+
+    @Test
+    void aBridgeNeverAskedStopsWithoutStartingThem() throws Exception {
+        Set<ObjectName> before = jolokiaMBeans();
+        JolokiaBridge bridge = JolokiaBridge.start(loopback(), null, e -> { });
+        bridge.close();
+        assertFalse(bridge.servicesStarted());
+        assertEquals(before, jolokiaMBeans());
+    }
+
+    @Test
+    void aPolicyOfTheOperatorsOwnIsReadAtStart(@TempDir Path dir) throws Exception {
+        Path policy = Files.writeString(dir.resolve("policy.xml"), "<restrict><mbean>");
+        BridgeException e = assertThrows(BridgeException.class,
+                () -> JolokiaBridge.start(loopback(), policy.toFile(), m -> { }));
+        assertTrue(e.getMessage().startsWith("jolokia did not start: "), e.getMessage());
+    }
+
+    @Test
+    void servicesThatCannotStartAnswer503WithTheReasonAndSayItOnce(@TempDir Path dir) throws Exception {
+        // a broken policy read late (as only the bundled one is) makes the start fail at the first request
+        Path policy = Files.writeString(dir.resolve("policy.xml"), "<restrict><mbean>");
+        Map<String, String> settings = new HashMap<>();
+        settings.put("policyLocation", policy.toUri().toString());
+        List<String> errors = new ArrayList<>();
+        LazyJolokia jolokia = new LazyJolokia(new JolokiaServerConfig(settings).getJolokiaConfig(), log(errors), false,
+                "http://127.0.0.1/jolokia/", false);
+        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/jolokia/", jolokia);
+        http.start();
+        try {
+            String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/jolokia/version";
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> answer = get(url);
+                assertEquals(503, answer.statusCode());
+                assertTrue(answer.body().startsWith("jolokia did not start: "), answer.body());
+            }
+            assertEquals(1, errors.size(), errors.toString());
+            assertFalse(jolokia.started());
+        } finally {
+            http.stop(0);
+            jolokia.close();
+        }
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpEndpoint loopback() {
+        return new HttpEndpoint("127.0.0.1", 0, true, null, null, (File) null, null);
+    }
+
+    private static Set<ObjectName> jolokiaMBeans() throws Exception {
+        return ManagementFactory.getPlatformMBeanServer().queryNames(new ObjectName("jolokia:*"), null);
+    }
+
+    private static LogHandler log(List<String> errors) {
+        return new LogHandler() {
+            @Override
+            public void debug(String message) {
+            }
+
+            @Override
+            public void info(String message) {
+            }
+
+            @Override
+            public void error(String message, Throwable t) {
+                errors.add(message);
+            }
+
+            @Override
+            public boolean isDebug() {
+                return false;
+            }
+        };
+    }
+}
