@@ -68,6 +68,21 @@ class JolokiaBridgeTest {
     }
 
     @Test
+    void aPolicyOfTheOperatorsOwnIsTheOneRequestsMeet(@TempDir Path dir) throws Exception {
+        Path policy = Files.writeString(dir.resolve("policy.xml"), "<restrict><deny><mbean>"
+                + "<name>java.lang:type=Runtime</name><attribute>Uptime</attribute></mbean></deny></restrict>");
+        JolokiaBridge bridge = JolokiaBridge.start(loopback(), policy.toFile(), e -> { });
+        try {
+            String denied = get(bridge.url() + "read/java.lang:type=Runtime/Uptime").body();
+            assertTrue(denied.contains("\"status\":403"), denied);
+            String allowed = get(bridge.url() + "read/java.lang:type=Runtime/VmName").body();
+            assertTrue(allowed.contains("\"status\":200"), allowed);
+        } finally {
+            bridge.close();
+        }
+    }
+
+    @Test
     void aPolicyOfTheOperatorsOwnIsReadAtStart(@TempDir Path dir) throws Exception {
         Path policy = Files.writeString(dir.resolve("policy.xml"), "<restrict><mbean>");
         BridgeException e = assertThrows(BridgeException.class,
