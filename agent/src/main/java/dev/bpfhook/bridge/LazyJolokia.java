@@ -17,13 +17,13 @@ import org.jolokia.server.core.service.impl.ClasspathServiceCreator;
 
 /**
  * Jolokia's request handler, made when the first request that passed the guard comes: Jolokia's services (the
- * access policy, the serializers, the request handlers, its own MBeans) cost about 0.4 s of CPU and 13 MiB in
+ * access policy, the serializers, the request handlers, its own MBeans) cost about 0.4 s of CPU and 20 MiB in
  * every JVM the agent starts in, and most JVMs are never asked. What {@code JolokiaServer} does at start, done
  * then, on the worker thread of that request (the requests that come meanwhile wait for it).
  *
  * <p>An access policy of the operator's own is read at once, so that a mistake in it is told at start, not at
- * the first request; the bundled one is known good. If the services cannot start, that is one line through
- * the log and every request is answered 503 with the reason.
+ * the first request; the bundled one is known good. If the services cannot start, that is one line with the
+ * reason through the log, and every request is answered 503.
  */
 final class LazyJolokia implements HttpHandler, AutoCloseable {
     private final Configuration config;
@@ -82,20 +82,25 @@ final class LazyJolokia implements HttpHandler, AutoCloseable {
                 return new JolokiaHttpHandler(context);
             });
         } catch (RuntimeException | LinkageError e) {
-            failure = "jolokia did not start: " + e;
+            // the reason goes to the operator's log only: answers carry no exception, as Jolokia's own do not
+            failure = "jolokia did not start; the application's log (stderr) says why";
             log.error("did not start, every request is answered 503", e);
             stopServices();
         }
         return handler;
     }
 
-    private synchronized void refuse(HttpExchange exchange) throws IOException {
-        byte[] body = ((closed ? "jolokia is stopping" : failure) + "\n").getBytes(StandardCharsets.UTF_8);
+    private void refuse(HttpExchange exchange) throws IOException {
+        byte[] body = (whyRefused() + "\n").getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
         exchange.sendResponseHeaders(503, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
         }
+    }
+
+    private synchronized String whyRefused() {
+        return closed ? "jolokia is stopping" : failure;
     }
 
     /** Whether Jolokia's services were started (by a request). */
