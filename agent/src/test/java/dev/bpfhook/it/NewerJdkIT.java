@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.bpfhook.apps.LoadTestApp;
+import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.ChildJvm;
+import dev.bpfhook.testing.Http;
 import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.NewerJdk;
 import dev.bpfhook.testing.TestCgroup;
@@ -55,6 +57,39 @@ class NewerJdkIT {
             child.send("exit 0");
             assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
             assertFalse(child.stderr().contains("WARNING"), "no JDK warning on " + java + ":\n" + child.describe());
+        }
+    }
+
+    /**
+     * Jolokia (built for Java 11) on a JDK that removed what it may lean on: JDK 23 and later throw from
+     * {@code Subject.getSubject}, which an authenticated request could reach.
+     */
+    @Test
+    void jolokiaAnswersWithCredentials() throws Exception {
+        int port = Http.freePort();
+        try (TestCgroup cgroup = TestCgroup.create("newerjdkjolokia");
+             ChildJvm child = ChildJvm.builder(LoadTestApp.class.getName()).java(java)
+                     .agent(ChildJvm.agentJar(), "jolokia=" + port + ",jolokia.user=ops,jolokia.password=s3cret")
+                     .inCgroup(cgroup.directory()).start()) {
+            LoadTestApp.Driver app = new LoadTestApp.Driver(child);
+            assertEquals("agent RUNNING", app.ask("agent", "agent ", TIMEOUT_MS), child.describe());
+            app.ask("exchanges 2", "done exchanges", TIMEOUT_MS);
+            String base = "http://127.0.0.1:" + port + "/jolokia/";
+            Await.until(() -> {
+                try {
+                    return Http.get(base + "read/bpfhook:type=ConnectionMonitor/ClosedConnections", "ops:s3cret")
+                            .body().contains("\"value\":4,");
+                } catch (Exception notYet) {
+                    return false;
+                }
+            }, "4 closed connections, read over Jolokia on " + java);
+            assertEquals(401, Http.get(base + "version", null).statusCode(), "no credentials, no answer");
+            String found = Http.get(base + "exec/bpfhook:type=ConnectionMonitor/findConnections/127.0.0.1", "ops:s3cret")
+                    .body();
+            assertTrue(found.contains("\"status\":200"), found);
+            child.send("exit 0");
+            assertEquals(0, child.waitFor(TIMEOUT_MS), child.describe());
+            assertFalse(child.stderr().contains("WARNING") || child.stderr().contains("Exception"), child.describe());
         }
     }
 
