@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 import org.jolokia.jvmagent.handler.JolokiaHttpHandler;
 import org.jolokia.server.core.config.Configuration;
 import org.jolokia.server.core.restrictor.RestrictorFactory;
@@ -127,7 +128,7 @@ final class LazyJolokia implements HttpHandler, AutoCloseable {
     }
 
     /** Jolokia finds its services and the bundled policy through the context class loader: ours. */
-    private static <T> T withOurClassLoader(java.util.function.Supplier<T> action) {
+    private static <T> T withOurClassLoader(Supplier<T> action) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(LazyJolokia.class.getClassLoader());
