@@ -128,7 +128,7 @@ public final class JolokiaBridge implements AutoCloseable {
     }
 
     /** Jolokia's log, kept out of the application's output except for errors. */
-    private static final class QuietLog implements LogHandler {
+    static final class QuietLog implements LogHandler {
         private final java.util.function.Consumer<String> errors;
 
         QuietLog(java.util.function.Consumer<String> errors) {

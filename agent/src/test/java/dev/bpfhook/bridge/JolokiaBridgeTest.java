@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import javax.management.ObjectName;
 import org.jolokia.jvmagent.JolokiaServerConfig;
-import org.jolokia.server.core.service.api.LogHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,8 +96,8 @@ class JolokiaBridgeTest {
         Map<String, String> settings = new HashMap<>();
         settings.put("policyLocation", policy.toUri().toString());
         List<String> errors = new ArrayList<>();
-        LazyJolokia jolokia = new LazyJolokia(new JolokiaServerConfig(settings).getJolokiaConfig(), log(errors), false,
-                "http://127.0.0.1/jolokia/", false);
+        LazyJolokia jolokia = new LazyJolokia(new JolokiaServerConfig(settings).getJolokiaConfig(),
+                new JolokiaBridge.QuietLog(errors::add), false, "http://127.0.0.1/jolokia/", false);
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.createContext("/jolokia/", jolokia);
         http.start();
@@ -128,27 +127,5 @@ class JolokiaBridgeTest {
 
     private static Set<ObjectName> jolokiaMBeans() throws Exception {
         return ManagementFactory.getPlatformMBeanServer().queryNames(new ObjectName("jolokia:*"), null);
-    }
-
-    private static LogHandler log(List<String> errors) {
-        return new LogHandler() {
-            @Override
-            public void debug(String message) {
-            }
-
-            @Override
-            public void info(String message) {
-            }
-
-            @Override
-            public void error(String message, Throwable t) {
-                errors.add(message + ": " + t);
-            }
-
-            @Override
-            public boolean isDebug() {
-                return false;
-            }
-        };
     }
 }
