@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.bpfhook.testing.Http;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Jolokia's services start with the first request, not with the agent (see {@link LazyJolokia}). */
 class JolokiaBridgeTest {
-    private final HttpClient client = HttpClient.newHttpClient();
-
     @Test
     void servicesStartWithTheFirstRequestAndStopWithTheBridge() throws Exception {
         Set<ObjectName> before = jolokiaMBeans();
@@ -38,7 +34,7 @@ class JolokiaBridgeTest {
             assertFalse(bridge.servicesStarted(), "nothing asked yet");
             assertEquals(before, jolokiaMBeans(), "Jolokia's MBeans come with its services");
 
-            HttpResponse<String> version = get(bridge.url() + "version");
+            HttpResponse<String> version = Http.get(bridge.url() + "version", null);
             assertEquals(200, version.statusCode(), version.body());
             assertTrue(version.body().contains("\"agent\""), version.body());
             assertTrue(version.body().contains(bridge.url()), "the agent's address, as Jolokia tells it: "
@@ -46,7 +42,7 @@ class JolokiaBridgeTest {
             assertTrue(bridge.servicesStarted());
             assertTrue(jolokiaMBeans().size() > before.size(), "Jolokia's own MBeans: " + jolokiaMBeans());
 
-            HttpResponse<String> read = get(bridge.url() + "read/java.lang:type=Runtime/Uptime");
+            HttpResponse<String> read = Http.get(bridge.url() + "read/java.lang:type=Runtime/Uptime", null);
             assertEquals(200, read.statusCode(), read.body());
             assertTrue(read.body().contains("\"status\":200"), read.body());
         } finally {
@@ -72,9 +68,9 @@ class JolokiaBridgeTest {
                 + "<name>java.lang:type=Runtime</name><attribute>Uptime</attribute></mbean></deny></restrict>");
         JolokiaBridge bridge = JolokiaBridge.start(loopback(), policy.toFile(), e -> { });
         try {
-            String denied = get(bridge.url() + "read/java.lang:type=Runtime/Uptime").body();
+            String denied = Http.get(bridge.url() + "read/java.lang:type=Runtime/Uptime", null).body();
             assertTrue(denied.contains("\"status\":403"), denied);
-            String allowed = get(bridge.url() + "read/java.lang:type=Runtime/VmName").body();
+            String allowed = Http.get(bridge.url() + "read/java.lang:type=Runtime/VmName", null).body();
             assertTrue(allowed.contains("\"status\":200"), allowed);
         } finally {
             bridge.close();
@@ -104,7 +100,7 @@ class JolokiaBridgeTest {
         try {
             String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/jolokia/version";
             for (int i = 0; i < 3; i++) {
-                HttpResponse<String> answer = get(url);
+                HttpResponse<String> answer = Http.get(url, null);
                 assertEquals(503, answer.statusCode());
                 assertEquals("jolokia did not start; the application's log (stderr) says why\n", answer.body());
             }
@@ -115,10 +111,6 @@ class JolokiaBridgeTest {
             http.stop(0);
             jolokia.close();
         }
-    }
-
-    private HttpResponse<String> get(String url) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpEndpoint loopback() {
