@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class PrometheusServer implements AutoCloseable {
     private static final Path BINARY = Paths.get("/usr/bin/prometheus");
+    private static final Path PROMTOOL = Paths.get("/usr/bin/promtool");
 
     private final Process process;
     private final int port;
@@ -49,12 +52,7 @@ public final class PrometheusServer implements AutoCloseable {
 
     private static PrometheusServer scraping(int targetPort, Path dir, String jobSettings, String topLevel)
             throws IOException {
-        if (!Files.isExecutable(BINARY)) {
-            if (KernelTests.inCi()) {
-                throw new AssertionError("CI=true: install Debian's prometheus package (.ci/run does)");
-            }
-            Assumptions.assumeTrue(false, "no prometheus server installed");
-        }
+        requireInstalled(BINARY, "prometheus server");
         int port = Http.freePort();
         Path config = dir.resolve("prometheus.yml");
         Files.writeString(config, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n" + topLevel
@@ -71,11 +69,37 @@ public final class PrometheusServer implements AutoCloseable {
     public static void assertPromtoolAccepts(String text, Path dir) throws IOException, InterruptedException {
         Path file = Files.createTempFile(dir, "metrics-", ".txt");
         Files.writeString(file, text);
-        Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectInput(file.toFile())
-                .redirectErrorStream(true).start();
+        promtool(new ProcessBuilder("promtool", "check", "metrics").redirectInput(file.toFile()));
+    }
+
+    /**
+     * promtool's output for {@code args}, run in {@code dir}; fails the test when it exits other than 0. Skips the
+     * test where promtool is not installed, but with CI=true.
+     */
+    public static String promtool(Path dir, String... args) throws IOException, InterruptedException {
+        requireInstalled(PROMTOOL, "promtool");
+        List<String> command = new ArrayList<>(List.of("promtool"));
+        command.addAll(List.of(args));
+        return promtool(new ProcessBuilder(command).directory(dir.toFile()));
+    }
+
+    private static String promtool(ProcessBuilder builder) throws IOException, InterruptedException {
+        String command = String.join(" ", builder.command());
+        Process promtool = builder.redirectErrorStream(true).start();
         String out = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(promtool.waitFor(30, TimeUnit.SECONDS), "promtool check metrics did not finish");
-        assertEquals(0, promtool.exitValue(), "promtool check metrics:\n" + out);
+        assertTrue(promtool.waitFor(30, TimeUnit.SECONDS), command + " did not finish");
+        assertEquals(0, promtool.exitValue(), command + ":\n" + out);
+        return out;
+    }
+
+    /** Skips the test where {@code binary} (of Debian's prometheus package) is missing; with CI=true, fails it. */
+    private static void requireInstalled(Path binary, String what) {
+        if (!Files.isExecutable(binary)) {
+            if (KernelTests.inCi()) {
+                throw new AssertionError("CI=true: install Debian's prometheus package (.ci/run does), for " + what);
+            }
+            Assumptions.assumeTrue(false, "no " + what + " installed");
+        }
     }
 
     /** The URL of an instant query of {@code promql} on its HTTP API. */
