@@ -75,14 +75,8 @@ class NewerJdkIT {
             assertEquals("agent RUNNING", app.ask("agent", "agent ", TIMEOUT_MS), child.describe());
             app.ask("exchanges 2", "done exchanges", TIMEOUT_MS);
             String base = "http://127.0.0.1:" + port + "/jolokia/";
-            Await.until(() -> {
-                try {
-                    return Http.get(base + "read/bpfhook:type=ConnectionMonitor/ClosedConnections", "ops:s3cret")
-                            .body().contains("\"value\":4,");
-                } catch (Exception notYet) {
-                    return false;
-                }
-            }, "4 closed connections, read over Jolokia on " + java);
+            Await.until(() -> Http.bodyOrEmpty(base + "read/bpfhook:type=ConnectionMonitor/ClosedConnections",
+                    "ops:s3cret").contains("\"value\":4,"), "4 closed connections, read over Jolokia on " + java);
             assertEquals(401, Http.get(base + "version", null).statusCode(), "no credentials, no answer");
             String found = Http.get(base + "exec/bpfhook:type=ConnectionMonitor/findConnections/127.0.0.1", "ops:s3cret")
                     .body();

@@ -30,8 +30,13 @@ public final class Http {
 
     /** The body of a GET, or "" while the endpoint does not answer (yet): for polling with Await.until. */
     public static String bodyOrEmpty(String url) {
+        return bodyOrEmpty(url, null);
+    }
+
+    /** As {@link #bodyOrEmpty(String)}, with {@code basicAuth} ("user:password", or null). */
+    public static String bodyOrEmpty(String url, String basicAuth) {
         try {
-            return get(url, null).body();
+            return get(url, basicAuth).body();
         } catch (IOException | InterruptedException | RuntimeException notYet) {
             return "";
         }
