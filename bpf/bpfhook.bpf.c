@@ -137,6 +137,23 @@ struct {
 	__type(value, __u64);
 } scope_cache SEC(".maps");
 
+/*
+ * Records of the state hook, staged per CPU and handed to the ring eight at a time: one ring reservation
+ * per eight records, and the records written into memory this CPU owns. One entry per possible CPU (the
+ * agent sizes the map), indexed by CPU number; memory-mappable, so that the reader sees without a system
+ * call which CPUs hold staged records and since when (see struct bh_stage).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* resized by the agent before load: the possible CPUs */
+	__type(key, __u32);
+	__type(value, struct bh_stage);
+} stages SEC(".maps");
+
+/* Set by the agent (second in .bss: KernelHooks.BSS_STAGING) once it can flush a CPU's stage on demand. */
+volatile __u32 staging = 0;
+
 /* Ring-buffer records have no map type to carry them into BTF: name the
  * struct once so that its layout is in the object (AbiLayoutTest reads it). */
 const struct bh_event *unused_event __attribute__((unused));
@@ -178,7 +195,21 @@ static __always_inline struct bh_counters *counters_for(__u64 cgroup_id, __u64 n
 	return c;
 }
 
-/* A zeroed record with the fields every kind has, or NULL (counted) when the ring is full. */
+/* Zeroes a record and writes the fields every kind has. */
+static __always_inline void event_init(struct bh_event *e, __u8 kind, __u64 cookie, __u64 cgroup_id, __u64 netns,
+				       __u8 protocol, __u8 direction)
+{
+	__builtin_memset(e, 0, sizeof(*e));
+	e->timestamp_ns = bpf_ktime_get_ns();
+	e->kind = kind;
+	e->socket_cookie = cookie;
+	e->cgroup_id = cgroup_id;
+	e->netns_cookie = netns;
+	e->protocol = protocol;
+	e->direction = direction;
+}
+
+/* A zeroed record of its own in the ring with the fields every kind has, or NULL (counted) when the ring is full. */
 static __always_inline struct bh_event *event_reserve(__u8 kind, __u64 cookie, __u64 cgroup_id, __u64 netns,
 						      __u8 protocol, __u8 direction)
 {
@@ -189,14 +220,7 @@ static __always_inline struct bh_event *event_reserve(__u8 kind, __u64 cookie, _
 			COUNT(s, events_dropped, 1);
 		return NULL;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->timestamp_ns = bpf_ktime_get_ns();
-	e->kind = kind;
-	e->socket_cookie = cookie;
-	e->cgroup_id = cgroup_id;
-	e->netns_cookie = netns;
-	e->protocol = protocol;
-	e->direction = direction;
+	event_init(e, kind, cookie, cgroup_id, netns, protocol, direction);
 	return e;
 }
 
@@ -205,16 +229,112 @@ static __always_inline struct bh_event *event_reserve(__u8 kind, __u64 cookie, _
  * without one, and the consumer is woken only when the backlog crosses
  * bh_config.wakeup_bytes; below that, it finds the records on its poll timeout.
  */
-static __always_inline void event_submit(struct bh_event *e)
+static __always_inline __u64 wakeup_flags(__u64 bytes)
 {
 	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 flags = BPF_RB_NO_WAKEUP;
-	if (waiting < bh_config.wakeup_bytes && waiting + sizeof(*e) + 8 >= bh_config.wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+	if (waiting < bh_config.wakeup_bytes && waiting + bytes + 8 >= bh_config.wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void event_submit(struct bh_event *e)
+{
+	bpf_ringbuf_submit(e, wakeup_flags(sizeof(*e)));
 	struct bh_stats *s = stats();
 	if (s)
 		COUNT(s, events_submitted, 1);
+}
+
+/* ------------------------------------------------------ staged records */
+
+/*
+ * The state hook stages its records per CPU (map stages) and hands them to the ring eight at a time: a
+ * record written into memory this CPU owns, and one ring reservation per eight, cost about half of what a
+ * record of its own in the ring costs. The state hook cannot interrupt itself on a CPU (the kernel skips a
+ * nested run of a tracing program, and counts it), so the one program that can find a stage half-written
+ * is the flush, which the agent runs on that CPU from an interrupt: busy tells it to leave the stage alone.
+ */
+#define WRITE_ONCE_U32(field, value) (*(volatile __u32 *)&(field) = (value))
+
+/* Hands the stage's records to the ring in one record; counted as submitted, or as dropped when the ring is full. */
+static __always_inline void stage_flush(struct bh_stage *st)
+{
+	__u32 n = st->count;
+	if (n == 0)
+		return;
+	if (n > BH_STAGE_RECORDS)
+		n = BH_STAGE_RECORDS;
+	__u64 bytes = n * sizeof(struct bh_event);
+	long err = bpf_ringbuf_output(&events, st->records, bytes, wakeup_flags(bytes));
+	WRITE_ONCE_U32(st->count, 0);
+	struct bh_stats *s = stats();
+	if (s) {
+		if (err)
+			COUNT(s, events_dropped, n);
+		else
+			COUNT(s, events_submitted, n);
+	}
+}
+
+/* This CPU's stage, marked busy, with room for a record; NULL when staging is off (the record goes to the ring). */
+static __always_inline struct bh_stage *stage_take(void)
+{
+	if (!staging)
+		return NULL;
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct bh_stage *st = bpf_map_lookup_elem(&stages, &cpu);
+	if (!st || st->busy || st->count >= BH_STAGE_RECORDS)
+		return NULL;
+	WRITE_ONCE_U32(st->busy, 1);
+	barrier(); /* busy before the record: a flush interrupting this program must see it */
+	return st;
+}
+
+/*
+ * The stage's next record (stage_take left room for it), or without a stage a record of its own in the
+ * ring; NULL (counted when the ring is full) when there is none.
+ */
+static __always_inline struct bh_event *record_slot(struct bh_stage *st)
+{
+	if (st) {
+		__u32 n = st->count;
+		if (n >= BH_STAGE_RECORDS)
+			return NULL;
+		/* the mask changes nothing (a power of two above n), but leaves the verifier no doubt */
+		return &st->records[n & (BH_STAGE_RECORDS - 1)];
+	}
+	struct bh_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		struct bh_stats *s = stats();
+		if (s)
+			COUNT(s, events_dropped, 1);
+	}
+	return e;
+}
+
+/* Commits a record of record_slot: staged (the stage flushed when full, and let go), or submitted to the ring. */
+static __always_inline void record_commit(struct bh_stage *st, struct bh_event *e)
+{
+	if (!st) {
+		event_submit(e);
+		return;
+	}
+	barrier(); /* the record before the count that shows it */
+	__u32 n = st->count + 1;
+	WRITE_ONCE_U32(st->count, n);
+	if (n >= BH_STAGE_RECORDS)
+		stage_flush(st);
+	barrier();
+	WRITE_ONCE_U32(st->busy, 0);
+}
+
+/* A stage taken but no record made in it: let go. */
+static __always_inline void stage_release(struct bh_stage *st)
+{
+	if (st) {
+		barrier();
+		WRITE_ONCE_U32(st->busy, 0);
+	}
 }
 
 static __always_inline void fill_task(struct bh_event *e)
@@ -754,15 +874,18 @@ static __always_inline void submit_connect(const struct sock_facts *f, __u64 coo
 	struct bh_counters *c = counters_for(f->cgroup_id, f->netns);
 	if (c)
 		COUNT(c, connect_attempts, 1);
-	struct bh_event *e = event_reserve(BH_EVENT_CONNECT, cookie, f->cgroup_id, f->netns, IPPROTO_TCP,
-					   BH_DIR_OUTBOUND);
-	if (!e)
+	struct bh_stage *st = stage_take();
+	struct bh_event *e = record_slot(st);
+	if (!e) {
+		stage_release(st);
 		return;
+	}
+	event_init(e, BH_EVENT_CONNECT, cookie, f->cgroup_id, f->netns, IPPROTO_TCP, BH_DIR_OUTBOUND);
 	fill_task(e);
 	e->family = f->family;
 	e->remote_port = f->remote_port;
 	__builtin_memcpy(e->remote_addr, f->remote_addr, BH_ADDR_LEN);
-	event_submit(e);
+	record_commit(st, e);
 }
 
 /* A wanted transition of a socket in scope, its facts read. */
@@ -823,9 +946,13 @@ static __always_inline int on_state(struct sock *sk, const struct sock_facts *f,
 		}
 	}
 
-	struct bh_event *e = event_reserve(BH_EVENT_STATE, cookie, f->cgroup_id, f->netns, IPPROTO_TCP, direction);
-	if (!e)
+	struct bh_stage *stage = stage_take();
+	struct bh_event *e = record_slot(stage);
+	if (!e) {
+		stage_release(stage);
 		return 0;
+	}
+	event_init(e, BH_EVENT_STATE, cookie, f->cgroup_id, f->netns, IPPROTO_TCP, direction);
 	e->old_state = oldstate;
 	e->new_state = newstate;
 	e->error = error;
@@ -836,7 +963,7 @@ static __always_inline int on_state(struct sock *sk, const struct sock_facts *f,
 		e->srtt_us = st.srtt_us;
 		e->retransmits = st.retransmits;
 	}
-	event_submit(e);
+	record_commit(stage, e);
 	return 0;
 }
 
@@ -874,6 +1001,26 @@ int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	read_facts_probe(sk, &f);
 	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	return on_state(sk, &f, cookie, ctx->oldstate, ctx->newstate, false);
+}
+
+/* --------------------------------------------- staged records, flushed */
+
+/*
+ * Run by the agent with BPF_PROG_TEST_RUN on one CPU (never attached), for a CPU whose stage holds records
+ * it has waited for: hands them to the ring. Runs in an interrupt on that CPU, so it may find the state hook
+ * interrupted halfway through the stage; it then leaves it, and says so: 1 (the agent asks again later).
+ */
+SEC("raw_tp")
+int bh_stage_flush(void *ctx)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct bh_stage *st = bpf_map_lookup_elem(&stages, &cpu);
+	if (!st)
+		return 2;
+	if (st->busy)
+		return 1;
+	stage_flush(st);
+	return 0;
 }
 
 /* ------------------------------- passive cookies for the classic tracepoint */

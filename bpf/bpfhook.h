@@ -68,6 +68,22 @@ struct bh_event {
 };                                     /* 128 bytes */
 
 /*
+ * The state hook's records staged on one CPU (map stages, one entry per CPU): handed to the ring buffer
+ * as one ring record of count struct bh_event when eight are staged, or when the agent asks (it runs the
+ * flush program on that CPU). A ring record thus holds one or more events, back to back.
+ * The agent reads busy, count and the first record's timestamp through its mapping of the map: a CPU with
+ * staged records holds back the delivery of every record not older than its first (see RecordOrder).
+ */
+#define BH_STAGE_RECORDS 8
+
+struct bh_stage {
+	__u32 busy;          /*  0: 1 while a program on this CPU writes here */
+	__u32 count;         /*  4: records staged */
+	__u64 reserved[7];   /*  8: zero; the records start on a cache line of their own */
+	struct bh_event records[BH_STAGE_RECORDS]; /* 64: the oldest first */
+};                           /* 1088 bytes */
+
+/*
  * Exact counters, one per (cgroup, network namespace) pair: map counters, key
  * struct bh_counter_key. A connection is counted in its socket's cgroup and
  * namespace, one map update per event; user space sums the pairs into

@@ -15,7 +15,10 @@ public final class HookStatus {
         this(hook, tier, skipped, Collections.emptyList());
     }
 
-    /** @param notes what its tier left undone, e.g. namespaces the start-up listing could not enter */
+    /**
+     * @param notes what its tier left undone, e.g. namespaces the start-up listing could not enter, or how it
+     *              hands its records over
+     */
     HookStatus(Hook hook, Hook.Tier tier, List<String> skipped, List<String> notes) {
         this(hook, tier, skipped, true, notes);
     }
@@ -26,6 +29,13 @@ public final class HookStatus {
         this.skipped = Collections.unmodifiableList(skipped);
         this.needed = needed;
         this.notes = Collections.unmodifiableList(notes);
+    }
+
+    /** This status with one more note. */
+    HookStatus withNote(String note) {
+        List<String> more = new java.util.ArrayList<>(notes);
+        more.add(note);
+        return new HookStatus(hook, tier, skipped, needed, more);
     }
 
     /** A hook the chosen tiers of the others make unnecessary: not attached, and not missed. */

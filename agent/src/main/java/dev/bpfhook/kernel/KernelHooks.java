@@ -12,6 +12,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,6 +41,8 @@ public final class KernelHooks implements AutoCloseable {
     private static final int STATS_SIZE = 32;
     /** Offset of listing_done in the programs' .bss: 1 ends the start window (see start_set). */
     static final int BSS_LISTING_DONE = 0;
+    /** Offset of staging in the programs' .bss: 1 once the agent can flush a CPU's stage (RecordStages). */
+    static final int BSS_STAGING = 8;
     /** The tier whose sockets have cookies from the start, so that it needs no sockops. */
     private static final String STATE_TIER_WITH_COOKIES = "tp_btf/inet_sock_set_state";
 
@@ -51,15 +54,17 @@ public final class KernelHooks implements AutoCloseable {
     private final List<Link> links;
     private final List<HookStatus> hooks;
     private final RingBuffer ringBuffer;
+    private final RecordStages stages;
     private final CounterMaps counters;
     private final PerCpuMap globalStats;
 
     private KernelHooks(BpfObject object, List<Link> links, List<HookStatus> hooks, RingBuffer ringBuffer,
-            CounterMaps counters, PerCpuMap globalStats) {
+            RecordStages stages, CounterMaps counters, PerCpuMap globalStats) {
         this.object = object;
         this.links = links;
         this.hooks = Collections.unmodifiableList(hooks);
         this.ringBuffer = ringBuffer;
+        this.stages = stages;
         this.counters = counters;
         this.globalStats = globalStats;
     }
@@ -98,7 +103,8 @@ public final class KernelHooks implements AutoCloseable {
                     new PerCpuMap(object.mapFd("counters"), COUNTER_KEY_SIZE, COUNTERS_SIZE),
                     new PerCpuMap(object.mapFd("hot_counters"), 4, COUNTERS_SIZE), hotPair[0], hotPair[1]);
             PerCpuMap stats = new PerCpuMap(object.mapFd("global_stats"), 4, STATS_SIZE);
-            return new KernelHooks(object, links, hooks, ring, counters, stats);
+            RecordStages stages = startStaging(object, hooks); // last: nothing after it can fail
+            return new KernelHooks(object, links, hooks, ring, stages, counters, stats);
         } catch (BpfException | RuntimeException | Error e) {
             // nothing stays attached or mapped, whatever failed (an Error too: a thread or memory refused)
             links.forEach(Link::close);
@@ -116,6 +122,11 @@ public final class KernelHooks implements AutoCloseable {
 
     public RingBuffer ringBuffer() {
         return ringBuffer;
+    }
+
+    /** The state hook's records staged per CPU; empty where the kernel cannot flush a CPU on demand. */
+    public Optional<RecordStages> stages() {
+        return Optional.ofNullable(stages);
     }
 
     /** struct bh_counters per (cgroup id, network-namespace cookie). */
@@ -166,6 +177,9 @@ public final class KernelHooks implements AutoCloseable {
     public void close() {
         detach();
         ringBuffer.close();
+        if (stages != null) {
+            stages.close();
+        }
         object.close();
     }
 
@@ -254,6 +268,7 @@ public final class KernelHooks implements AutoCloseable {
         object.setMaxEntries("events", settings.ringBytes());
         object.setMaxEntries("start_set", settings.connectionTableSize());
         object.setMaxEntries("counters", settings.cgroupLimit());
+        object.setMaxEntries("stages", Libs.bpf().libbpf_num_possible_cpus());
     }
 
     private static Hook.Tier tierOfFailedProgram(String log) {
@@ -333,6 +348,35 @@ public final class KernelHooks implements AutoCloseable {
             Libs.c().close(cgroupFd);
         }
         return new ArrayList<>(statuses.values());
+    }
+
+    /**
+     * Turns on the state hook's staging of records where the agent can flush a CPU's stage on demand, and says
+     * in the hook's status which way its records go; null when they go straight to the ring.
+     */
+    private static RecordStages startStaging(BpfObject object, List<HookStatus> hooks) {
+        RecordStages stages = null;
+        try {
+            stages = RecordStages.open(object);
+            object.setBssInt(BSS_STAGING, 1);
+            stateNote(hooks, "records staged per CPU");
+            return stages;
+        } catch (BpfException e) {
+            if (stages != null) {
+                stages.close();
+            }
+            stateNote(hooks, "records not staged: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Adds a note to the TCP state hook's status: how its records reach the ring. */
+    private static void stateNote(List<HookStatus> hooks, String note) {
+        for (int i = 0; i < hooks.size(); i++) {
+            if (hooks.get(i).hook() == Hook.TCP_STATE) {
+                hooks.set(i, hooks.get(i).withNote(note));
+            }
+        }
     }
 
     /**

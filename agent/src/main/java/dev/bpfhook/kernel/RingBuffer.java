@@ -51,6 +51,8 @@ public final class RingBuffer implements AutoCloseable {
     private final Object epollLock = new Object();
     private boolean epollClosed; // guarded by epollLock
     private long consumerPos;
+    /** Whether the last drain read every record reserved before it ended (see caughtUp). */
+    private boolean caughtUp = true;
     private boolean closed;
     /** Written by the one consumer only; read by anyone. */
     private volatile long waits;
@@ -126,11 +128,22 @@ public final class RingBuffer implements AutoCloseable {
                 }
             }
         } finally {
+            caughtUp = pos >= producerPos;
             if (pos != consumerPos) {
                 publish(pos);
             }
         }
         return count;
+    }
+
+    /**
+     * Whether the last {@link #drain} read up to the producers' position as it last saw it: false when it
+     * stopped at a record still being written (or after a ring's worth), with records behind it unread. A
+     * record is reserved before its program reads the clock for it, so after a drain that caught up, every
+     * ring record timestamped before the drain began has been read.
+     */
+    public boolean caughtUp() {
+        return caughtUp;
     }
 
     /** Gives the space before {@code pos} back to the producers; this consumer's own position follows. */

@@ -15,6 +15,7 @@ import dev.bpfhook.kernel.HookStatus;
 import dev.bpfhook.kernel.KernelHooks;
 import dev.bpfhook.kernel.ProgramStats;
 import dev.bpfhook.kernel.RecordSink;
+import dev.bpfhook.kernel.RecordStages;
 import dev.bpfhook.kernel.RingBuffer;
 import dev.bpfhook.track.ConnectionTable;
 import dev.bpfhook.track.EventCounters;
@@ -86,6 +87,10 @@ public final class Monitor implements AutoCloseable {
      */
     private long receivedInDrain;
     private final RecordSink sink = this::dispatch;
+    /** Records read from the ring, put back in time order (the kernel stages some per CPU); under ringLock. */
+    private final RecordOrder order = new RecordOrder(sink);
+    /** The kernel's staged records; null where it writes each straight to the ring. */
+    private final RecordStages stages;
     private final Thread ringThread;
     /** Held while reading the ring, so that close() cannot unmap it under a reader. */
     private final Object ringLock = new Object();
@@ -108,6 +113,7 @@ public final class Monitor implements AutoCloseable {
 
     private Monitor(KernelHooks hooks, ConnectionTable table, DestinationSettings destinationSettings) {
         this.hooks = hooks;
+        this.stages = hooks.stages().orElse(null);
         this.table = table;
         this.destinations = new DestinationTracker(table, destinationSettings);
         this.ringThread = new Thread(this::consume, "bpfhook-ring");
@@ -209,11 +215,13 @@ public final class Monitor implements AutoCloseable {
         return hooks.ringBuffer();
     }
 
-    /** Consumes whatever is in the ring now, on the caller's thread; for a final report. */
+    /** Consumes every record made until now, on the caller's thread; for a final report. */
     public void flush() {
         synchronized (ringLock) {
             if (running) {
-                drain(hooks.ringBuffer());
+                long now = System.nanoTime();
+                boolean allFlushed = stages == null || stages.flushAll();
+                drain(hooks.ringBuffer(), allFlushed ? now : completeBefore());
             }
         }
     }
@@ -314,10 +322,14 @@ public final class Monitor implements AutoCloseable {
         RingBuffer ring = hooks.ringBuffer();
         int timeoutMs = POLL_MIN_MS;
         while (running) {
-            int consumed;
+            int consumed = 0;
+            boolean waiting = false;
             try {
                 synchronized (ringLock) {
-                    consumed = running ? drain(ring) : 0;
+                    if (running) {
+                        consumed = drain(ring, completeBefore());
+                        waiting = waiting();
+                    }
                 }
             } catch (RuntimeException | Error e) {
                 // the decoder's or the batch's own failure (the outputs' are caught and counted one by one):
@@ -325,19 +337,44 @@ public final class Monitor implements AutoCloseable {
                 // RingBuffer.drain), and a dead ring thread would drop every later event
                 consumed = 0;
             }
-            if (consumed == 0) {
+            if (consumed > 0) {
+                timeoutMs = POLL_MIN_MS; // more may have come meanwhile: read again at once
+            } else if (waiting) {
+                timeoutMs = POLL_MIN_MS; // records wait to be handed on at the next look: no longer sleep
+                ring.await(timeoutMs);
+            } else {
                 ring.await(timeoutMs);
                 timeoutMs = Math.min(2 * timeoutMs, POLL_MAX_MS);
-            } else {
-                timeoutMs = POLL_MIN_MS;
             }
         }
     }
 
-    /** Under ringLock. */
-    private int drain(RingBuffer ring) {
+    /**
+     * The time before which every record is in the ring: the stages' word (which flushes the CPUs whose
+     * records waited), or with no stages, any time.
+     */
+    private long completeBefore() {
+        return stages == null ? Long.MAX_VALUE : stages.completeBefore(System.nanoTime());
+    }
+
+    /** Whether records wait to be handed on: held back here, or staged in the kernel. */
+    private boolean waiting() {
+        return order.held() > 0 || (stages != null && stages.anyStaged());
+    }
+
+    /**
+     * Reads the ring and hands on, oldest first, the records made before {@code completeBefore} (found before
+     * the read began); keeps the others for a later drain. A read that did not catch up with the ring (a
+     * record still being written) may have left older records behind it: then only records older than those
+     * handed on before go. Under ringLock.
+     *
+     * @return the ring records read
+     */
+    private int drain(RingBuffer ring, long completeBefore) {
         try {
-            return ring.drain(sink);
+            int consumed = ring.drain(order);
+            order.release(ring.caughtUp() ? completeBefore : Long.MIN_VALUE, sink);
+            return consumed;
         } finally {
             deliverBatch();
             counters.received(receivedInDrain);
@@ -448,7 +485,10 @@ public final class Monitor implements AutoCloseable {
         try {
             hooks.detach();
             synchronized (ringLock) {
-                drain(hooks.ringBuffer());
+                if (stages != null) {
+                    stages.flushAll();
+                }
+                drain(hooks.ringBuffer(), Long.MAX_VALUE); // nothing more comes: every record held goes
             }
             lastSnapshot = readSnapshot(FINAL_RECENT); // what readers see once the maps are gone
         } finally {

@@ -1,0 +1,216 @@
+package dev.bpfhook.kernel;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The state hook's records staged per CPU (map stages, struct bh_stage): the kernel hands them to the ring
+ * eight at a time, so a record can reach the ring after records made later on other CPUs. This class tells
+ * the ring's reader up to which time every record is in the ring ({@link #completeBefore}), and makes a CPU
+ * that went quiet hand over what it holds, by running the flush program on that CPU (BPF_PROG_TEST_RUN with
+ * BPF_F_TEST_RUN_ON_CPU, 5.10+). The stages are read through a mapping of the map: no system call unless a
+ * CPU must be flushed.
+ *
+ * <p>Used by the ring's one consumer; {@link #close()} once it has stopped.
+ */
+public final class RecordStages implements AutoCloseable {
+    /* struct bh_stage in bpf/bpfhook.h (AbiLayoutTest checks these) */
+    static final int STAGE_SIZE = 1088;
+    static final int STAGE_BUSY = 0;
+    static final int STAGE_COUNT = 4;
+    static final int STAGE_RECORDS = 64;
+    /** Where a staged record keeps its timestamp: struct bh_event's first field. */
+    private static final int EVENT_TIMESTAMP = 0;
+
+    static final String FLUSH_PROGRAM = "bh_stage_flush";
+    /** The flush program's answers (bpf/bpfhook.bpf.c). */
+    private static final int FLUSHED = 0;
+    private static final int FLUSH_BUSY = 1;
+    private static final int BPF_F_TEST_RUN_ON_CPU = 1;
+    /* struct bpf_test_run_opts, as in BenchProducer: retval, flags and cpu */
+    private static final int OPTS_RETVAL = 56;
+    private static final int OPTS_FLAGS = 68;
+    private static final int OPTS_CPU = 72;
+
+    /**
+     * A CPU whose oldest staged record is this old is flushed: below it, the CPU is left to fill its stage
+     * (under load it hands eight records over every few hundred microseconds), so that a busy host costs no
+     * flush; above it, its records would wait for the reader's next poll. Small against the poll (20 ms).
+     */
+    static final long FLUSH_AGE_NS = 2_000_000;
+    /**
+     * How long a CPU's store to its stage may take to show in another CPU's view: a program marks the stage
+     * busy before it reads the clock for its record, and a stage seen idle is taken to hold nothing older than
+     * this before the look. Stores become visible within nanoseconds (and at once on any interrupt or exit
+     * to a hypervisor); a millisecond leaves no doubt and delays nothing that matters.
+     */
+    static final long VISIBILITY_NS = 1_000_000;
+    /** A stage is busy for well under a microsecond: one found busy this often is left for the next look. */
+    private static final int FLUSH_ATTEMPTS = 10;
+
+    private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
+    private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+
+    private final LibBpf bpf;
+    private final LibC libc = Libs.c();
+    private final int flushFd;
+    private final int cpus;
+    private final Pointer mapping;
+    private final long mappingLength;
+    private final ByteBuffer stages;
+    private final Memory opts = new Memory(BenchProducer.OPTS_SIZE);
+    /** What the last look could vouch for, per CPU: a stage seen busy vouches for no more than before. */
+    private final long[] vouched;
+    private long flushes;
+    private boolean closed;
+
+    private RecordStages(LibBpf bpf, int flushFd, int cpus, Pointer mapping, long mappingLength) {
+        this.bpf = bpf;
+        this.flushFd = flushFd;
+        this.cpus = cpus;
+        this.mapping = mapping;
+        this.mappingLength = mappingLength;
+        this.stages = mapping.getByteBuffer(0, (long) cpus * STAGE_SIZE).asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+        this.vouched = new long[cpus];
+    }
+
+    /**
+     * Maps the stages and checks that this kernel runs the flush program on a chosen CPU.
+     *
+     * @throws BpfException with the reason when it does not (the programs then write each record to the ring)
+     */
+    static RecordStages open(BpfObject object) throws BpfException {
+        int mapFd = object.mapFd("stages");
+        int cpus = object.maxEntries("stages");
+        int flushFd = object.programFd(FLUSH_PROGRAM);
+        if (flushFd < 0) {
+            throw new BpfException("the flush program " + FLUSH_PROGRAM + " did not load");
+        }
+        LibC libc = Libs.c();
+        long pageSize = libc.getpagesize();
+        long length = ((long) cpus * STAGE_SIZE + pageSize - 1) / pageSize * pageSize;
+        Pointer mapping = libc.mmap(null, length, LibC.PROT_READ, LibC.MAP_SHARED, mapFd, 0);
+        if (mapping == null || Pointer.nativeValue(mapping) == LibC.MAP_FAILED) {
+            int errno = Native.getLastError();
+            throw new BpfException("cannot map the record stages: " + Libs.errnoText(errno), errno, "");
+        }
+        RecordStages stages = new RecordStages(Libs.bpf(), flushFd, cpus, mapping, length);
+        try {
+            stages.flush(0); // nothing is staged yet: only whether the kernel can run it on a chosen CPU
+            return stages;
+        } catch (BpfException | RuntimeException | UnsatisfiedLinkError e) {
+            stages.close();
+            if (e instanceof BpfException) {
+                throw (BpfException) e;
+            }
+            throw new BpfException("cannot run the flush program: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The time (CLOCK_MONOTONIC, as the records' timestamps) before which every staged record is in the ring,
+     * or in flight to it: flushes first the CPUs whose records waited {@link #FLUSH_AGE_NS}. The caller reads
+     * the ring after this returns; records before the returned time that it has not read by the end of that
+     * read are in none of the stages. Never less than what the previous call returned.
+     *
+     * @param now the clock just before this call
+     */
+    public long completeBefore(long now) {
+        long complete = now - VISIBILITY_NS;
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            long cpuComplete = completeBeforeOn(cpu, now);
+            if (cpuComplete > vouched[cpu]) {
+                vouched[cpu] = cpuComplete;
+            }
+            complete = Math.min(complete, vouched[cpu]);
+        }
+        return complete;
+    }
+
+    private long completeBeforeOn(int cpu, long now) {
+        int base = cpu * STAGE_SIZE;
+        int busy = (int) INTS.getAcquire(stages, base + STAGE_BUSY);
+        int count = (int) INTS.getAcquire(stages, base + STAGE_COUNT);
+        if (count == 0) {
+            // busy with nothing staged: a record in the making, of a time not known yet
+            return busy != 0 ? Long.MIN_VALUE : now - VISIBILITY_NS;
+        }
+        long oldest = (long) LONGS.getAcquire(stages, base + STAGE_RECORDS + EVENT_TIMESTAMP);
+        if (busy != 0 || oldest >= now - FLUSH_AGE_NS) {
+            return oldest; // being written to, or filling: its records come in order after this one
+        }
+        try {
+            return flush(cpu) ? now : oldest;
+        } catch (BpfException e) {
+            return oldest; // a CPU gone offline: its records come when it is back
+        }
+    }
+
+    /**
+     * Flushes every CPU's stage, for a reader that must see every record made before now (a final report, a
+     * close after the programs were detached). A CPU found busy is asked again, a few times.
+     *
+     * @return false when a CPU could not be flushed (busy each time, or offline): records of it may still come
+     */
+    public boolean flushAll() {
+        boolean all = true;
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            boolean flushed = false;
+            for (int attempt = 0; attempt < FLUSH_ATTEMPTS && !flushed; attempt++) {
+                try {
+                    flushed = flush(cpu);
+                } catch (BpfException e) {
+                    break;
+                }
+            }
+            all &= flushed;
+        }
+        return all;
+    }
+
+    /** Runs the flush program on {@code cpu}: true when it flushed, false when the stage was busy. */
+    private boolean flush(int cpu) throws BpfException {
+        opts.clear();
+        opts.setLong(0, BenchProducer.OPTS_SIZE);
+        opts.setInt(OPTS_FLAGS, BPF_F_TEST_RUN_ON_CPU);
+        opts.setInt(OPTS_CPU, cpu);
+        int rc = bpf.bpf_prog_test_run_opts(flushFd, opts);
+        if (rc < 0) {
+            throw new BpfException("cannot run the flush program on CPU " + cpu + ": " + Libs.errnoText(-rc), -rc, "");
+        }
+        flushes++;
+        int answer = opts.getInt(OPTS_RETVAL);
+        if (answer != FLUSHED && answer != FLUSH_BUSY) {
+            throw new BpfException("the flush program found no stage for CPU " + cpu);
+        }
+        return answer == FLUSHED;
+    }
+
+    /** Whether any CPU holds staged records now (as far as this CPU can see). */
+    public boolean anyStaged() {
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            if ((int) INTS.getAcquire(stages, cpu * STAGE_SIZE + STAGE_COUNT) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Flushes the reader asked for, since the start. */
+    public long flushes() {
+        return flushes;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            libc.munmap(mapping, mappingLength);
+        }
+    }
+}
