@@ -46,10 +46,11 @@ public final class RecordStages implements AutoCloseable {
     /**
      * How long a CPU's store to its stage may take to show in another CPU's view: a program marks the stage
      * busy before it reads the clock for its record, and a stage seen idle is taken to hold nothing older than
-     * this before the look. Stores become visible within nanoseconds (and at once on any interrupt or exit
-     * to a hypervisor); a millisecond leaves no doubt and delays nothing that matters.
+     * this before the look. A store becomes visible to the other CPUs within a microsecond of the program's
+     * next instruction (at once on any interrupt or exit to a hypervisor); a tenth of a millisecond leaves no
+     * doubt, and holds a record back only when a look comes that soon after it (for one more poll).
      */
-    static final long VISIBILITY_NS = 1_000_000;
+    static final long VISIBILITY_NS = 100_000;
     /** A stage is busy for well under a microsecond: one found busy this often is left for the next look. */
     private static final int FLUSH_ATTEMPTS = 10;
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import dev.bpfhook.event.Abi;
 import java.io.InputStream;
@@ -94,19 +95,47 @@ class AbiLayoutTest {
         assertEquals(KernelHooks.CONFIG_HOT_NETNS_COOKIE, c.get("hot_netns_cookie"));
     }
 
-    /** The agent ends the start window by writing listing_done in the .bss map, at this offset. */
     @Test
-    void listingDoneIsWhereTheLoaderWritesIt() {
-        int id = bpf.btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC);
-        assertTrue(id > 0, "the object has a .bss section");
-        Pointer section = bpf.btf__type_by_id(btf, id);
-        Map<String, Integer> offsets = new LinkedHashMap<>();
-        for (int i = 0; i < (section.getInt(4) & 0xffff); i++) {
-            long entry = 12 + 12L * i; // struct btf_var_secinfo { type, offset, size }
-            Pointer variable = bpf.btf__type_by_id(btf, section.getInt(entry));
-            offsets.put(bpf.btf__name_by_offset(btf, variable.getInt(0)), section.getInt(entry + 4));
+    void stageMatchesItsReader() {
+        Map<String, Integer> c = layout("bh_stage");
+        assertEquals(RecordStages.STAGE_SIZE, structSize("bh_stage"));
+        assertEquals(RecordStages.STAGE_BUSY, c.get("busy"));
+        assertEquals(RecordStages.STAGE_COUNT, c.get("count"));
+        assertEquals(RecordStages.STAGE_RECORDS, c.get("records"));
+        assertEquals(0, RecordStages.STAGE_RECORDS % 64, "the records start on a cache line of their own");
+    }
+
+    /**
+     * The agent ends the start window by writing listing_done in the .bss map, and turns the staging of records
+     * on by writing staging, at these offsets: as libbpf lays the section out when it opens the object (the
+     * compiler leaves the offsets in the symbol table, and 0 in the object's BTF).
+     */
+    @Test
+    void globalVariablesAreWhereTheLoaderWritesThem() throws Exception {
+        byte[] elf;
+        try (InputStream in = AbiLayoutTest.class.getResourceAsStream(KernelHooks.OBJECT_RESOURCE)) {
+            elf = in.readAllBytes();
         }
-        assertEquals(KernelHooks.BSS_LISTING_DONE, offsets.get("listing_done"), offsets.toString());
+        Memory buffer = new Memory(elf.length);
+        buffer.write(0, elf, 0, elf.length);
+        Pointer object = bpf.bpf_object__open_mem(buffer, elf.length, null);
+        assertNotNull(object, "libbpf opens the object");
+        try {
+            Pointer opened = bpf.bpf_object__btf(object);
+            int id = bpf.btf__find_by_name_kind(opened, ".bss", BTF_KIND_DATASEC);
+            assertTrue(id > 0, "the object has a .bss section");
+            Pointer section = bpf.btf__type_by_id(opened, id);
+            Map<String, Integer> offsets = new LinkedHashMap<>();
+            for (int i = 0; i < (section.getInt(4) & 0xffff); i++) {
+                long entry = 12 + 12L * i; // struct btf_var_secinfo { type, offset, size }
+                Pointer variable = bpf.btf__type_by_id(opened, section.getInt(entry));
+                offsets.put(bpf.btf__name_by_offset(opened, variable.getInt(0)), section.getInt(entry + 4));
+            }
+            assertEquals(KernelHooks.BSS_LISTING_DONE, offsets.get("listing_done"), offsets.toString());
+            assertEquals(KernelHooks.BSS_STAGING, offsets.get("staging"), offsets.toString());
+        } finally {
+            bpf.bpf_object__close(object);
+        }
     }
 
     @Test
