@@ -2,6 +2,8 @@ package dev.bpfhook.pipeline;
 
 import dev.bpfhook.event.Abi;
 import dev.bpfhook.kernel.RecordSink;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -20,6 +22,7 @@ import java.util.Arrays;
 final class RecordOrder implements RecordSink {
     private static final int EVENT = Abi.Event.SIZE;
     private static final int INITIAL_RECORDS = 1024;
+    private static final VarHandle TIMES = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     /** The held records' bytes, record i at i * EVENT; swapped with spare when the kept ones move to the front. */
     private byte[] bytes = new byte[INITIAL_RECORDS * EVENT];
@@ -52,13 +55,14 @@ final class RecordOrder implements RecordSink {
             this.ring = ring;
             this.ringCopier = ring.duplicate();
         }
-        for (int at = offset; at < offset + length; at += EVENT) {
-            if (count == times.length) {
-                grow();
-            }
-            ringCopier.limit(at + EVENT).position(at);
-            ringCopier.get(bytes, count * EVENT, EVENT);
-            times[count] = ring.getLong(at + Abi.Event.TIMESTAMP_NS);
+        int events = length / EVENT;
+        while (count + events > times.length) {
+            grow();
+        }
+        ringCopier.limit(offset + length).position(offset);
+        ringCopier.get(bytes, count * EVENT, length); // the whole ring record at once
+        for (int i = 0; i < events; i++) {
+            times[count] = (long) TIMES.get(bytes, count * EVENT + Abi.Event.TIMESTAMP_NS);
             count++;
         }
     }
@@ -92,6 +96,11 @@ final class RecordOrder implements RecordSink {
     /** Moves the sorted records from {@code first} on to the front, in order. */
     private void keepFrom(int first) {
         int kept = count - first;
+        if (kept == 0 || first == 0) {
+            // all went; or none did, and they stay in the order they came, which the next sort keeps for equal times
+            count = kept;
+            return;
+        }
         for (int i = 0; i < kept; i++) {
             int from = order[first + i];
             System.arraycopy(bytes, from * EVENT, spare, i * EVENT, EVENT);
