@@ -250,9 +250,11 @@ static __always_inline void event_submit(struct bh_event *e)
 /*
  * The state hook stages its records per CPU (map stages) and hands them to the ring eight at a time: a
  * record written into memory this CPU owns, and one ring reservation per eight, cost about half of what a
- * record of its own in the ring costs. The state hook cannot interrupt itself on a CPU (the kernel skips a
- * nested run of a tracing program, and counts it), so the one program that can find a stage half-written
- * is the flush, which the agent runs on that CPU from an interrupt: busy tells it to leave the stage alone.
+ * record of its own in the ring costs. The state hook runs with preemption off and cannot interrupt itself
+ * on a CPU (the kernel skips a nested run of a tracing program, and counts it), so one stage has two
+ * writers that can meet: the state hook and the flush program (bh_stage_flush), which the agent runs on
+ * that CPU. Whichever comes second finds the stage busy and leaves it: the flush until the agent's next
+ * look, the state hook by writing its record straight to the ring.
  */
 #define WRITE_ONCE_U32(field, value) (*(volatile __u32 *)&(field) = (value))
 
@@ -1007,8 +1009,11 @@ int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 
 /*
  * Run by the agent with BPF_PROG_TEST_RUN on one CPU (never attached), for a CPU whose stage holds records
- * it has waited for: hands them to the ring. Runs in an interrupt on that CPU, so it may find the state hook
- * interrupted halfway through the stage; it then leaves it, and says so: 1 (the agent asks again later).
+ * it has waited for: hands them to the ring. It runs in an interrupt on that CPU, or (when the agent's
+ * thread is on that CPU) with only preemption off, where a softirq's state hook can interrupt it: so it may
+ * find the state hook halfway through the stage, and then leaves it and says so (1: the agent asks again
+ * later); and it marks the stage busy while it flushes, so that a state hook interrupting it writes its
+ * record straight to the ring.
  */
 SEC("raw_tp")
 int bh_stage_flush(void *ctx)
@@ -1019,7 +1024,11 @@ int bh_stage_flush(void *ctx)
 		return 2;
 	if (st->busy)
 		return 1;
+	WRITE_ONCE_U32(st->busy, 1);
+	barrier();
 	stage_flush(st);
+	barrier();
+	WRITE_ONCE_U32(st->busy, 0);
 	return 0;
 }
 
