@@ -29,8 +29,6 @@ public final class RingBuffer implements AutoCloseable {
     private static final int BUSY_BIT = 1 << 31;
     private static final int DISCARD_BIT = 1 << 30;
     private static final int HEADER_SIZE = 8;
-    /** Publishing consumer_pos once per drain lets a fast producer overrun the ring. */
-    private static final int PUBLISH_EVERY = 256;
 
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
@@ -51,6 +49,8 @@ public final class RingBuffer implements AutoCloseable {
     private final Object epollLock = new Object();
     private boolean epollClosed; // guarded by epollLock
     private long consumerPos;
+    /** Where the next read starts: consumerPos, or past it by what {@link #read} handed out and is not released. */
+    private long readPos;
     /** Whether the last drain read every record reserved before it ended (see caughtUp). */
     private boolean caughtUp = true;
     private boolean closed;
@@ -84,6 +84,7 @@ public final class RingBuffer implements AutoCloseable {
                 .order(ByteOrder.nativeOrder());
         dataStart = (int) pageSize;
         consumerPos = (long) LONGS.getAcquire(consumerPage, 0);
+        readPos = consumerPos;
         try {
             epollFd = createEpoll(mapFd);
         } catch (BpfException e) {
@@ -94,34 +95,61 @@ public final class RingBuffer implements AutoCloseable {
     }
 
     /**
-     * Hands the committed records to {@code sink}, in order, and frees their space: all of them, or one
-     * ring's worth when producers keep up with the consumer (so that a caller holding a lock around the
-     * drain lets go of it in bounded time).
+     * Hands the committed records to {@code sink}, in order, and frees their space once all were handed.
      *
      * <p>A record counts as consumed before the sink sees it: one whose sink throws is not read again.
      *
      * @return the number of records consumed (discarded ones included)
      */
     public int drain(RecordSink sink) {
+        try {
+            return read((ring, offset, length, position) -> sink.accept(ring, offset, length));
+        } finally {
+            release(readPos);
+        }
+    }
+
+    /**
+     * Whether the last read (or drain) went up to the producers' position as it last saw it: false when it
+     * stopped at a record still being written (or after a ring's worth), with records behind it unread. A
+     * record is reserved before its program reads the clock for it, so after a read that caught up, every
+     * ring record timestamped before the read began has been read.
+     */
+    public boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** Receives a record in place, with the position of its ring record: valid until {@link #release} passes it. */
+    @FunctionalInterface
+    public interface HeldRecordSink {
+        void accept(ByteBuffer ring, int offset, int length, long position);
+    }
+
+    /**
+     * Hands the committed records after those read before to {@code sink}, in order, and frees nothing: the
+     * caller gives their space back with {@link #release} once done with them, so that it can look at records
+     * again after reading further. Stops after a ring's worth, as {@link #drain} does.
+     *
+     * @return the number of records read (discarded ones included)
+     */
+    public int read(HeldRecordSink sink) {
         long producerPos = (long) LONGS.getAcquire(producerAndData, 0);
-        long pos = consumerPos;
-        long limit = pos + mask + 1;
+        long pos = readPos;
+        long limit = consumerPos + mask + 1;
         int count = 0;
         try {
             while (pos < producerPos && pos < limit) {
                 int header = dataStart + (int) (pos & mask);
                 int lengthWord = (int) INTS.getAcquire(producerAndData, header);
                 if ((lengthWord & BUSY_BIT) != 0) {
-                    break; // reserved but not yet committed: the next drain takes it
+                    break;
                 }
                 int length = lengthWord & ~(BUSY_BIT | DISCARD_BIT);
+                long recordPos = pos;
                 pos += (length + HEADER_SIZE + 7) & ~7L;
                 count++;
                 if ((lengthWord & DISCARD_BIT) == 0) {
-                    sink.accept(producerAndData, header + HEADER_SIZE, length);
-                }
-                if (count % PUBLISH_EVERY == 0) {
-                    publish(pos);
+                    sink.accept(producerAndData, header + HEADER_SIZE, length, recordPos);
                 }
                 if (pos >= producerPos) {
                     producerPos = (long) LONGS.getAcquire(producerAndData, 0);
@@ -129,27 +157,25 @@ public final class RingBuffer implements AutoCloseable {
             }
         } finally {
             caughtUp = pos >= producerPos;
-            if (pos != consumerPos) {
-                publish(pos);
-            }
+            readPos = pos;
         }
         return count;
     }
 
-    /**
-     * Whether the last {@link #drain} read up to the producers' position as it last saw it: false when it
-     * stopped at a record still being written (or after a ring's worth), with records behind it unread. A
-     * record is reserved before its program reads the clock for it, so after a drain that caught up, every
-     * ring record timestamped before the drain began has been read.
-     */
-    public boolean caughtUp() {
-        return caughtUp;
+    /** Where the next {@link #read} starts: the position after the last record read. */
+    public long readPosition() {
+        return readPos;
     }
 
-    /** Gives the space before {@code pos} back to the producers; this consumer's own position follows. */
-    private void publish(long pos) {
-        LONGS.setRelease(consumerPage, 0, pos);
-        consumerPos = pos;
+    /**
+     * Gives the space before {@code position} (a record's position from {@link #read}, or {@link #readPosition})
+     * back to the producers: the records there must not be looked at again.
+     */
+    public void release(long position) {
+        if (position > consumerPos && position <= readPos) {
+            LONGS.setRelease(consumerPage, 0, position);
+            consumerPos = position;
+        }
     }
 
     /** Bytes committed or reserved by producers and not yet consumed. */

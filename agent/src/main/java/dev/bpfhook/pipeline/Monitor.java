@@ -88,7 +88,7 @@ public final class Monitor implements AutoCloseable {
     private long receivedInDrain;
     private final RecordSink sink = this::dispatch;
     /** Records read from the ring, put back in time order (the kernel stages some per CPU); under ringLock. */
-    private final RecordOrder order = new RecordOrder(sink);
+    private final RecordOrder order;
     /** The kernel's staged records; null where it writes each straight to the ring. */
     private final RecordStages stages;
     private final Thread ringThread;
@@ -114,6 +114,7 @@ public final class Monitor implements AutoCloseable {
     private Monitor(KernelHooks hooks, ConnectionTable table, DestinationSettings destinationSettings) {
         this.hooks = hooks;
         this.stages = hooks.stages().orElse(null);
+        this.order = new RecordOrder(sink, hooks.ringBuffer()::release);
         this.table = table;
         this.destinations = new DestinationTracker(table, destinationSettings);
         this.ringThread = new Thread(this::consume, "bpfhook-ring");
@@ -372,8 +373,8 @@ public final class Monitor implements AutoCloseable {
      */
     private int drain(RingBuffer ring, long completeBefore) {
         try {
-            int consumed = ring.drain(order);
-            order.release(ring.caughtUp() ? completeBefore : Long.MIN_VALUE, sink);
+            int consumed = ring.read(order);
+            order.release(ring.caughtUp() ? completeBefore : Long.MIN_VALUE, ring.readPosition(), sink);
             return consumed;
         } finally {
             deliverBatch();

@@ -2,67 +2,67 @@ package dev.bpfhook.pipeline;
 
 import dev.bpfhook.event.Abi;
 import dev.bpfhook.kernel.RecordSink;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import dev.bpfhook.kernel.RingBuffer;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.LongConsumer;
 
 /**
  * Puts the ring's records back in the order they happened. The kernel stages the state hook's records per
  * CPU and hands them over eight at a time, so the ring holds them in the order they were handed over: a
- * connection's close can come before its handshake, made earlier on another CPU. This class takes what the
- * ring holds (a ring record of one or more events), keeps copies, and hands them on by timestamp, oldest
- * first, once the caller knows that nothing older can still come ({@link #release}). Records of one time keep
- * the order in which they came.
+ * connection's close can come before its handshake, made earlier on another CPU. This class notes where
+ * each record is (a ring record holds one or more events) and hands them on by timestamp, oldest first,
+ * once the caller knows that nothing older can still come ({@link #release}). Records of one time keep the
+ * order in which they came.
  *
- * <p>One thread uses it: the ring's consumer. It holds at most what one read of the ring plus the records
- * held back from the read before can hold.
+ * <p>The records stay in the ring, read in place, until handed on: the ring's space is given back (through
+ * {@code releaser}) up to the oldest record in the ring not handed on yet, as they go. The records held back
+ * are the newest ones, which come first in the ring's next read, so they hold little of its space. One thread
+ * uses it: the ring's consumer.
  */
-final class RecordOrder implements RecordSink {
+final class RecordOrder implements RingBuffer.HeldRecordSink {
     private static final int EVENT = Abi.Event.SIZE;
     private static final int INITIAL_RECORDS = 1024;
-    private static final VarHandle TIMES = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    /** Records handed on between two give-backs of ring space: a fast producer must not wait for a whole read. */
+    private static final int RELEASE_EVERY = 256;
 
-    /** The held records' bytes, record i at i * EVENT; swapped with spare when the kept ones move to the front. */
-    private byte[] bytes = new byte[INITIAL_RECORDS * EVENT];
-    private byte[] spare = new byte[INITIAL_RECORDS * EVENT];
-    private ByteBuffer view = wrap(bytes);
+    private final RecordSink malformed;
+    private final LongConsumer releaser;
+    private ByteBuffer ring;
+    /* record i, in the order the ring holds them: where its bytes are, its time, where its ring record starts */
+    private int[] offsets = new int[INITIAL_RECORDS];
     private long[] times = new long[INITIAL_RECORDS];
-    private long[] spareTimes = new long[INITIAL_RECORDS];
+    private long[] positions = new long[INITIAL_RECORDS];
+    private boolean[] handedOn = new boolean[INITIAL_RECORDS];
     private int[] order = new int[INITIAL_RECORDS];
     private int[] scratch = new int[INITIAL_RECORDS];
     private int count;
     /** Records a release may hand on whatever the caller says: all those before this were handed on. */
     private long releasedBefore = Long.MIN_VALUE;
-    /** A position-independent view of the ring last read, for bulk copies (Java 11 has no absolute bulk get). */
-    private ByteBuffer ring;
-    private ByteBuffer ringCopier;
-    private final RecordSink malformed;
 
-    /** @param malformed takes at once a ring record that is not whole events (the decoder counts it) */
-    RecordOrder(RecordSink malformed) {
+    /**
+     * @param malformed takes at once a ring record that is not whole events (the decoder counts it)
+     * @param releaser  gives the ring's space before a position back to the kernel
+     */
+    RecordOrder(RecordSink malformed, LongConsumer releaser) {
         this.malformed = malformed;
+        this.releaser = releaser;
     }
 
     @Override
-    public void accept(ByteBuffer ring, int offset, int length) {
+    public void accept(ByteBuffer ring, int offset, int length, long position) {
         if (length == 0 || length % EVENT != 0) {
             malformed.accept(ring, offset, length);
             return;
         }
-        if (ring != this.ring) {
-            this.ring = ring;
-            this.ringCopier = ring.duplicate();
-        }
-        int events = length / EVENT;
-        while (count + events > times.length) {
-            grow();
-        }
-        ringCopier.limit(offset + length).position(offset);
-        ringCopier.get(bytes, count * EVENT, length); // the whole ring record at once
-        for (int i = 0; i < events; i++) {
-            times[count] = (long) TIMES.get(bytes, count * EVENT + Abi.Event.TIMESTAMP_NS);
+        this.ring = ring;
+        for (int at = offset; at < offset + length; at += EVENT) {
+            if (count == times.length) {
+                grow();
+            }
+            offsets[count] = at;
+            times[count] = ring.getLong(at + Abi.Event.TIMESTAMP_NS);
+            positions[count] = position;
             count++;
         }
     }
@@ -74,59 +74,86 @@ final class RecordOrder implements RecordSink {
 
     /**
      * Hands on, oldest first, every held record whose timestamp is before {@code before} (or before the bound
-     * of an earlier release: a record older than what was handed on already goes at once), and keeps the rest.
+     * of an earlier release: a record older than what was handed on already goes at once), and keeps the rest;
+     * gives the ring's space back up to the oldest record kept, or up to {@code readPosition} (where the ring's
+     * last read ended) when none is.
      *
      * @return the records handed on
      */
-    int release(long before, RecordSink sink) {
+    int release(long before, long readPosition, RecordSink sink) {
         releasedBefore = Math.max(releasedBefore, before);
-        if (count == 0) {
-            return 0;
-        }
-        sortByTime();
         int released = 0;
-        while (released < count && times[order[released]] < releasedBefore) {
-            sink.accept(view, order[released] * EVENT, EVENT);
-            released++;
+        if (count > 0 && inOrder()) {
+            // the common case (no stage's records among them): the ring's order is the time order
+            while (released < count && times[released] < releasedBefore) {
+                sink.accept(ring, offsets[released++], EVENT);
+                if (released % RELEASE_EVERY == 0 && released < count) {
+                    releaser.accept(positions[released]);
+                }
+            }
+            keepFrom(released);
+        } else if (count > 0) {
+            sortByTime();
+            int oldestKept = 0; // in the ring's order: every record before it was handed on
+            while (released < count && times[order[released]] < releasedBefore) {
+                int record = order[released++];
+                sink.accept(ring, offsets[record], EVENT);
+                handedOn[record] = true;
+                if (released % RELEASE_EVERY == 0) {
+                    while (oldestKept < count && handedOn[oldestKept]) {
+                        oldestKept++;
+                    }
+                    if (oldestKept < count) {
+                        releaser.accept(positions[oldestKept]);
+                    }
+                }
+            }
+            keepNotHandedOn();
         }
-        keepFrom(released);
+        releaser.accept(count > 0 ? positions[0] : readPosition);
         return released;
     }
 
-    /** Moves the sorted records from {@code first} on to the front, in order. */
+    private boolean inOrder() {
+        for (int i = 1; i < count; i++) {
+            if (times[i] < times[i - 1]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Keeps the records from {@code first} on (all not handed on), at the front. */
     private void keepFrom(int first) {
         int kept = count - first;
-        if (kept == 0 || first == 0) {
-            // all went; or none did, and they stay in the order they came, which the next sort keeps for equal times
-            count = kept;
-            return;
+        if (first > 0 && kept > 0) {
+            System.arraycopy(offsets, first, offsets, 0, kept);
+            System.arraycopy(times, first, times, 0, kept);
+            System.arraycopy(positions, first, positions, 0, kept);
         }
-        for (int i = 0; i < kept; i++) {
-            int from = order[first + i];
-            System.arraycopy(bytes, from * EVENT, spare, i * EVENT, EVENT);
-            spareTimes[i] = times[from];
-        }
-        byte[] swapBytes = bytes;
-        bytes = spare;
-        spare = swapBytes;
-        long[] swapTimes = times;
-        times = spareTimes;
-        spareTimes = swapTimes;
-        view = wrap(bytes);
         count = kept;
     }
 
-    /** order[0..count) := the held records' indexes by time; stable. Already in order (as mostly): one pass. */
-    private void sortByTime() {
-        boolean sorted = true;
+    /** Keeps the records not handed on, in the ring's order, at the front. */
+    private void keepNotHandedOn() {
+        int kept = 0;
         for (int i = 0; i < count; i++) {
-            order[i] = i;
-            if (i > 0 && times[i] < times[i - 1]) {
-                sorted = false;
+            if (handedOn[i]) {
+                handedOn[i] = false;
+            } else {
+                offsets[kept] = offsets[i];
+                times[kept] = times[i];
+                positions[kept] = positions[i];
+                kept++;
             }
         }
-        if (sorted) {
-            return;
+        count = kept;
+    }
+
+    /** order[0..count) := the held records' indexes by time; stable. */
+    private void sortByTime() {
+        for (int i = 0; i < count; i++) {
+            order[i] = i;
         }
         // bottom-up merge sort of the indexes: stable, no allocation
         int[] from = order;
@@ -156,16 +183,11 @@ final class RecordOrder implements RecordSink {
 
     private void grow() {
         int capacity = times.length * 2;
-        bytes = Arrays.copyOf(bytes, capacity * EVENT);
-        spare = new byte[capacity * EVENT];
-        view = wrap(bytes);
+        offsets = Arrays.copyOf(offsets, capacity);
         times = Arrays.copyOf(times, capacity);
-        spareTimes = new long[capacity];
+        positions = Arrays.copyOf(positions, capacity);
+        handedOn = Arrays.copyOf(handedOn, capacity);
         order = new int[capacity];
         scratch = new int[capacity];
-    }
-
-    private static ByteBuffer wrap(byte[] bytes) {
-        return ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
     }
 }

@@ -12,70 +12,93 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class RecordOrderTest {
+    private static final int EVENT = Abi.Event.SIZE;
+
+    /** A stand-in for the ring's data: ring records written one after the other, each at its own position. */
+    private final ByteBuffer ring = ByteBuffer.allocate(8 * 1024 * EVENT).order(ByteOrder.nativeOrder());
+    private long readPosition;
     private final List<long[]> handedOn = new ArrayList<>(); // {timestamp, cookie}
     private final List<Integer> malformed = new ArrayList<>();
-    private final RecordOrder order = new RecordOrder((ring, offset, length) -> malformed.add(length));
+    private final List<Long> givenBack = new ArrayList<>();
+    private final RecordOrder order = new RecordOrder((r, offset, length) -> malformed.add(length), givenBack::add);
 
     @Test
     void recordsGoOldestFirstAcrossRingRecords() {
-        order.accept(ring(record(50, 1), record(10, 2), record(30, 3)), 0, 3 * Abi.Event.SIZE);
-        order.accept(ring(record(20, 4)), 0, Abi.Event.SIZE);
+        long first = read(event(50, 1), event(10, 2), event(30, 3));
+        read(event(20, 4));
 
-        assertEquals(4, order.release(Long.MAX_VALUE, this::handOn));
+        assertEquals(4, order.release(Long.MAX_VALUE, readPosition, this::handOn));
 
         assertEquals(List.of(2L, 4L, 3L, 1L), cookies());
         assertEquals(0, order.held());
+        assertTrue(first < readPosition);
+        assertEquals(readPosition, last(givenBack), "all handed on: the ring's space up to where the read ended");
     }
 
     @Test
-    void recordsFromTheBoundOnWaitForALaterRelease() {
-        order.accept(ring(record(10, 1), record(40, 2), record(20, 3), record(30, 4)), 0, 4 * Abi.Event.SIZE);
+    void recordsFromTheBoundOnWaitForALaterReleaseAndKeepTheirRingSpace() {
+        read(event(10, 1), event(20, 3));
+        long second = read(event(40, 2));
+        read(event(30, 4));
 
-        assertEquals(2, order.release(30, this::handOn));
+        assertEquals(2, order.release(30, readPosition, this::handOn));
         assertEquals(List.of(1L, 3L), cookies());
         assertEquals(2, order.held());
+        assertEquals(second, last(givenBack), "the ring's space up to the oldest record kept");
 
-        order.accept(ring(record(35, 5)), 0, Abi.Event.SIZE);
-        assertEquals(3, order.release(41, this::handOn));
+        read(event(35, 5));
+        assertEquals(3, order.release(41, readPosition, this::handOn));
         assertEquals(List.of(1L, 3L, 4L, 5L, 2L), cookies());
+        assertEquals(readPosition, last(givenBack));
     }
 
     @Test
     void recordsOfOneTimeKeepTheirOrderOfArrival() {
-        order.accept(ring(record(7, 1), record(5, 2), record(7, 3)), 0, 3 * Abi.Event.SIZE);
-        order.accept(ring(record(5, 4), record(7, 5)), 0, 2 * Abi.Event.SIZE);
+        read(event(7, 1), event(5, 2), event(7, 3));
+        read(event(5, 4), event(7, 5));
 
-        order.release(8, this::handOn);
+        order.release(8, readPosition, this::handOn);
 
         assertEquals(List.of(2L, 4L, 1L, 3L, 5L), cookies());
     }
 
     @Test
-    void aLowerBoundThanBeforeHoldsBackNothingOlderThanWhatWentAlready() {
-        order.accept(ring(record(10, 1)), 0, Abi.Event.SIZE);
-        order.release(100, this::handOn);
-        // a record older than one handed on (it should not happen): it goes at once, not held for ever
-        order.accept(ring(record(5, 2), record(150, 3)), 0, 2 * Abi.Event.SIZE);
+    void keptRecordsKeepTheirOrderOfArrivalForTheNextRelease() {
+        read(event(9, 1), event(3, 2), event(9, 3));
+        order.release(5, readPosition, this::handOn); // hands on 2; keeps 1 and 3, of one time
+        read(event(9, 4));
 
-        assertEquals(1, order.release(Long.MIN_VALUE, this::handOn));
+        order.release(10, readPosition, this::handOn);
+
+        assertEquals(List.of(2L, 1L, 3L, 4L), cookies());
+    }
+
+    @Test
+    void aLowerBoundThanBeforeHoldsBackNothingOlderThanWhatWentAlready() {
+        read(event(10, 1));
+        order.release(100, readPosition, this::handOn);
+        // a record older than one handed on (it should not happen): it goes at once, not held for ever
+        read(event(5, 2), event(150, 3));
+
+        assertEquals(1, order.release(Long.MIN_VALUE, readPosition, this::handOn));
 
         assertEquals(List.of(1L, 2L), cookies());
         assertEquals(1, order.held());
     }
 
     @Test
-    void manyRecordsInAnyOrderComeOutSorted() {
+    void manyRecordsInAnyOrderComeOutSortedAndGiveTheirSpaceBackAsTheyGo() {
         Random random = new Random(42);
-        int n = 5000; // several times the initial room
-        ByteBuffer ring = ByteBuffer.allocate(n * Abi.Event.SIZE).order(ByteOrder.nativeOrder());
-        for (int i = 0; i < n; i++) {
-            ring.put(record(random.nextInt(1000), i));
+        int n = 5000; // several times the initial room, and many give-backs
+        for (int i = 0; i < n; i += 8) {
+            List<ByteBuffer> batch = new ArrayList<>();
+            for (int j = i; j < Math.min(n, i + 8); j++) {
+                batch.add(event(random.nextInt(1000), j));
+            }
+            read(batch.toArray(new ByteBuffer[0]));
         }
-        int half = n / 2 * Abi.Event.SIZE;
-        order.accept(ring, 0, half);
-        order.accept(ring, half, n * Abi.Event.SIZE - half);
 
-        assertEquals(n, order.release(Long.MAX_VALUE, this::handOn));
+        assertEquals(n, order.release(Long.MAX_VALUE, readPosition, this::handOn));
 
         for (int i = 1; i < n; i++) {
             long[] before = handedOn.get(i - 1);
@@ -83,20 +106,37 @@ class RecordOrderTest {
             assertTrue(before[0] < now[0] || (before[0] == now[0] && before[1] < now[1]),
                     "record " + i + " (" + now[0] + ", " + now[1] + ") after (" + before[0] + ", " + before[1] + ")");
         }
+        for (int i = 1; i < givenBack.size(); i++) {
+            assertTrue(givenBack.get(i - 1) <= givenBack.get(i), "space given back in order: " + givenBack);
+        }
+        assertEquals(readPosition, last(givenBack));
     }
 
     @Test
     void aRingRecordThatIsNotWholeEventsGoesToTheDecoderAtOnce() {
-        order.accept(ring(record(10, 1)), 0, Abi.Event.SIZE);
-        order.accept(ByteBuffer.allocate(64), 0, 40);
+        read(event(10, 1));
+        order.accept(ring, 0, 40, readPosition);
 
         assertEquals(List.of(40), malformed);
         assertEquals(1, order.held());
     }
 
-    private void handOn(ByteBuffer ring, int offset, int length) {
-        assertEquals(Abi.Event.SIZE, length);
-        handedOn.add(new long[] {ring.getLong(offset + Abi.Event.TIMESTAMP_NS), ring.getLong(offset + Abi.Event.SOCKET_COOKIE)});
+    /** Writes one ring record of these events and hands it to the order: returns its position. */
+    private long read(ByteBuffer... events) {
+        long position = readPosition;
+        int offset = (int) position;
+        for (ByteBuffer e : events) {
+            ring.put(offset, e.array());
+            offset += EVENT;
+        }
+        order.accept(ring, (int) position, events.length * EVENT, position);
+        readPosition = position + (long) events.length * EVENT;
+        return position;
+    }
+
+    private void handOn(ByteBuffer r, int offset, int length) {
+        assertEquals(EVENT, length);
+        handedOn.add(new long[] {r.getLong(offset + Abi.Event.TIMESTAMP_NS), r.getLong(offset + Abi.Event.SOCKET_COOKIE)});
     }
 
     private List<Long> cookies() {
@@ -105,16 +145,12 @@ class RecordOrderTest {
         return cookies;
     }
 
-    private static ByteBuffer ring(ByteBuffer... records) {
-        ByteBuffer ring = ByteBuffer.allocate(records.length * Abi.Event.SIZE).order(ByteOrder.nativeOrder());
-        for (ByteBuffer r : records) {
-            ring.put(r.rewind());
-        }
-        return ring;
+    private static long last(List<Long> values) {
+        return values.get(values.size() - 1);
     }
 
-    private static ByteBuffer record(long timestamp, long cookie) {
-        ByteBuffer r = ByteBuffer.allocate(Abi.Event.SIZE).order(ByteOrder.nativeOrder());
+    private static ByteBuffer event(long timestamp, long cookie) {
+        ByteBuffer r = ByteBuffer.allocate(EVENT).order(ByteOrder.nativeOrder());
         r.putLong(Abi.Event.TIMESTAMP_NS, timestamp);
         r.putLong(Abi.Event.SOCKET_COOKIE, cookie);
         return r;
