@@ -1,9 +1,11 @@
 package dev.bpfhook.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.event.Abi;
+import dev.bpfhook.kernel.RecordSink;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -109,6 +111,23 @@ class RecordOrderTest {
         for (int i = 1; i < givenBack.size(); i++) {
             assertTrue(givenBack.get(i - 1) <= givenBack.get(i), "space given back in order: " + givenBack);
         }
+        assertEquals(readPosition, last(givenBack));
+    }
+
+    @Test
+    void aRecordWhoseSinkFailedIsNotHandedOnAgain() {
+        read(event(30, 3), event(10, 1), event(20, 2));
+        RecordSink failsOnTheSecond = (r, offset, length) -> {
+            handOn(r, offset, length);
+            if (handedOn.size() == 2) {
+                throw new IllegalStateException("a decoder's bug");
+            }
+        };
+
+        assertThrows(IllegalStateException.class, () -> order.release(Long.MAX_VALUE, readPosition, failsOnTheSecond));
+        order.release(Long.MAX_VALUE, readPosition, this::handOn);
+
+        assertEquals(List.of(1L, 2L, 3L), cookies());
         assertEquals(readPosition, last(givenBack));
     }
 
