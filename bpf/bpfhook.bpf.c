@@ -13,6 +13,8 @@
  *   sockops                    only with the classic tracepoint: gives passive
  *                              sockets their cookie, the join key
  *   iter/tcp                   once at start: connections that were already open
+ *   raw_tp bh_stage_flush      never attached: run by the agent on one CPU, hands the
+ *                              state hook's records staged there to the ring
  *
  * Each hook family has tiers; the agent loads and attaches the first tier the
  * running kernel offers and reports which one it chose.
@@ -249,8 +251,8 @@ static __always_inline void event_submit(struct bh_event *e)
 
 /*
  * The state hook stages its records per CPU (map stages) and hands them to the ring eight at a time: a
- * record written into memory this CPU owns, and one ring reservation per eight, cost about half of what a
- * record of its own in the ring costs. The state hook runs with preemption off and cannot interrupt itself
+ * record written into memory this CPU owns, and one ring reservation per eight, cost 30 to 80 ns less than
+ * a record of its own in the ring (about 160). The state hook runs with preemption off and cannot interrupt itself
  * on a CPU (the kernel skips a nested run of a tracing program, and counts it), so one stage has two
  * writers that can meet: the state hook and the flush program (bh_stage_flush), which the agent runs on
  * that CPU. Whichever comes second finds the stage busy and leaves it: the flush until the agent's next

@@ -72,7 +72,7 @@ struct bh_event {
  * as one ring record of count struct bh_event when eight are staged, or when the agent asks (it runs the
  * flush program on that CPU). A ring record thus holds one or more events, back to back.
  * The agent reads busy, count and the first record's timestamp through its mapping of the map: a CPU with
- * staged records holds back the delivery of every record not older than its first (see RecordOrder).
+ * staged records holds back the delivery of every record not older than its first (see RecordStages).
  */
 #define BH_STAGE_RECORDS 8
 

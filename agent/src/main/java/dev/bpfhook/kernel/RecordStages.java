@@ -32,6 +32,8 @@ public final class RecordStages implements AutoCloseable {
     private static final int FLUSHED = 0;
     private static final int FLUSH_BUSY = 1;
     private static final int BPF_F_TEST_RUN_ON_CPU = 1;
+    /** What the kernel answers for a CPU that is offline. */
+    private static final int ENXIO = 6;
     /* struct bpf_test_run_opts, as in BenchProducer: retval, flags and cpu */
     private static final int OPTS_RETVAL = 56;
     private static final int OPTS_FLAGS = 68;
@@ -67,7 +69,6 @@ public final class RecordStages implements AutoCloseable {
     private final Memory opts = new Memory(BenchProducer.OPTS_SIZE);
     /** What the last look could vouch for, per CPU: a stage seen busy vouches for no more than before. */
     private final long[] vouched;
-    private long flushes;
     private boolean closed;
 
     private RecordStages(LibBpf bpf, int flushFd, int cpus, Pointer mapping, long mappingLength) {
@@ -102,7 +103,7 @@ public final class RecordStages implements AutoCloseable {
         }
         RecordStages stages = new RecordStages(Libs.bpf(), flushFd, cpus, mapping, length);
         try {
-            stages.flush(0); // nothing is staged yet: only whether the kernel can run it on a chosen CPU
+            stages.probe();
             return stages;
         } catch (BpfException | RuntimeException | UnsatisfiedLinkError e) {
             stages.close();
@@ -111,6 +112,21 @@ public final class RecordStages implements AutoCloseable {
             }
             throw new BpfException("cannot run the flush program: " + e.getMessage());
         }
+    }
+
+    /** Runs the flush program on the first online CPU: nothing is staged yet, only whether the kernel can. */
+    private void probe() throws BpfException {
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            try {
+                flush(cpu);
+                return;
+            } catch (BpfException e) {
+                if (e.errno() != ENXIO) {
+                    throw e;
+                }
+            }
+        }
+        throw new BpfException("no CPU ran the flush program");
     }
 
     /**
@@ -148,15 +164,20 @@ public final class RecordStages implements AutoCloseable {
         try {
             return flush(cpu) ? now : oldest;
         } catch (BpfException e) {
-            return oldest; // a CPU gone offline: its records come when it is back
+            // a CPU gone offline with records staged: they come when it is back, late, rather than every
+            // other record waiting for them meanwhile
+            return now - VISIBILITY_NS;
         }
     }
 
     /**
-     * Flushes every CPU's stage, for a reader that must see every record made before now (a final report, a
-     * close after the programs were detached). A CPU found busy is asked again, a few times.
+     * Flushes every online CPU's stage, for a reader that must see every record made before now (a final
+     * report, a close after the programs were detached). A CPU found busy is asked again, a few times. A CPU
+     * that went offline with records staged keeps them until it is back (CPUs seldom go offline, and the
+     * kernel lets nothing run there meanwhile).
      *
-     * @return false when a CPU could not be flushed (busy each time, or offline): records of it may still come
+     * @return false when a CPU could not be flushed (busy each time, or the kernel refused): records of it may
+     *         still come
      */
     public boolean flushAll() {
         boolean all = true;
@@ -166,6 +187,7 @@ public final class RecordStages implements AutoCloseable {
                 try {
                     flushed = flush(cpu);
                 } catch (BpfException e) {
+                    flushed = e.errno() == ENXIO; // offline: nothing to be had there now
                     break;
                 }
             }
@@ -184,7 +206,6 @@ public final class RecordStages implements AutoCloseable {
         if (rc < 0) {
             throw new BpfException("cannot run the flush program on CPU " + cpu + ": " + Libs.errnoText(-rc), -rc, "");
         }
-        flushes++;
         int answer = opts.getInt(OPTS_RETVAL);
         if (answer != FLUSHED && answer != FLUSH_BUSY) {
             throw new BpfException("the flush program found no stage for CPU " + cpu);
@@ -200,11 +221,6 @@ public final class RecordStages implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    /** Flushes the reader asked for, since the start. */
-    public long flushes() {
-        return flushes;
     }
 
     @Override
