@@ -211,18 +211,25 @@ static __always_inline void event_init(struct bh_event *e, __u8 kind, __u64 cook
 	e->direction = direction;
 }
 
-/* A zeroed record of its own in the ring with the fields every kind has, or NULL (counted) when the ring is full. */
-static __always_inline struct bh_event *event_reserve(__u8 kind, __u64 cookie, __u64 cgroup_id, __u64 netns,
-						      __u8 protocol, __u8 direction)
+/* A record of its own in the ring, or NULL (counted) when the ring is full. */
+static __always_inline struct bh_event *ring_slot(void)
 {
 	struct bh_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		struct bh_stats *s = stats();
 		if (s)
 			COUNT(s, events_dropped, 1);
-		return NULL;
 	}
-	event_init(e, kind, cookie, cgroup_id, netns, protocol, direction);
+	return e;
+}
+
+/* A zeroed record of its own in the ring with the fields every kind has, or NULL (counted) when the ring is full. */
+static __always_inline struct bh_event *event_reserve(__u8 kind, __u64 cookie, __u64 cgroup_id, __u64 netns,
+						      __u8 protocol, __u8 direction)
+{
+	struct bh_event *e = ring_slot();
+	if (e)
+		event_init(e, kind, cookie, cgroup_id, netns, protocol, direction);
 	return e;
 }
 
@@ -307,13 +314,7 @@ static __always_inline struct bh_event *record_slot(struct bh_stage *st)
 		/* the mask changes nothing (a power of two above n), but leaves the verifier no doubt */
 		return &st->records[n & (BH_STAGE_RECORDS - 1)];
 	}
-	struct bh_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		struct bh_stats *s = stats();
-		if (s)
-			COUNT(s, events_dropped, 1);
-	}
-	return e;
+	return ring_slot();
 }
 
 /* Commits a record of record_slot: staged (the stage flushed when full, and let go), or submitted to the ring. */

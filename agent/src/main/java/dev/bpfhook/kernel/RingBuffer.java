@@ -51,7 +51,7 @@ public final class RingBuffer implements AutoCloseable {
     private long consumerPos;
     /** Where the next read starts: consumerPos, or past it by what {@link #read} handed out and is not released. */
     private long readPos;
-    /** Whether the last drain read every record reserved before it ended (see caughtUp). */
+    /** Whether the last read took every record reserved before it ended (see caughtUp). */
     private boolean caughtUp = true;
     private boolean closed;
     /** Written by the one consumer only; read by anyone. */
@@ -95,22 +95,7 @@ public final class RingBuffer implements AutoCloseable {
     }
 
     /**
-     * Hands the committed records to {@code sink}, in order, and frees their space once all were handed.
-     *
-     * <p>A record counts as consumed before the sink sees it: one whose sink throws is not read again.
-     *
-     * @return the number of records consumed (discarded ones included)
-     */
-    public int drain(RecordSink sink) {
-        try {
-            return read((ring, offset, length, position) -> sink.accept(ring, offset, length));
-        } finally {
-            release(readPos);
-        }
-    }
-
-    /**
-     * Whether the last read (or drain) went up to the producers' position as it last saw it: false when it
+     * Whether the last read went up to the producers' position as it last saw it: false when it
      * stopped at a record still being written (or after a ring's worth), with records behind it unread. A
      * record is reserved before its program reads the clock for it, so after a read that caught up, every
      * ring record timestamped before the read began has been read.
@@ -128,7 +113,10 @@ public final class RingBuffer implements AutoCloseable {
     /**
      * Hands the committed records after those read before to {@code sink}, in order, and frees nothing: the
      * caller gives their space back with {@link #release} once done with them, so that it can look at records
-     * again after reading further. Stops after a ring's worth, as {@link #drain} does.
+     * again after reading further. Reads all of them, or one ring's worth when producers keep up with the
+     * consumer (so that a caller holding a lock around the read lets go of it in bounded time).
+     *
+     * <p>A record counts as read before the sink sees it: one whose sink throws is not handed out again.
      *
      * @return the number of records read (discarded ones included)
      */
@@ -142,7 +130,7 @@ public final class RingBuffer implements AutoCloseable {
                 int header = dataStart + (int) (pos & mask);
                 int lengthWord = (int) INTS.getAcquire(producerAndData, header);
                 if ((lengthWord & BUSY_BIT) != 0) {
-                    break;
+                    break; // reserved but not yet committed: the next read takes it
                 }
                 int length = lengthWord & ~(BUSY_BIT | DISCARD_BIT);
                 long recordPos = pos;

@@ -335,7 +335,7 @@ public final class Monitor implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 // the decoder's or the batch's own failure (the outputs' are caught and counted one by one):
                 // the records it was handed count as received, the ring goes on after them (see
-                // RingBuffer.drain), and a dead ring thread would drop every later event
+                // RingBuffer.read and RecordOrder.release), and a dead ring thread would drop every later event
                 consumed = 0;
             }
             if (consumed > 0) {

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
  */
 class RingBufferDrainTest {
     private static final int RECORDS = 1000;
-    /** Past the first publication of the consumer position (every 256 records), before the end. */
+    /** A record in the ring: struct bh_event and the ring's 8-byte header. */
+    private static final int RECORD_BYTES = 128 + 8;
+    /** Somewhere in the middle. */
     private static final int FAILING_RECORD = 300;
 
     @Test
@@ -35,7 +37,7 @@ class RingBufferDrainTest {
                 assertEquals(RECORDS, producer.produce(0, RECORDS, 1, 0).submitted(), "records produced");
                 int[] handed = {0};
                 Error failure = new Error("a handler's error");
-                Error thrown = assertThrows(Error.class, () -> ring.drain((buffer, offset, length) -> {
+                Error thrown = assertThrows(Error.class, () -> ring.read((buffer, offset, length, position) -> {
                     if (++handed[0] == FAILING_RECORD) {
                         throw failure;
                     }
@@ -43,9 +45,11 @@ class RingBufferDrainTest {
                 assertEquals(failure, thrown);
                 assertEquals(FAILING_RECORD, handed[0]);
 
-                int drained = ring.drain((buffer, offset, length) -> handed[0]++);
-                assertEquals(RECORDS - FAILING_RECORD, drained, "the next drain starts after the failing record");
+                int read = ring.read((buffer, offset, length, position) -> handed[0]++);
+                assertEquals(RECORDS - FAILING_RECORD, read, "the next read starts after the failing record");
                 assertEquals(RECORDS, handed[0], "every record handed over once");
+                assertEquals(RECORDS * (long) RECORD_BYTES, ring.pendingBytes(), "read, not yet given back");
+                ring.release(ring.readPosition());
                 assertEquals(0, ring.pendingBytes(), "the ring is empty");
             } finally {
                 hooks.close();

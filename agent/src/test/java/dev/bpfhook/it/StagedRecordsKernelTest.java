@@ -73,9 +73,7 @@ class StagedRecordsKernelTest {
         List<ConnectionEvent> events = Collections.synchronizedList(new ArrayList<>());
         try (TestNetworkNamespace netns = TestNetworkNamespace.create("staged");
              TestCgroup cgroup = TestCgroup.create("staged");
-             Monitor monitor = Monitor.start(new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20,
-                     4096, false), new ConnectionTable(4096, 1024), List.of(events::add))) {
-            assertStaged(monitor);
+             Monitor monitor = start(cgroup, events)) {
             String[] out = run(netns, cgroup, connections);
             int pid = Integer.parseInt(out[1].substring("pid ".length()));
             int port = Integer.parseInt(out[2].substring("port ".length()));
@@ -122,9 +120,7 @@ class StagedRecordsKernelTest {
         List<ConnectionEvent> events = Collections.synchronizedList(new ArrayList<>());
         try (TestNetworkNamespace netns = TestNetworkNamespace.create("quiet");
              TestCgroup cgroup = TestCgroup.create("quiet");
-             Monitor monitor = Monitor.start(new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20,
-                     4096, false), new ConnectionTable(4096, 1024), List.of(events::add))) {
-            assertStaged(monitor);
+             Monitor monitor = start(cgroup, events)) {
             run(netns, cgroup, 1); // five state records, fewer than a stage holds: none fills a stage
 
             // no flush() here: the monitor's own reading must fetch them
@@ -133,6 +129,19 @@ class StagedRecordsKernelTest {
                 Thread.sleep(5);
             }
             assertEquals(6, events.size(), "the connection's records, without a flush asked for: " + events);
+        }
+    }
+
+    /** A monitor of the cgroup whose events go to {@code events}; its state hook stages its records. */
+    private static Monitor start(TestCgroup cgroup, List<ConnectionEvent> events) throws Exception {
+        Monitor monitor = Monitor.start(new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096,
+                false), new ConnectionTable(4096, 1024), List.of(events::add));
+        try {
+            assertStaged(monitor);
+            return monitor;
+        } catch (AssertionError e) {
+            monitor.close(); // nothing left attached
+            throw e;
         }
     }
 
