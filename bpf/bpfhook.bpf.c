@@ -303,14 +303,18 @@ static __always_inline struct bh_stage *stage_take(void)
 
 /*
  * The stage's next record (stage_take left room for it), or without a stage a record of its own in the
- * ring; NULL (counted when the ring is full) when there is none.
+ * ring; NULL, counted as dropped, when there is none.
  */
 static __always_inline struct bh_event *record_slot(struct bh_stage *st)
 {
 	if (st) {
 		__u32 n = st->count;
-		if (n >= BH_STAGE_RECORDS)
+		if (n >= BH_STAGE_RECORDS) { /* stage_take saw room, and only a flush can have run since */
+			struct bh_stats *s = stats();
+			if (s)
+				COUNT(s, events_dropped, 1);
 			return NULL;
+		}
 		/* the mask changes nothing (a power of two above n), but leaves the verifier no doubt */
 		return &st->records[n & (BH_STAGE_RECORDS - 1)];
 	}

@@ -1,5 +1,6 @@
 package dev.bpfhook.kernel;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
@@ -33,7 +34,7 @@ public final class HookStatus {
 
     /** This status with one more note. */
     HookStatus withNote(String note) {
-        List<String> more = new java.util.ArrayList<>(notes);
+        List<String> more = new ArrayList<>(notes);
         more.add(note);
         return new HookStatus(hook, tier, skipped, needed, more);
     }

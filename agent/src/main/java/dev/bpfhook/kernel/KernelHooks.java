@@ -268,7 +268,8 @@ public final class KernelHooks implements AutoCloseable {
         object.setMaxEntries("events", settings.ringBytes());
         object.setMaxEntries("start_set", settings.connectionTableSize());
         object.setMaxEntries("counters", settings.cgroupLimit());
-        object.setMaxEntries("stages", Libs.bpf().libbpf_num_possible_cpus());
+        // one stage per CPU; a count libbpf cannot tell (negative) leaves one, and the others' records unstaged
+        object.setMaxEntries("stages", Math.max(1, Libs.bpf().libbpf_num_possible_cpus()));
     }
 
     private static Hook.Tier tierOfFailedProgram(String log) {

@@ -352,7 +352,8 @@ public final class Monitor implements AutoCloseable {
 
     /**
      * The time before which every record is in the ring: the stages' word (which flushes the CPUs whose
-     * records waited), or with no stages, any time.
+     * records waited), or with no stages, any time. System.nanoTime is CLOCK_MONOTONIC on Linux, the clock
+     * of the records' timestamps (bpf_ktime_get_ns).
      */
     private long completeBefore() {
         return stages == null ? Long.MAX_VALUE : stages.completeBefore(System.nanoTime());
