@@ -63,8 +63,8 @@ final class AgentState implements MonitorState {
         }
         List<HookInfo> hooks = new ArrayList<>();
         for (HookStatus h : monitor.hooks()) {
-            hooks.add(new HookInfo(h.hook().label(), h.tierName(),
-                    String.join("; ", h.skipped())));
+            hooks.add(new HookInfo(h.hook().label(), h.tierName(), String.join("; ", h.skipped()),
+                    String.join("; ", h.notes())));
         }
         return hooks;
     }

@@ -1,16 +1,19 @@
 package dev.bpfhook.jmx;
 
-/** One kernel hook, the tier in use, and why better tiers were passed over. */
+/** One kernel hook, the tier in use, why better tiers were passed over, and what else its status says. */
 public final class HookInfo {
     private final String hook;
     private final String tier;
     private final String skipped;
+    private final String notes;
 
-    @javax.management.ConstructorParameters({"hook", "tier", "skipped"}) // lets clients' MXBean proxies rebuild it
-    public HookInfo(String hook, String tier, String skipped) {
+    // lets clients' MXBean proxies rebuild it
+    @javax.management.ConstructorParameters({"hook", "tier", "skipped", "notes"})
+    public HookInfo(String hook, String tier, String skipped, String notes) {
         this.hook = hook;
         this.tier = tier;
         this.skipped = skipped;
+        this.notes = notes;
     }
 
     public String getHook() {
@@ -25,5 +28,13 @@ public final class HookInfo {
     /** "tier: reason; ..." for each better tier that did not load or attach. */
     public String getSkipped() {
         return skipped;
+    }
+
+    /**
+     * "note; ...": what the tier left undone (network namespaces the start-up listing could not enter) or how
+     * it hands its records over (the lifecycle hook: "records staged per CPU", or why not); empty when none.
+     */
+    public String getNotes() {
+        return notes;
     }
 }

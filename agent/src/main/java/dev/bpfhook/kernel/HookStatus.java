@@ -67,6 +67,11 @@ public final class HookStatus {
         return tier != null ? tier.name() : needed ? "unavailable" : "not needed";
     }
 
+    /** What its tier left undone, or how it hands its records over (see the constructor). */
+    public List<String> notes() {
+        return notes;
+    }
+
     /** "tier: reason" for each better tier that did not load or attach. */
     public List<String> skipped() {
         return skipped;

@@ -18,6 +18,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,9 @@ class JmxIT {
             assertEquals("RUNNING", jmx.getAttribute(MONITOR, "Status"));
             assertEquals("/" + cgroup.directory().getFileName(), jmx.getAttribute(MONITOR, "Scope"));
             assertEquals(cgroup.id(), jmx.getAttribute(MONITOR, "ScopeCgroupId"));
+            CompositeData state = Arrays.stream((CompositeData[]) jmx.getAttribute(MONITOR, "Hooks"))
+                    .filter(h -> h.get("hook").equals("tcp-state")).findFirst().orElseThrow();
+            assertEquals("records staged per CPU", state.get("notes"), "how the lifecycle hook's records go");
 
             List<Notification> notifications = new ArrayList<>();
             jmx.addNotificationListener(MONITOR, (n, handback) -> {

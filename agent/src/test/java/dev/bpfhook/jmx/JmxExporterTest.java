@@ -451,7 +451,7 @@ class JmxExporterTest {
     @Test
     void connectionMonitorMXBeanProxyReadsTheAttributes() throws Exception {
         someConnections();
-        state.hooks(Collections.singletonList(new HookInfo("outbound", "cgroup/connect4+connect6", "")))
+        state.hooks(Collections.singletonList(new HookInfo("outbound", "cgroup/connect4+connect6", "", "")))
                 .programs(true, Collections.singletonList(new ProgramInfo("bh_connect4", 10, 25_000, 4)))
                 .cgroup(OWN_CGROUP, active(3));
         start(256, null);
@@ -627,8 +627,9 @@ class JmxExporterTest {
 
     @Test
     void statusStateScopeHooksAndProgramStats() throws Exception {
-        state.hooks(Arrays.asList(new HookInfo("outbound", "cgroup/connect4+connect6", ""),
-                new HookInfo("accept", "kretprobe/inet_csk_accept", "fexit/inet_csk_accept: load failed: 1")))
+        state.hooks(Arrays.asList(new HookInfo("outbound", "cgroup/connect4+connect6", "", ""),
+                new HookInfo("accept", "kretprobe/inet_csk_accept", "fexit/inet_csk_accept: load failed: 1", ""),
+                new HookInfo("tcp-state", "tp_btf/inet_sock_set_state", "", "records staged per CPU")))
                 .programs(true, Collections.singletonList(new ProgramInfo("bh_connect4", 10, 25_000, 4)));
         start(256, null);
 
@@ -637,8 +638,9 @@ class JmxExporterTest {
         assertEquals("/app.slice/service.scope", attribute(MONITOR, "Scope"));
         assertEquals(42L, attribute(MONITOR, "ScopeCgroupId"));
         CompositeData[] hooks = (CompositeData[]) attribute(MONITOR, "Hooks");
-        assertEquals(2, hooks.length);
-        assertEquals(set("hook", "tier", "skipped"), hooks[0].getCompositeType().keySet());
+        assertEquals(3, hooks.length);
+        assertEquals(set("hook", "tier", "skipped", "notes"), hooks[0].getCompositeType().keySet());
+        assertEquals("records staged per CPU", hooks[2].get("notes"));
         assertEquals("accept", hooks[1].get("hook"));
         assertEquals("kretprobe/inet_csk_accept", hooks[1].get("tier"));
         assertEquals("fexit/inet_csk_accept: load failed: 1", hooks[1].get("skipped"));
