@@ -43,6 +43,11 @@ public final class KernelHooks implements AutoCloseable {
     static final int BSS_LISTING_DONE = 0;
     /** Offset of staging in the programs' .bss: 1 once the agent can flush a CPU's stage (RecordStages). */
     static final int BSS_STAGING = 8;
+    /**
+     * In {@link HookSettings#disabledTiers()}: the state hook's records go straight to the ring, as where the
+     * kernel cannot flush a CPU on demand (to test that way, or to leave a kernel's misbehaving flush alone).
+     */
+    public static final String NO_STAGING = "staging";
     /** The tier whose sockets have cookies from the start, so that it needs no sockops. */
     private static final String STATE_TIER_WITH_COOKIES = "tp_btf/inet_sock_set_state";
 
@@ -103,7 +108,7 @@ public final class KernelHooks implements AutoCloseable {
                     new PerCpuMap(object.mapFd("counters"), COUNTER_KEY_SIZE, COUNTERS_SIZE),
                     new PerCpuMap(object.mapFd("hot_counters"), 4, COUNTERS_SIZE), hotPair[0], hotPair[1]);
             PerCpuMap stats = new PerCpuMap(object.mapFd("global_stats"), 4, STATS_SIZE);
-            RecordStages stages = startStaging(object, hooks); // last: nothing after it can fail
+            RecordStages stages = startStaging(object, hooks, settings); // last: nothing after it can fail
             return new KernelHooks(object, links, hooks, ring, stages, counters, stats);
         } catch (BpfException | RuntimeException | Error e) {
             // nothing stays attached or mapped, whatever failed (an Error too: a thread or memory refused)
@@ -355,7 +360,11 @@ public final class KernelHooks implements AutoCloseable {
      * Turns on the state hook's staging of records where the agent can flush a CPU's stage on demand, and says
      * in the hook's status which way its records go; null when they go straight to the ring.
      */
-    private static RecordStages startStaging(BpfObject object, List<HookStatus> hooks) {
+    private static RecordStages startStaging(BpfObject object, List<HookStatus> hooks, HookSettings settings) {
+        if (settings.disabledTiers().contains(NO_STAGING)) {
+            stateNote(hooks, "records not staged: disabled by configuration");
+            return null;
+        }
         RecordStages stages = null;
         try {
             stages = RecordStages.open(object);

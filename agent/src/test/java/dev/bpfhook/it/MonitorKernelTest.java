@@ -20,6 +20,7 @@ import dev.bpfhook.event.TcpState;
 import dev.bpfhook.kernel.Hook;
 import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.kernel.HookStatus;
+import dev.bpfhook.kernel.KernelHooks;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.apps.LoadTestApp;
 import dev.bpfhook.testing.AttachedPrograms;
@@ -70,6 +71,12 @@ class MonitorKernelTest {
     void classicTracepointTierReportsTheSameNumbers() throws Exception {
         runScenario(TestCgroup.create("classic"), Set.of("tp_btf/inet_sock_set_state"),
                 "tracepoint/sock/inet_sock_set_state");
+    }
+
+    @Test
+    void recordsStraightToTheRingReportTheSameNumbers() throws Exception {
+        // as on kernels that cannot run the flush program on a chosen CPU (before 5.10)
+        runScenario(TestCgroup.create("unstaged"), Set.of(KernelHooks.NO_STAGING), "tp_btf/inet_sock_set_state");
     }
 
     @Test
@@ -407,7 +414,7 @@ class MonitorKernelTest {
             HookSettings settings = new HookSettings(cgroup.top(), scopeId, level, 1 << 20, 4096, true)
                     .withoutTiers(disabledTiers);
             try (Monitor monitor = Monitor.start(settings, new ConnectionTable(4096, 1024), List.of(events::add))) {
-                assertHooks(monitor.hooks(), expectedStateTier);
+                assertHooks(monitor.hooks(), expectedStateTier, disabledTiers);
                 Set<Long> loaded = AttachedPrograms.ours();
                 loaded.removeAll(programsBefore);
                 assertFalse(loaded.isEmpty(), "the leftover check must see our programs while they run");
@@ -730,7 +737,7 @@ class MonitorKernelTest {
                 cgroup.hierarchy().level(cgroup.top()), 1 << 20, 4096, false);
     }
 
-    private static void assertHooks(List<HookStatus> hooks, String expectedStateTier) {
+    private static void assertHooks(List<HookStatus> hooks, String expectedStateTier, Set<String> disabledTiers) {
         for (HookStatus status : hooks) {
             if (status.hook() == Hook.PASSIVE_COOKIES) {
                 assertEquals(expectedStateTier.startsWith("tracepoint/"), status.active(),
@@ -743,6 +750,9 @@ class MonitorKernelTest {
             assertEquals(firstNotSkipped, status.tier(), "the chosen tier is the best one that worked: " + status);
             if (status.hook() == Hook.TCP_STATE) {
                 assertEquals(expectedStateTier, status.tier().name());
+                String staging = disabledTiers.contains(KernelHooks.NO_STAGING)
+                        ? "records not staged: disabled by configuration" : "records staged per CPU";
+                assertEquals(List.of(staging), status.notes(), "how its records go: " + status);
             }
         }
     }
