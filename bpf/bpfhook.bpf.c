@@ -321,6 +321,15 @@ static __always_inline struct bh_event *record_slot(struct bh_stage *st)
 	return ring_slot();
 }
 
+/* Lets go of a stage stage_take took. */
+static __always_inline void stage_release(struct bh_stage *st)
+{
+	if (st) {
+		barrier();
+		WRITE_ONCE_U32(st->busy, 0);
+	}
+}
+
 /* Commits a record of record_slot: staged (the stage flushed when full, and let go), or submitted to the ring. */
 static __always_inline void record_commit(struct bh_stage *st, struct bh_event *e)
 {
@@ -333,17 +342,7 @@ static __always_inline void record_commit(struct bh_stage *st, struct bh_event *
 	WRITE_ONCE_U32(st->count, n);
 	if (n >= BH_STAGE_RECORDS)
 		stage_flush(st);
-	barrier();
-	WRITE_ONCE_U32(st->busy, 0);
-}
-
-/* A stage taken but no record made in it: let go. */
-static __always_inline void stage_release(struct bh_stage *st)
-{
-	if (st) {
-		barrier();
-		WRITE_ONCE_U32(st->busy, 0);
-	}
+	stage_release(st);
 }
 
 static __always_inline void fill_task(struct bh_event *e)
@@ -1034,8 +1033,7 @@ int bh_stage_flush(void *ctx)
 	WRITE_ONCE_U32(st->busy, 1);
 	barrier();
 	stage_flush(st);
-	barrier();
-	WRITE_ONCE_U32(st->busy, 0);
+	stage_release(st);
 	return 0;
 }
 

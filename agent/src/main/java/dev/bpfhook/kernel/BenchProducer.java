@@ -30,16 +30,6 @@ public final class BenchProducer implements AutoCloseable {
     static final int RUN_DROPPED = 56;
     static final int RUN_WAKEUPS = 64;
 
-    /*
-     * struct bpf_test_run_opts (libbpf 1.x, bpf/bpf.h): size_t sz; data_in, data_out (pointers);
-     * u32 data_size_in, data_size_out; ctx_in, ctx_out (pointers); u32 ctx_size_in, ctx_size_out,
-     * retval; int repeat; u32 duration, flags, cpu, batch_size. A syscall program takes only ctx_in,
-     * and the kernel copies the context back into it after the run.
-     */
-    static final int OPTS_SIZE = 80;
-    private static final int OPTS_CTX_IN = 32;
-    private static final int OPTS_CTX_SIZE_IN = 48;
-
     private final LibBpf bpf;
     private final RingBuffer ring;
     private final BpfObject object;
@@ -48,7 +38,7 @@ public final class BenchProducer implements AutoCloseable {
     private final long netnsCookie;
     private final int wakeupBytes;
     private final Memory run = new Memory(RUN_SIZE);
-    private final Memory opts = new Memory(OPTS_SIZE);
+    private final TestRunOptions opts = new TestRunOptions();
 
     private BenchProducer(LibBpf bpf, RingBuffer ring, BpfObject object, int programFd, long cgroupId,
             long netnsCookie, int wakeupBytes) {
@@ -107,11 +97,7 @@ public final class BenchProducer implements AutoCloseable {
         run.setLong(RUN_NETNS_COOKIE, netnsCookie);
         run.setInt(RUN_WAKEUP_BYTES, wakeupBytes);
         run.setInt(RUN_MAX_BACKLOG, maxBacklog);
-        opts.clear();
-        opts.setLong(0, OPTS_SIZE);
-        opts.setPointer(OPTS_CTX_IN, run);
-        opts.setInt(OPTS_CTX_SIZE_IN, RUN_SIZE);
-        int rc = bpf.bpf_prog_test_run_opts(programFd, opts);
+        int rc = bpf.bpf_prog_test_run_opts(programFd, opts.withContext(run));
         if (rc < 0) {
             throw new BpfException("running the benchmark producer failed: " + Libs.errnoText(-rc), -rc, "");
         }

@@ -1,6 +1,7 @@
 package dev.bpfhook.kernel;
 
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import dev.bpfhook.nativeaccess.JnaLibrarySearch;
 import dev.bpfhook.nativeaccess.JnaUnpackDirectory;
 import java.util.Optional;
@@ -103,6 +104,16 @@ final class Libs {
         } catch (UnsatisfiedLinkError before06) {
             return 0;
         }
+    }
+
+    /** Maps {@code length} bytes of a BPF map's fd, shared with the kernel; {@code what} names it in the error. */
+    static Pointer mapShared(int fd, long length, int prot, long offset, String what) throws BpfException {
+        Pointer p = c().mmap(null, length, prot, LibC.MAP_SHARED, fd, offset);
+        if (p == null || Pointer.nativeValue(p) == LibC.MAP_FAILED) {
+            int errno = Native.getLastError();
+            throw new BpfException("cannot map " + what + ": " + errnoText(errno), errno, "");
+        }
+        return p;
     }
 
     static String errnoText(int errno) {

@@ -1,7 +1,5 @@
 package dev.bpfhook.kernel;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -31,13 +29,8 @@ public final class RecordStages implements AutoCloseable {
     /** The flush program's answers (bpf/bpfhook.bpf.c). */
     private static final int FLUSHED = 0;
     private static final int FLUSH_BUSY = 1;
-    private static final int BPF_F_TEST_RUN_ON_CPU = 1;
     /** What the kernel answers for a CPU that is offline. */
     private static final int ENXIO = 6;
-    /* struct bpf_test_run_opts, as in BenchProducer: retval, flags and cpu */
-    private static final int OPTS_RETVAL = 56;
-    private static final int OPTS_FLAGS = 68;
-    private static final int OPTS_CPU = 72;
 
     /**
      * A CPU whose oldest staged record is this old is flushed: below it, the CPU is left to fill its stage
@@ -66,7 +59,7 @@ public final class RecordStages implements AutoCloseable {
     private final Pointer mapping;
     private final long mappingLength;
     private final ByteBuffer stages;
-    private final Memory opts = new Memory(BenchProducer.OPTS_SIZE);
+    private final TestRunOptions opts = new TestRunOptions();
     /** What the last look could vouch for, per CPU: a stage seen busy vouches for no more than before. */
     private final long[] vouched;
     private boolean closed;
@@ -93,14 +86,9 @@ public final class RecordStages implements AutoCloseable {
         if (flushFd < 0) {
             throw new BpfException("the flush program " + FLUSH_PROGRAM + " did not load");
         }
-        LibC libc = Libs.c();
-        long pageSize = libc.getpagesize();
+        long pageSize = Libs.c().getpagesize();
         long length = ((long) cpus * STAGE_SIZE + pageSize - 1) / pageSize * pageSize;
-        Pointer mapping = libc.mmap(null, length, LibC.PROT_READ, LibC.MAP_SHARED, mapFd, 0);
-        if (mapping == null || Pointer.nativeValue(mapping) == LibC.MAP_FAILED) {
-            int errno = Native.getLastError();
-            throw new BpfException("cannot map the record stages: " + Libs.errnoText(errno), errno, "");
-        }
+        Pointer mapping = Libs.mapShared(mapFd, length, LibC.PROT_READ, 0, "the record stages");
         RecordStages stages = new RecordStages(Libs.bpf(), flushFd, cpus, mapping, length);
         try {
             stages.probe();
@@ -198,15 +186,11 @@ public final class RecordStages implements AutoCloseable {
 
     /** Runs the flush program on {@code cpu}: true when it flushed, false when the stage was busy. */
     private boolean flush(int cpu) throws BpfException {
-        opts.clear();
-        opts.setLong(0, BenchProducer.OPTS_SIZE);
-        opts.setInt(OPTS_FLAGS, BPF_F_TEST_RUN_ON_CPU);
-        opts.setInt(OPTS_CPU, cpu);
-        int rc = bpf.bpf_prog_test_run_opts(flushFd, opts);
+        int rc = bpf.bpf_prog_test_run_opts(flushFd, opts.onCpu(cpu));
         if (rc < 0) {
             throw new BpfException("cannot run the flush program on CPU " + cpu + ": " + Libs.errnoText(-rc), -rc, "");
         }
-        int answer = opts.getInt(OPTS_RETVAL);
+        int answer = opts.returnValue();
         if (answer != FLUSHED && answer != FLUSH_BUSY) {
             throw new BpfException("the flush program found no stage for CPU " + cpu);
         }

@@ -69,10 +69,10 @@ public final class RingBuffer implements AutoCloseable {
         if (producerMappingLength > Integer.MAX_VALUE) {
             throw new BpfException("ring buffer of " + size + " bytes is too large to map (at most 512 MiB)");
         }
-        consumerMapping = map(mapFd, pageSize, LibC.PROT_READ | LibC.PROT_WRITE, 0);
+        consumerMapping = Libs.mapShared(mapFd, pageSize, LibC.PROT_READ | LibC.PROT_WRITE, 0, "the ring buffer");
         Pointer producer;
         try {
-            producer = map(mapFd, producerMappingLength, LibC.PROT_READ, pageSize);
+            producer = Libs.mapShared(mapFd, producerMappingLength, LibC.PROT_READ, pageSize, "the ring buffer");
         } catch (BpfException e) {
             libc.munmap(consumerMapping, pageSize);
             throw e;
@@ -235,15 +235,6 @@ public final class RingBuffer implements AutoCloseable {
         }
         libc.munmap(producerMapping, producerMappingLength);
         libc.munmap(consumerMapping, pageSize);
-    }
-
-    private Pointer map(int fd, long length, int prot, long offset) throws BpfException {
-        Pointer p = libc.mmap(null, length, prot, LibC.MAP_SHARED, fd, offset);
-        if (p == null || Pointer.nativeValue(p) == LibC.MAP_FAILED) {
-            int errno = Native.getLastError();
-            throw new BpfException("cannot map the ring buffer: " + Libs.errnoText(errno), errno, "");
-        }
-        return p;
     }
 
     private int createEpoll(int mapFd) throws BpfException {

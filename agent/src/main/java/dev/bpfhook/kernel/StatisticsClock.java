@@ -1,6 +1,6 @@
 package dev.bpfhook.kernel;
 
-import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 
 /**
  * What the kernel's run-time statistics add to every run they measure. The kernel reads its clock
@@ -38,9 +38,7 @@ public final class StatisticsClock {
                         + Libs.errnoText(-statsFd), -statsFd, "");
             }
             ProgramStats before = ProgramStats.read(PROGRAM, programFd);
-            Memory opts = new Memory(BenchProducer.OPTS_SIZE); // no context: the program takes none
-            opts.clear();
-            opts.setLong(0, BenchProducer.OPTS_SIZE);
+            Pointer opts = new TestRunOptions().plain(); // no context: the program takes none
             for (int i = 0; i < runs; i++) {
                 int rc = bpf.bpf_prog_test_run_opts(programFd, opts);
                 if (rc < 0) {
