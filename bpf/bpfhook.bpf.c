@@ -1014,26 +1014,54 @@ int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 /* --------------------------------------------- staged records, flushed */
 
 /*
- * Run by the agent with BPF_PROG_TEST_RUN on one CPU (never attached), for a CPU whose stage holds records
- * it has waited for: hands them to the ring. It runs in an interrupt on that CPU, or (when the agent's
- * thread is on that CPU) with only preemption off, where a softirq's state hook can interrupt it: so it may
- * find the state hook halfway through the stage, and then leaves it and says so (1: the agent asks again
- * later); and it marks the stage busy while it flushes, so that a state hook interrupting it writes its
- * record straight to the ring.
+ * Hands a stage to the ring unless a program is halfway through it: 0 when it did (or there was nothing), 1
+ * when the stage was busy. It marks the stage busy while it flushes, so that a state hook interrupting it
+ * writes its record straight to the ring.
  */
-SEC("raw_tp")
-int bh_stage_flush(void *ctx)
+static __always_inline int flush_stage(struct bh_stage *st)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct bh_stage *st = bpf_map_lookup_elem(&stages, &cpu);
-	if (!st)
-		return 2;
 	if (st->busy)
 		return 1;
 	WRITE_ONCE_U32(st->busy, 1);
 	barrier();
 	stage_flush(st);
 	stage_release(st);
+	return 0;
+}
+
+/*
+ * Run by the agent with BPF_PROG_TEST_RUN on one CPU (never attached), for a CPU whose stage holds records
+ * it has waited for: hands them to the ring (2: no stage). It runs in an interrupt on that CPU, or (when the
+ * agent's thread is on that CPU) with only preemption off, where a softirq's state hook can interrupt it: so
+ * it may find the state hook halfway through the stage, and then leaves it and says so (1: the agent asks
+ * again later).
+ */
+SEC("raw_tp")
+int bh_stage_flush(void *ctx)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct bh_stage *st = bpf_map_lookup_elem(&stages, &cpu);
+	return st ? flush_stage(st) : 2;
+}
+
+/*
+ * A CPU taken offline keeps its stage, and the agent cannot run bh_stage_flush there any more: its records
+ * would wait until it is back. The kernel takes a CPU down in steps, each passing this tracepoint; the steps
+ * below CPUHP_TEARDOWN_CPU run on another CPU once the CPU is dead, when nothing writes to its stage and it
+ * cannot come back before they end: the first of them hands the stage to the ring. Attached by the agent when
+ * it stages records; every other step, and a CPU coming online, leave at once.
+ */
+SEC("raw_tp/cpuhp_enter")
+int BPF_PROG(bh_stage_flush_hotplug, unsigned int cpu, int target, int step)
+{
+	if (!bpf_core_enum_value_exists(enum cpuhp_state, CPUHP_TEARDOWN_CPU))
+		return 0;
+	bool dead = target < step && step < bpf_core_enum_value(enum cpuhp_state, CPUHP_TEARDOWN_CPU);
+	if (!dead)
+		return 0;
+	struct bh_stage *st = bpf_map_lookup_elem(&stages, &cpu);
+	if (st)
+		flush_stage(st);
 	return 0;
 }
 

@@ -48,6 +48,8 @@ public final class KernelHooks implements AutoCloseable {
      * kernel cannot flush a CPU on demand (to test that way, or to leave a kernel's misbehaving flush alone).
      */
     public static final String NO_STAGING = "staging";
+    /** In {@link HookSettings#disabledTiers()}: the stage of a CPU taken offline is not flushed as it dies (to test that way). */
+    public static final String NO_HOTPLUG_FLUSH = "staging-hotplug-flush";
     /** The tier whose sockets have cookies from the start, so that it needs no sockops. */
     private static final String STATE_TIER_WITH_COOKIES = "tp_btf/inet_sock_set_state";
 
@@ -108,7 +110,7 @@ public final class KernelHooks implements AutoCloseable {
                     new PerCpuMap(object.mapFd("counters"), COUNTER_KEY_SIZE, COUNTERS_SIZE),
                     new PerCpuMap(object.mapFd("hot_counters"), 4, COUNTERS_SIZE), hotPair[0], hotPair[1]);
             PerCpuMap stats = new PerCpuMap(object.mapFd("global_stats"), 4, STATS_SIZE);
-            RecordStages stages = startStaging(object, hooks, settings); // last: nothing after it can fail
+            RecordStages stages = startStaging(object, hooks, settings, links); // last: nothing after it can fail
             return new KernelHooks(object, links, hooks, ring, stages, counters, stats);
         } catch (BpfException | RuntimeException | Error e) {
             // nothing stays attached or mapped, whatever failed (an Error too: a thread or memory refused)
@@ -360,7 +362,8 @@ public final class KernelHooks implements AutoCloseable {
      * Turns on the state hook's staging of records where the agent can flush a CPU's stage on demand, and says
      * in the hook's status which way its records go; null when they go straight to the ring.
      */
-    private static RecordStages startStaging(BpfObject object, List<HookStatus> hooks, HookSettings settings) {
+    private static RecordStages startStaging(BpfObject object, List<HookStatus> hooks, HookSettings settings,
+            List<Link> links) {
         if (settings.disabledTiers().contains(NO_STAGING)) {
             stateNote(hooks, "records not staged: disabled by configuration");
             return null;
@@ -368,8 +371,9 @@ public final class KernelHooks implements AutoCloseable {
         RecordStages stages = null;
         try {
             stages = RecordStages.open(object);
+            String offline = flushCpusGoingOffline(object, settings, links);
             object.setBssInt(BSS_STAGING, 1);
-            stateNote(hooks, "records staged per CPU");
+            stateNote(hooks, "records staged per CPU" + offline);
             return stages;
         } catch (BpfException e) {
             if (stages != null) {
@@ -377,6 +381,25 @@ public final class KernelHooks implements AutoCloseable {
             }
             stateNote(hooks, "records not staged: " + e.getMessage());
             return null;
+        }
+    }
+
+    /**
+     * Attaches the flush of the stage of a CPU taken offline (the agent cannot run anything there); where it
+     * does not attach, staging goes on, as CPUs seldom go offline: the note says what that costs.
+     *
+     * @return "" when attached, else the note's addition
+     */
+    private static String flushCpusGoingOffline(BpfObject object, HookSettings settings, List<Link> links) {
+        String cost = " (a CPU taken offline keeps its staged records until it is back: ";
+        if (settings.disabledTiers().contains(NO_HOTPLUG_FLUSH)) {
+            return cost + "disabled by configuration)";
+        }
+        try {
+            links.add(object.attach(RecordStages.HOTPLUG_FLUSH_PROGRAM));
+            return "";
+        } catch (BpfException e) {
+            return cost + e.getMessage() + ")";
         }
     }
 

@@ -26,6 +26,8 @@ public final class RecordStages implements AutoCloseable {
     private static final int EVENT_TIMESTAMP = 0;
 
     static final String FLUSH_PROGRAM = "bh_stage_flush";
+    /** Flushes the stage of a CPU taken offline once it is dead (attached to the raw tracepoint cpuhp_enter). */
+    static final String HOTPLUG_FLUSH_PROGRAM = "bh_stage_flush_hotplug";
     /** The flush program's answers (bpf/bpfhook.bpf.c). */
     private static final int FLUSHED = 0;
     private static final int FLUSH_BUSY = 1;
@@ -45,7 +47,14 @@ public final class RecordStages implements AutoCloseable {
      * next instruction (at once on any interrupt or exit to a hypervisor); a tenth of a millisecond leaves no
      * doubt, and holds a record back only when a look comes that soon after it (for one more poll).
      */
-    static final long VISIBILITY_NS = 100_000;
+    public static final long VISIBILITY_NS = 100_000;
+    /**
+     * How long the records staged on a CPU found offline are waited for: the kernel hands them to the ring as
+     * soon as the CPU is dead ({@link #HOTPLUG_FLUSH_PROGRAM}), milliseconds after the CPU stops counting as
+     * online. Past it (that flush not attached, or the CPU stuck on its way down), the others' records no
+     * longer wait: that CPU's come when it is back, late.
+     */
+    public static final long OFFLINE_WAIT_NS = 1_000_000_000L;
     /** A stage is busy for well under a microsecond: one found busy this often is left for the next look. */
     private static final int FLUSH_ATTEMPTS = 10;
 
@@ -62,6 +71,8 @@ public final class RecordStages implements AutoCloseable {
     private final TestRunOptions opts = new TestRunOptions();
     /** What the last look could vouch for, per CPU: a stage seen busy vouches for no more than before. */
     private final long[] vouched;
+    /** Per CPU, when its records were first found on a CPU the kernel refused to run the flush on; 0 if not. */
+    private final long[] refusedSince;
     private boolean closed;
 
     private RecordStages(LibBpf bpf, int flushFd, int cpus, Pointer mapping, long mappingLength) {
@@ -72,6 +83,7 @@ public final class RecordStages implements AutoCloseable {
         this.mappingLength = mappingLength;
         this.stages = mapping.getByteBuffer(0, (long) cpus * STAGE_SIZE).asReadOnlyBuffer().order(ByteOrder.nativeOrder());
         this.vouched = new long[cpus];
+        this.refusedSince = new long[cpus];
     }
 
     /**
@@ -142,6 +154,7 @@ public final class RecordStages implements AutoCloseable {
         int busy = (int) INTS.getAcquire(stages, base + STAGE_BUSY);
         int count = (int) INTS.getAcquire(stages, base + STAGE_COUNT);
         if (count == 0) {
+            refusedSince[cpu] = 0;
             // busy with nothing staged: a record in the making, of a time not known yet
             return busy != 0 ? Long.MIN_VALUE : now - VISIBILITY_NS;
         }
@@ -152,17 +165,19 @@ public final class RecordStages implements AutoCloseable {
         try {
             return flush(cpu) ? now : oldest;
         } catch (BpfException e) {
-            // a CPU gone offline with records staged: they come when it is back, late, rather than every
-            // other record waiting for them meanwhile
-            return now - VISIBILITY_NS;
+            // offline (the only refusal once the probe ran): its records are on their way, or come when it is back
+            if (refusedSince[cpu] == 0) {
+                refusedSince[cpu] = now;
+            }
+            return now - refusedSince[cpu] < OFFLINE_WAIT_NS ? oldest : now - VISIBILITY_NS;
         }
     }
 
     /**
      * Flushes every online CPU's stage, for a reader that must see every record made before now (a final
-     * report, a close after the programs were detached). A CPU found busy is asked again, a few times. A CPU
-     * that went offline with records staged keeps them until it is back (CPUs seldom go offline, and the
-     * kernel lets nothing run there meanwhile).
+     * report, a close after the programs were detached). A CPU found busy is asked again, a few times. An
+     * offline CPU's stage was handed to the ring as it died ({@link #HOTPLUG_FLUSH_PROGRAM}); where that flush
+     * could not be attached, it keeps its records until it is back (the kernel runs nothing there meanwhile).
      *
      * @return false when a CPU could not be flushed (busy each time, or the kernel refused): records of it may
      *         still come

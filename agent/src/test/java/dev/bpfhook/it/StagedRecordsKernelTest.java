@@ -3,6 +3,7 @@ package dev.bpfhook.it;
 import static dev.bpfhook.testing.Events.select;
 import static dev.bpfhook.testing.KernelTests.assertCount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.event.ConnectionEvent;
@@ -12,9 +13,13 @@ import dev.bpfhook.event.TcpState;
 import dev.bpfhook.kernel.Hook;
 import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.kernel.HookStatus;
+import dev.bpfhook.kernel.KernelHooks;
+import dev.bpfhook.kernel.RecordStages;
+import dev.bpfhook.kernel.RingBuffer;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.OfflineCpu;
 import dev.bpfhook.testing.TestCgroup;
 import dev.bpfhook.testing.TestNetworkNamespace;
 import dev.bpfhook.track.ConnectionTable;
@@ -24,6 +29,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * connection's records out of order when its two ends live on two CPUs: the server's handshake, staged on the
  * client's CPU (loopback packets are processed where they are sent), reaches the ring after the accept made on
  * the server's CPU. The monitor must hand every record on in the order it happened, and a CPU that goes quiet
- * with records staged must not keep them.
+ * with records staged, or goes offline, must not keep them.
  */
 class StagedRecordsKernelTest {
     /** A client pinned to the first CPU, a server to the last: N loopback connections with 16 bytes each way. */
@@ -61,6 +67,27 @@ class StagedRecordsKernelTest {
             + "t.join()\n"
             + "print('pid', os.getpid())\n"
             + "print('port', port)\n";
+
+    /** One loopback connection with 16 bytes each way, client and server pinned to CPU $CPU. */
+    private static final String ONE_CPU = "import os, socket, threading\n"
+            + "os.sched_setaffinity(0, {int(os.environ['CPU'])})\n"
+            + "server = socket.socket()\n"
+            + "server.bind(('127.0.0.1', 0))\n"
+            + "server.listen(1)\n"
+            + "def serve():\n"
+            + "    c, _ = server.accept()\n"
+            + "    c.recv(16)\n"
+            + "    c.sendall(b'y' * 16)\n"
+            + "    c.close()\n"
+            + "t = threading.Thread(target=serve)\n"
+            + "t.start()\n"
+            + "c = socket.create_connection(server.getsockname())\n"
+            + "c.sendall(b'x' * 16)\n"
+            + "c.recv(16)\n"
+            + "c.close()\n"
+            + "t.join()\n";
+    /** struct bh_event */
+    private static final int EVENT_SIZE = 128;
 
     @BeforeEach
     void kernel() {
@@ -132,12 +159,93 @@ class StagedRecordsKernelTest {
         }
     }
 
+    /**
+     * The agent cannot run the flush program on an offline CPU: the kernel flushes its stage once it is dead
+     * (the hotplug flush, on the raw tracepoint cpuhp_enter), or its records would wait until it is back. No
+     * monitor reads here, so nothing else flushes: the records reach the ring only through that.
+     */
+    @Test
+    void aCpuTakenOfflineHandsOverWhatItStaged() throws Exception {
+        try (OfflineCpu cpu = OfflineCpu.lastCpu();
+             TestNetworkNamespace netns = TestNetworkNamespace.create("offline");
+             TestCgroup cgroup = TestCgroup.create("offline")) {
+            KernelHooks hooks = KernelHooks.start(settings(cgroup));
+            try {
+                assertStaged(hooks.hooks());
+                RingBuffer ring = hooks.ringBuffer();
+                RecordStages stages = hooks.stages().orElseThrow();
+                String out = netns.python(cgroup, "ip link set lo up && export CPU=" + cpu.number(), ONE_CPU);
+                assertEquals("exit 0", out.split("\n")[0], out);
+
+                assertEquals(List.of(1), eventsPerRingRecord(ring), "in the ring: the accept's record");
+                assertTrue(stages.anyStaged(), "the state hook's five records staged on CPU " + cpu.number());
+
+                cpu.takeOffline();
+                assertEquals(List.of(5), eventsPerRingRecord(ring), "in the ring now: the stage's five, in one record");
+                assertFalse(stages.anyStaged(), "nothing left staged");
+            } finally {
+                hooks.close();
+            }
+        }
+    }
+
+    /**
+     * Where the hotplug flush is not attached, an offline CPU keeps its records: the reader holds the others'
+     * back for them (the flush may be on its way) for a second at most, then goes on without them; they come
+     * when the CPU is back.
+     */
+    @Test
+    void withoutTheHotplugFlushAnOfflineCpuHoldsTheOthersBackForASecondAtMost() throws Exception {
+        try (OfflineCpu cpu = OfflineCpu.lastCpu();
+             TestNetworkNamespace netns = TestNetworkNamespace.create("offline-held");
+             TestCgroup cgroup = TestCgroup.create("offline-held")) {
+            KernelHooks hooks = KernelHooks.start(settings(cgroup).withoutTiers(Set.of(KernelHooks.NO_HOTPLUG_FLUSH)));
+            try {
+                HookStatus state = stateHook(hooks.hooks());
+                assertEquals(List.of("records staged per CPU (a CPU taken offline keeps its staged records until it "
+                        + "is back: disabled by configuration)"), state.notes(), state.toString());
+                RingBuffer ring = hooks.ringBuffer();
+                RecordStages stages = hooks.stages().orElseThrow();
+                String out = netns.python(cgroup, "ip link set lo up && export CPU=" + cpu.number(), ONE_CPU);
+                assertEquals("exit 0", out.split("\n")[0], out);
+                long[] acceptTime = new long[1];
+                ring.read((buffer, offset, length, position) -> acceptTime[0] = buffer.getLong(offset));
+                ring.release(ring.readPosition());
+
+                cpu.takeOffline();
+                long now = System.nanoTime();
+                assertTrue(stages.completeBefore(now) < acceptTime[0],
+                        "the connect, staged on the offline CPU before the accept, holds the accept back");
+                assertTrue(stages.anyStaged(), "still staged on the offline CPU");
+                long later = now + RecordStages.OFFLINE_WAIT_NS;
+                assertEquals(later - RecordStages.VISIBILITY_NS, stages.completeBefore(later),
+                        "a second on, the others no longer wait");
+
+                cpu.close(); // back online: the agent flushes it again
+                stages.completeBefore(System.nanoTime() + RecordStages.OFFLINE_WAIT_NS);
+                assertEquals(List.of(5), eventsPerRingRecord(ring), "the five staged records, once the CPU is back");
+            } finally {
+                hooks.close();
+            }
+        }
+    }
+
+    /** How many records each ring record after those read before holds (a stage's come in one). */
+    private static List<Integer> eventsPerRingRecord(RingBuffer ring) {
+        List<Integer> counts = new ArrayList<>();
+        ring.read((buffer, offset, length, position) -> counts.add(length / EVENT_SIZE));
+        return counts;
+    }
+
+    private static HookSettings settings(TestCgroup cgroup) throws Exception {
+        return new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096, false);
+    }
+
     /** A monitor of the cgroup whose events go to {@code events}; its state hook stages its records. */
     private static Monitor start(TestCgroup cgroup, List<ConnectionEvent> events) throws Exception {
-        Monitor monitor = Monitor.start(new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096,
-                false), new ConnectionTable(4096, 1024), List.of(events::add));
+        Monitor monitor = Monitor.start(settings(cgroup), new ConnectionTable(4096, 1024), List.of(events::add));
         try {
-            assertStaged(monitor);
+            assertStaged(monitor.hooks());
             return monitor;
         } catch (AssertionError e) {
             monitor.close(); // nothing left attached
@@ -145,9 +253,13 @@ class StagedRecordsKernelTest {
         }
     }
 
-    private static void assertStaged(Monitor monitor) {
-        HookStatus state = monitor.hooks().stream().filter(h -> h.hook() == Hook.TCP_STATE).findFirst().orElseThrow();
-        assertTrue(state.toString().contains("records staged per CPU"), "the state hook stages its records: " + state);
+    private static void assertStaged(List<HookStatus> hooks) {
+        HookStatus state = stateHook(hooks);
+        assertEquals(List.of("records staged per CPU"), state.notes(), "the state hook stages its records: " + state);
+    }
+
+    private static HookStatus stateHook(List<HookStatus> hooks) {
+        return hooks.stream().filter(h -> h.hook() == Hook.TCP_STATE).findFirst().orElseThrow();
     }
 
     private static String[] run(TestNetworkNamespace netns, TestCgroup cgroup, int connections) throws Exception {
