@@ -287,14 +287,51 @@ static __always_inline void stage_flush(struct bh_stage *st)
 	}
 }
 
-/* This CPU's stage, marked busy, with room for a record; NULL when staging is off (the record goes to the ring). */
+/* Lets go of a stage stage_take or flush_stage took. */
+static __always_inline void stage_release(struct bh_stage *st)
+{
+	if (st) {
+		barrier();
+		WRITE_ONCE_U32(st->busy, 0);
+	}
+}
+
+/*
+ * Hands a stage to the ring unless a program is halfway through it: 0 when it did (or there was nothing), 1
+ * when the stage was busy. It marks the stage busy while it flushes, so that a state hook interrupting it
+ * writes its record straight to the ring.
+ */
+static __always_inline int flush_stage(struct bh_stage *st)
+{
+	if (st->busy)
+		return 1;
+	WRITE_ONCE_U32(st->busy, 1);
+	barrier();
+	stage_flush(st);
+	stage_release(st);
+	return 0;
+}
+
+/*
+ * This CPU's stage, marked busy, with room for a record; NULL when staging is off or not wanted on this CPU
+ * (the record goes to the ring).
+ */
 static __always_inline struct bh_stage *stage_take(void)
 {
 	if (!staging)
 		return NULL;
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct bh_stage *st = bpf_map_lookup_elem(&stages, &cpu);
-	if (!st || st->busy || st->count >= BH_STAGE_RECORDS)
+	if (!st || st->busy)
+		return NULL;
+	st->made++;
+	if (!st->wanted) {
+		/* records staged while this CPU was busier go now, not when the agent flushes them */
+		if (st->count)
+			flush_stage(st);
+		return NULL;
+	}
+	if (st->count >= BH_STAGE_RECORDS)
 		return NULL;
 	WRITE_ONCE_U32(st->busy, 1);
 	barrier(); /* busy before the record: a flush interrupting this program must see it */
@@ -319,15 +356,6 @@ static __always_inline struct bh_event *record_slot(struct bh_stage *st)
 		return &st->records[n & (BH_STAGE_RECORDS - 1)];
 	}
 	return ring_slot();
-}
-
-/* Lets go of a stage stage_take took. */
-static __always_inline void stage_release(struct bh_stage *st)
-{
-	if (st) {
-		barrier();
-		WRITE_ONCE_U32(st->busy, 0);
-	}
 }
 
 /* Commits a record of record_slot: staged (the stage flushed when full, and let go), or submitted to the ring. */
@@ -1012,22 +1040,6 @@ int bh_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 }
 
 /* --------------------------------------------- staged records, flushed */
-
-/*
- * Hands a stage to the ring unless a program is halfway through it: 0 when it did (or there was nothing), 1
- * when the stage was busy. It marks the stage busy while it flushes, so that a state hook interrupting it
- * writes its record straight to the ring.
- */
-static __always_inline int flush_stage(struct bh_stage *st)
-{
-	if (st->busy)
-		return 1;
-	WRITE_ONCE_U32(st->busy, 1);
-	barrier();
-	stage_flush(st);
-	stage_release(st);
-	return 0;
-}
 
 /*
  * Run by the agent with BPF_PROG_TEST_RUN on one CPU (never attached), for a CPU whose stage holds records

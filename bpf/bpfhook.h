@@ -73,13 +73,18 @@ struct bh_event {
  * flush program on that CPU). A ring record thus holds one or more events, back to back.
  * The agent reads busy, count and the first record's timestamp through its mapping of the map: a CPU with
  * staged records holds back the delivery of every record not older than its first (see RecordStages).
+ * It reads made too, and sets wanted: a CPU's records are staged only while it makes them fast enough to
+ * fill a stage before the agent would have to flush it (a flush interrupts that CPU).
  */
 #define BH_STAGE_RECORDS 8
 
 struct bh_stage {
 	__u32 busy;          /*  0: 1 while a program on this CPU writes here */
 	__u32 count;         /*  4: records staged */
-	__u64 reserved[7];   /*  8: zero; the records start on a cache line of their own */
+	__u32 wanted;        /*  8: set by the agent: 1 to stage this CPU's records, 0 to send them to the ring */
+	__u32 reserved0;     /* 12: zero */
+	__u64 made;          /* 16: the state hook's records made on this CPU, staged or not (may miss a few) */
+	__u64 reserved[5];   /* 24: zero; the records start on a cache line of their own */
 	struct bh_event records[BH_STAGE_RECORDS]; /* 64: the oldest first */
 };                           /* 1088 bytes */
 

@@ -48,6 +48,11 @@ public final class KernelHooks implements AutoCloseable {
      * kernel cannot flush a CPU on demand (to test that way, or to leave a kernel's misbehaving flush alone).
      */
     public static final String NO_STAGING = "staging";
+    /**
+     * In {@link HookSettings#disabledTiers()}: every CPU's records are staged, however few it makes (to test
+     * staging with a few connections; see StagingPolicy).
+     */
+    public static final String NO_STAGING_BY_RATE = "staging-by-rate";
     /** In {@link HookSettings#disabledTiers()}: the stage of a CPU taken offline is not flushed as it dies (to test that way). */
     public static final String NO_HOTPLUG_FLUSH = "staging-hotplug-flush";
     /** The tier whose sockets have cookies from the start, so that it needs no sockops. */
@@ -370,7 +375,7 @@ public final class KernelHooks implements AutoCloseable {
         }
         RecordStages stages = null;
         try {
-            stages = RecordStages.open(object);
+            stages = RecordStages.open(object, !settings.disabledTiers().contains(NO_STAGING_BY_RATE));
             String offline = flushCpusGoingOffline(object, settings, links);
             object.setBssInt(BSS_STAGING, 1);
             stateNote(hooks, "records staged per CPU" + offline);

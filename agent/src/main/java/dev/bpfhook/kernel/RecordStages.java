@@ -21,6 +21,8 @@ public final class RecordStages implements AutoCloseable {
     static final int STAGE_SIZE = 1088;
     static final int STAGE_BUSY = 0;
     static final int STAGE_COUNT = 4;
+    static final int STAGE_WANTED = 8;
+    static final int STAGE_MADE = 16;
     static final int STAGE_RECORDS = 64;
     /** Where a staged record keeps its timestamp: struct bh_event's first field. */
     private static final int EVENT_TIMESTAMP = 0;
@@ -69,29 +71,36 @@ public final class RecordStages implements AutoCloseable {
     private final long mappingLength;
     private final ByteBuffer stages;
     private final TestRunOptions opts = new TestRunOptions();
+    /** Null when every CPU's records are staged whatever its rate (a test's choice). */
+    private final StagingPolicy policy;
+    private final long[] made;
     /** What the last look could vouch for, per CPU: a stage seen busy vouches for no more than before. */
     private final long[] vouched;
     /** Per CPU, when its records were first found on a CPU the kernel refused to run the flush on; 0 if not. */
     private final long[] refusedSince;
     private boolean closed;
 
-    private RecordStages(LibBpf bpf, int flushFd, int cpus, Pointer mapping, long mappingLength) {
+    private RecordStages(LibBpf bpf, int flushFd, int cpus, Pointer mapping, long mappingLength, boolean byRate) {
         this.bpf = bpf;
         this.flushFd = flushFd;
         this.cpus = cpus;
         this.mapping = mapping;
         this.mappingLength = mappingLength;
-        this.stages = mapping.getByteBuffer(0, (long) cpus * STAGE_SIZE).asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+        this.stages = mapping.getByteBuffer(0, (long) cpus * STAGE_SIZE).order(ByteOrder.nativeOrder());
         this.vouched = new long[cpus];
         this.refusedSince = new long[cpus];
+        this.policy = byRate ? new StagingPolicy(cpus) : null;
+        this.made = new long[cpus];
     }
 
     /**
      * Maps the stages and checks that this kernel runs the flush program on a chosen CPU.
      *
+     * @param byRate stage a CPU's records only while it makes them fast enough (see {@link StagingPolicy});
+     *               false: every CPU's, always (to test staging with a few records)
      * @throws BpfException with the reason when it does not (the programs then write each record to the ring)
      */
-    static RecordStages open(BpfObject object) throws BpfException {
+    static RecordStages open(BpfObject object, boolean byRate) throws BpfException {
         int mapFd = object.mapFd("stages");
         int cpus = object.maxEntries("stages");
         int flushFd = object.programFd(FLUSH_PROGRAM);
@@ -100,10 +109,15 @@ public final class RecordStages implements AutoCloseable {
         }
         long pageSize = Libs.c().getpagesize();
         long length = ((long) cpus * STAGE_SIZE + pageSize - 1) / pageSize * pageSize;
-        Pointer mapping = Libs.mapShared(mapFd, length, LibC.PROT_READ, 0, "the record stages");
-        RecordStages stages = new RecordStages(Libs.bpf(), flushFd, cpus, mapping, length);
+        Pointer mapping = Libs.mapShared(mapFd, length, LibC.PROT_READ | LibC.PROT_WRITE, 0, "the record stages");
+        RecordStages stages = new RecordStages(Libs.bpf(), flushFd, cpus, mapping, length, byRate);
         try {
             stages.probe();
+            if (!byRate) {
+                for (int cpu = 0; cpu < cpus; cpu++) {
+                    stages.want(cpu, true);
+                }
+            }
             return stages;
         } catch (BpfException | RuntimeException | UnsatisfiedLinkError e) {
             stages.close();
@@ -138,6 +152,9 @@ public final class RecordStages implements AutoCloseable {
      * @param now the clock just before this call
      */
     public long completeBefore(long now) {
+        if (policy != null && policy.due(now)) {
+            chooseStagedCpus(now);
+        }
         long complete = now - VISIBILITY_NS;
         for (int cpu = 0; cpu < cpus; cpu++) {
             long cpuComplete = completeBeforeOn(cpu, now);
@@ -147,6 +164,29 @@ public final class RecordStages implements AutoCloseable {
             complete = Math.min(complete, vouched[cpu]);
         }
         return complete;
+    }
+
+    /** Stages the records of the CPUs that make them fast enough, and of no other (see {@link StagingPolicy}). */
+    private void chooseStagedCpus(long now) {
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            made[cpu] = (long) LONGS.getOpaque(stages, cpu * STAGE_SIZE + STAGE_MADE);
+        }
+        policy.look(now, made);
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            want(cpu, policy.staged(cpu));
+        }
+    }
+
+    /**
+     * Tells the state hook on {@code cpu} whether to stage its records. A CPU no longer staged sends what it
+     * holds to the ring with its next record, or the flush takes it (completeBefore).
+     */
+    private void want(int cpu, boolean staged) {
+        int offset = cpu * STAGE_SIZE + STAGE_WANTED;
+        int value = staged ? 1 : 0;
+        if ((int) INTS.getOpaque(stages, offset) != value) {
+            INTS.setOpaque(stages, offset, value);
+        }
     }
 
     private long completeBeforeOn(int cpu, long now) {

@@ -30,6 +30,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -68,23 +70,26 @@ class StagedRecordsKernelTest {
             + "print('pid', os.getpid())\n"
             + "print('port', port)\n";
 
-    /** One loopback connection with 16 bytes each way, client and server pinned to CPU $CPU. */
+    /** N (default 1) loopback connections with 16 bytes each way, client and server pinned to CPU $CPU. */
     private static final String ONE_CPU = "import os, socket, threading\n"
             + "os.sched_setaffinity(0, {int(os.environ['CPU'])})\n"
+            + "N = int(os.environ.get('N', '1'))\n"
             + "server = socket.socket()\n"
             + "server.bind(('127.0.0.1', 0))\n"
-            + "server.listen(1)\n"
+            + "server.listen(128)\n"
             + "def serve():\n"
-            + "    c, _ = server.accept()\n"
-            + "    c.recv(16)\n"
-            + "    c.sendall(b'y' * 16)\n"
-            + "    c.close()\n"
+            + "    for _ in range(N):\n"
+            + "        c, _ = server.accept()\n"
+            + "        c.recv(16)\n"
+            + "        c.sendall(b'y' * 16)\n"
+            + "        c.close()\n"
             + "t = threading.Thread(target=serve)\n"
             + "t.start()\n"
-            + "c = socket.create_connection(server.getsockname())\n"
-            + "c.sendall(b'x' * 16)\n"
-            + "c.recv(16)\n"
-            + "c.close()\n"
+            + "for _ in range(N):\n"
+            + "    c = socket.create_connection(server.getsockname())\n"
+            + "    c.sendall(b'x' * 16)\n"
+            + "    c.recv(16)\n"
+            + "    c.close()\n"
             + "t.join()\n";
     /** struct bh_event */
     private static final int EVENT_SIZE = 128;
@@ -230,6 +235,79 @@ class StagedRecordsKernelTest {
         }
     }
 
+    /**
+     * As the agent runs, a CPU's records are staged only while it makes them fast enough to fill a stage before
+     * it would be flushed (a flush interrupts the CPU): a few connections' records go straight to the ring, a
+     * churn's are staged, and once the churn ended the CPU's records go straight to the ring again.
+     */
+    @Test
+    void aCpuIsStagedOnlyWhileItMakesRecordsFast() throws Exception {
+        int cpuNumber = lastCpu();
+        try (TestNetworkNamespace netns = TestNetworkNamespace.create("by-rate");
+             TestCgroup cgroup = TestCgroup.create("by-rate")) {
+            KernelHooks hooks = KernelHooks.start(byRate(cgroup));
+            try {
+                assertStaged(hooks.hooks());
+                RingBuffer ring = hooks.ringBuffer();
+                RecordStages stages = hooks.stages().orElseThrow();
+                String setup = "ip link set lo up && export CPU=" + cpuNumber;
+
+                // a few connections, a reader looking as the monitor does: nothing staged
+                lookFor(stages, ring, 100, new ArrayList<>()); // the first look only notes the counts
+                assertEquals("exit 0", netns.python(cgroup, setup + " N=3", ONE_CPU).trim());
+                List<Integer> few = lookFor(stages, ring, 100, new ArrayList<>());
+                assertEquals(Collections.nCopies(18, 1), few, "three connections: each record on its own");
+
+                // a churn: staged within a look or two
+                int churn = 3000;
+                Process load = netns.startPython(cgroup, setup + " N=" + churn, ONE_CPU);
+                List<Integer> fast = new ArrayList<>();
+                try {
+                    long deadline = System.nanoTime() + 60_000_000_000L;
+                    while (load.isAlive() && System.nanoTime() < deadline) {
+                        lookFor(stages, ring, 20, fast);
+                    }
+                } finally {
+                    load.destroyForcibly();
+                }
+                assertEquals(0, load.waitFor(), "the churn's exit, within a minute");
+                lookFor(stages, ring, 100, fast); // what the churn left staged, flushed for its age
+                assertEquals(6 * churn, fast.stream().mapToInt(Integer::intValue).sum(), "every record of the churn");
+                assertTrue(fast.contains(8), "stages of eight in the ring: " + fast.subList(0, Math.min(fast.size(), 50)));
+
+                // the churn ended: one more connection's records go on their own
+                assertEquals("exit 0", netns.python(cgroup, setup + " N=1", ONE_CPU).trim());
+                assertEquals(Collections.nCopies(6, 1), lookFor(stages, ring, 100, new ArrayList<>()),
+                        "after the churn, each record on its own");
+            } finally {
+                hooks.close();
+            }
+        }
+    }
+
+    /**
+     * Reads the ring as the monitor does for {@code millis}: a look at the stages (which chooses the staged
+     * CPUs and flushes the stages that waited), then a read, every 5 ms. Adds to {@code counts} how many
+     * records each ring record held.
+     */
+    private static List<Integer> lookFor(RecordStages stages, RingBuffer ring, long millis, List<Integer> counts)
+            throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000;
+        do {
+            stages.completeBefore(System.nanoTime());
+            ring.read((buffer, offset, length, position) -> counts.add(length / EVENT_SIZE));
+            ring.release(ring.readPosition());
+            Thread.sleep(5);
+        } while (System.nanoTime() < end);
+        return counts;
+    }
+
+    /** The last online CPU: records of a process pinned there are made there. */
+    private static int lastCpu() throws Exception {
+        String online = Files.readString(Paths.get("/sys/devices/system/cpu/online")).trim();
+        return Integer.parseInt(online.substring(Math.max(online.lastIndexOf(','), online.lastIndexOf('-')) + 1));
+    }
+
     /** How many records each ring record after those read before holds (a stage's come in one). */
     private static List<Integer> eventsPerRingRecord(RingBuffer ring) {
         List<Integer> counts = new ArrayList<>();
@@ -237,8 +315,14 @@ class StagedRecordsKernelTest {
         return counts;
     }
 
+    /** Every CPU's records staged, however few: these tests make a few connections. */
     private static HookSettings settings(TestCgroup cgroup) throws Exception {
-        return new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096, false);
+        return byRate(cgroup).withoutTiers(Set.of(KernelHooks.NO_STAGING_BY_RATE));
+    }
+
+    /** As the agent runs: a CPU's records staged only while it makes them fast enough. */
+    private static HookSettings byRate(TestCgroup cgroup) throws Exception {
+        return new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 4 << 20, 4096, false);
     }
 
     /** A monitor of the cgroup whose events go to {@code events}; its state hook stages its records. */

@@ -101,6 +101,8 @@ class AbiLayoutTest {
         assertEquals(RecordStages.STAGE_SIZE, structSize("bh_stage"));
         assertEquals(RecordStages.STAGE_BUSY, c.get("busy"));
         assertEquals(RecordStages.STAGE_COUNT, c.get("count"));
+        assertEquals(RecordStages.STAGE_WANTED, c.get("wanted"));
+        assertEquals(RecordStages.STAGE_MADE, c.get("made"));
         assertEquals(RecordStages.STAGE_RECORDS, c.get("records"));
         assertEquals(0, RecordStages.STAGE_RECORDS % 64, "the records start on a cache line of their own");
     }

@@ -35,9 +35,22 @@ public final class TestNetworkNamespace implements AutoCloseable {
      */
     public String python(TestCgroup cgroup, String setup, String script) throws Exception {
         // into the cgroup first: ip netns exec mounts a /sys of the namespace's own, without the cgroups
-        return output(new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec \"$1\" "
+        return output(pythonCommand(cgroup, setup, script));
+    }
+
+    private ProcessBuilder pythonCommand(TestCgroup cgroup, String setup, String script) {
+        return new ProcessBuilder("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec ip netns exec \"$1\" "
                 + "sh -c \"$2 && exec python3 -c \\\"\\$0\\\"\" \"$3\"", cgroup.directory().toString(), name, setup,
-                script));
+                script);
+    }
+
+    /**
+     * Starts what {@link #python} runs, without waiting: the caller waits for the process, bounded, and kills
+     * it if the test ends first. Its output is discarded.
+     */
+    public Process startPython(TestCgroup cgroup, String setup, String script) throws Exception {
+        return pythonCommand(cgroup, setup, script).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
     }
 
     @Override
