@@ -263,7 +263,9 @@ static __always_inline void event_submit(struct bh_event *e)
  * on a CPU (the kernel skips a nested run of a tracing program, and counts it), so one stage has two
  * writers that can meet: the state hook and the flush program (bh_stage_flush), which the agent runs on
  * that CPU. Whichever comes second finds the stage busy and leaves it: the flush until the agent's next
- * look, the state hook by writing its record straight to the ring.
+ * look, the state hook by writing its record straight to the ring. A flush interrupts its CPU and costs
+ * far more than staging saves, so the agent has a CPU's records staged (wanted) only while the CPU makes
+ * them fast enough to fill a stage before it would be flushed.
  */
 #define WRITE_ONCE_U32(field, value) (*(volatile __u32 *)&(field) = (value))
 

@@ -12,7 +12,8 @@ import java.nio.ByteOrder;
  * the ring's reader up to which time every record is in the ring ({@link #completeBefore}), and makes a CPU
  * that went quiet hand over what it holds, by running the flush program on that CPU (BPF_PROG_TEST_RUN with
  * BPF_F_TEST_RUN_ON_CPU, 5.10+). The stages are read through a mapping of the map: no system call unless a
- * CPU must be flushed.
+ * CPU must be flushed. As a flush costs far more than staging saves, it also chooses, through the same
+ * mapping, the CPUs whose records are staged: those that make them fast enough ({@link StagingPolicy}).
  *
  * <p>Used by the ring's one consumer; {@link #close()} once it has stopped.
  */
