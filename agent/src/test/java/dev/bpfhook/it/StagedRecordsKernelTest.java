@@ -30,8 +30,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,16 +41,21 @@ import org.junit.jupiter.api.Test;
  * with records staged, or goes offline, must not keep them.
  */
 class StagedRecordsKernelTest {
-    /** A client pinned to the first CPU, a server to the last: N loopback connections with 16 bytes each way. */
-    private static final String CLIENT_AND_SERVER = "import os, socket, threading\n"
+    /**
+     * N loopback connections (1 unless given) with 16 bytes each way, the client pinned to CLIENT_CPU and the
+     * server to SERVER_CPU (the first and the last CPU unless given); prints the process's pid and the port.
+     */
+    private static final String CONNECTIONS = "import os, socket, threading\n"
             + "cpus = sorted(os.sched_getaffinity(0))\n"
             + "N = int(os.environ.get('N', '1'))\n"
+            + "client_cpu = int(os.environ.get('CLIENT_CPU', cpus[0]))\n"
+            + "server_cpu = int(os.environ.get('SERVER_CPU', cpus[-1]))\n"
             + "server = socket.socket()\n"
             + "server.bind(('127.0.0.1', 0))\n"
             + "server.listen(128)\n"
             + "port = server.getsockname()[1]\n"
             + "def serve():\n"
-            + "    os.sched_setaffinity(0, {cpus[-1]})\n"
+            + "    os.sched_setaffinity(0, {server_cpu})\n"
             + "    for _ in range(N):\n"
             + "        c, _ = server.accept()\n"
             + "        c.recv(16)\n"
@@ -60,7 +63,7 @@ class StagedRecordsKernelTest {
             + "        c.close()\n"
             + "t = threading.Thread(target=serve)\n"
             + "t.start()\n"
-            + "os.sched_setaffinity(0, {cpus[0]})\n"
+            + "os.sched_setaffinity(0, {client_cpu})\n"
             + "for _ in range(N):\n"
             + "    c = socket.create_connection(('127.0.0.1', port))\n"
             + "    c.sendall(b'x' * 16)\n"
@@ -69,28 +72,8 @@ class StagedRecordsKernelTest {
             + "t.join()\n"
             + "print('pid', os.getpid())\n"
             + "print('port', port)\n";
-
-    /** N (default 1) loopback connections with 16 bytes each way, client and server pinned to CPU $CPU. */
-    private static final String ONE_CPU = "import os, socket, threading\n"
-            + "os.sched_setaffinity(0, {int(os.environ['CPU'])})\n"
-            + "N = int(os.environ.get('N', '1'))\n"
-            + "server = socket.socket()\n"
-            + "server.bind(('127.0.0.1', 0))\n"
-            + "server.listen(128)\n"
-            + "def serve():\n"
-            + "    for _ in range(N):\n"
-            + "        c, _ = server.accept()\n"
-            + "        c.recv(16)\n"
-            + "        c.sendall(b'y' * 16)\n"
-            + "        c.close()\n"
-            + "t = threading.Thread(target=serve)\n"
-            + "t.start()\n"
-            + "for _ in range(N):\n"
-            + "    c = socket.create_connection(server.getsockname())\n"
-            + "    c.sendall(b'x' * 16)\n"
-            + "    c.recv(16)\n"
-            + "    c.close()\n"
-            + "t.join()\n";
+    /** The namespace's loopback up, then the variables that follow. */
+    private static final String LOOPBACK = "ip link set lo up && export ";
     /** struct bh_event */
     private static final int EVENT_SIZE = 128;
 
@@ -106,7 +89,7 @@ class StagedRecordsKernelTest {
         try (TestNetworkNamespace netns = TestNetworkNamespace.create("staged");
              TestCgroup cgroup = TestCgroup.create("staged");
              Monitor monitor = start(cgroup, events)) {
-            String[] out = run(netns, cgroup, connections);
+            String[] out = run(netns, cgroup, "N=" + connections);
             int pid = Integer.parseInt(out[1].substring("pid ".length()));
             int port = Integer.parseInt(out[2].substring("port ".length()));
 
@@ -153,7 +136,7 @@ class StagedRecordsKernelTest {
         try (TestNetworkNamespace netns = TestNetworkNamespace.create("quiet");
              TestCgroup cgroup = TestCgroup.create("quiet");
              Monitor monitor = start(cgroup, events)) {
-            run(netns, cgroup, 1); // five state records, fewer than a stage holds: none fills a stage
+            run(netns, cgroup, "N=1"); // five state records, fewer than a stage holds: none fills a stage
 
             // no flush() here: the monitor's own reading must fetch them
             long deadline = System.nanoTime() + 2_000_000_000L;
@@ -179,8 +162,7 @@ class StagedRecordsKernelTest {
                 assertStaged(hooks.hooks());
                 RingBuffer ring = hooks.ringBuffer();
                 RecordStages stages = hooks.stages().orElseThrow();
-                String out = netns.python(cgroup, "ip link set lo up && export CPU=" + cpu.number(), ONE_CPU);
-                assertEquals("exit 0", out.split("\n")[0], out);
+                run(netns, cgroup, onOneCpu(cpu.number()));
 
                 assertEquals(List.of(1), eventsPerRingRecord(ring), "in the ring: the accept's record");
                 assertTrue(stages.anyStaged(), "the state hook's five records staged on CPU " + cpu.number());
@@ -211,8 +193,7 @@ class StagedRecordsKernelTest {
                         + "is back: disabled by configuration)"), state.notes(), state.toString());
                 RingBuffer ring = hooks.ringBuffer();
                 RecordStages stages = hooks.stages().orElseThrow();
-                String out = netns.python(cgroup, "ip link set lo up && export CPU=" + cpu.number(), ONE_CPU);
-                assertEquals("exit 0", out.split("\n")[0], out);
+                run(netns, cgroup, onOneCpu(cpu.number()));
                 long[] acceptTime = new long[1];
                 ring.read((buffer, offset, length, position) -> acceptTime[0] = buffer.getLong(offset));
                 ring.release(ring.readPosition());
@@ -242,7 +223,7 @@ class StagedRecordsKernelTest {
      */
     @Test
     void aCpuIsStagedOnlyWhileItMakesRecordsFast() throws Exception {
-        int cpuNumber = lastCpu();
+        int cpuNumber = OfflineCpu.lastOnline(); // records of a process pinned there are made there
         try (TestNetworkNamespace netns = TestNetworkNamespace.create("by-rate");
              TestCgroup cgroup = TestCgroup.create("by-rate")) {
             KernelHooks hooks = KernelHooks.start(byRate(cgroup));
@@ -250,17 +231,17 @@ class StagedRecordsKernelTest {
                 assertStaged(hooks.hooks());
                 RingBuffer ring = hooks.ringBuffer();
                 RecordStages stages = hooks.stages().orElseThrow();
-                String setup = "ip link set lo up && export CPU=" + cpuNumber;
+                String oneCpu = onOneCpu(cpuNumber);
 
                 // a few connections, a reader looking as the monitor does: nothing staged
                 lookFor(stages, ring, 100, new ArrayList<>()); // the first look only notes the counts
-                assertEquals("exit 0", netns.python(cgroup, setup + " N=3", ONE_CPU).trim());
+                run(netns, cgroup, oneCpu + " N=3");
                 List<Integer> few = lookFor(stages, ring, 100, new ArrayList<>());
                 assertEquals(Collections.nCopies(18, 1), few, "three connections: each record on its own");
 
                 // a churn: staged within a look or two
                 int churn = 3000;
-                Process load = netns.startPython(cgroup, setup + " N=" + churn, ONE_CPU);
+                Process load = netns.startPython(cgroup, LOOPBACK + oneCpu + " N=" + churn, CONNECTIONS);
                 List<Integer> fast = new ArrayList<>();
                 try {
                     long deadline = System.nanoTime() + 60_000_000_000L;
@@ -276,7 +257,7 @@ class StagedRecordsKernelTest {
                 assertTrue(fast.contains(8), "stages of eight in the ring: " + fast.subList(0, Math.min(fast.size(), 50)));
 
                 // the churn ended: one more connection's records go on their own
-                assertEquals("exit 0", netns.python(cgroup, setup + " N=1", ONE_CPU).trim());
+                run(netns, cgroup, oneCpu + " N=1");
                 assertEquals(Collections.nCopies(6, 1), lookFor(stages, ring, 100, new ArrayList<>()),
                         "after the churn, each record on its own");
             } finally {
@@ -300,12 +281,6 @@ class StagedRecordsKernelTest {
             Thread.sleep(5);
         } while (System.nanoTime() < end);
         return counts;
-    }
-
-    /** The last online CPU: records of a process pinned there are made there. */
-    private static int lastCpu() throws Exception {
-        String online = Files.readString(Paths.get("/sys/devices/system/cpu/online")).trim();
-        return Integer.parseInt(online.substring(Math.max(online.lastIndexOf(','), online.lastIndexOf('-')) + 1));
     }
 
     /** How many records each ring record after those read before holds (a stage's come in one). */
@@ -346,8 +321,14 @@ class StagedRecordsKernelTest {
         return hooks.stream().filter(h -> h.hook() == Hook.TCP_STATE).findFirst().orElseThrow();
     }
 
-    private static String[] run(TestNetworkNamespace netns, TestCgroup cgroup, int connections) throws Exception {
-        String out = netns.python(cgroup, "ip link set lo up && export N=" + connections, CLIENT_AND_SERVER);
+    /** Client and server on one CPU: every record of their connections is made there. */
+    private static String onOneCpu(int cpu) {
+        return "CLIENT_CPU=" + cpu + " SERVER_CPU=" + cpu;
+    }
+
+    /** Runs CONNECTIONS with these variables ("N=3 CLIENT_CPU=1"): "exit 0", the pid line, the port line. */
+    private static String[] run(TestNetworkNamespace netns, TestCgroup cgroup, String variables) throws Exception {
+        String out = netns.python(cgroup, LOOPBACK + variables, CONNECTIONS);
         String[] lines = out.split("\n");
         assertEquals(3, lines.length, out);
         assertEquals("exit 0", lines[0], out);

@@ -24,12 +24,16 @@ public final class OfflineCpu implements AutoCloseable {
 
     /** The last online CPU, while it is still online; the test is skipped where no CPU can be taken offline. */
     public static OfflineCpu lastCpu() throws IOException {
-        String online = Files.readString(CPUS.resolve("online")).trim();
-        String last = online.substring(Math.max(online.lastIndexOf(','), online.lastIndexOf('-')) + 1);
-        int cpu = Integer.parseInt(last);
-        assumeTrue(cpu > 0 && Files.isWritable(control(cpu)),
-                "no CPU of this machine can be taken offline (online: " + online + ")");
+        int cpu = lastOnline();
+        assumeTrue(cpu > 0 && Files.isWritable(control(cpu)), "no CPU of this machine can be taken offline (online: "
+                + Files.readString(CPUS.resolve("online")).trim() + ")");
         return new OfflineCpu(cpu);
+    }
+
+    /** The number of the last online CPU (the kernel lists them as "0-3,5,7-9"). */
+    public static int lastOnline() throws IOException {
+        String online = Files.readString(CPUS.resolve("online")).trim();
+        return Integer.parseInt(online.substring(Math.max(online.lastIndexOf(','), online.lastIndexOf('-')) + 1));
     }
 
     public int number() {
