@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of both of its ends). Before the measured connections, a warm-up of -Dbench.warmup=N connections
  * (default: as many as are measured): after a warm-up of 2000, the JIT compilers took a third of a
  * 20000-connection round's CPU, with or without the agent, a one-time cost that hid the per-connection one.
+ * With -Dbench.rate=R the measured connections are paced at R a second in all (the warm-up is not): what a
+ * service that opens connections now and then pays, per connection, for the agent's threads and programs.
  */
 public class Churn {
     public static void main(String[] args) throws Exception {
@@ -44,6 +46,8 @@ public class Churn {
         boolean agent = awaitAgent();
         String warmUpProperty = System.getProperty("bench.warmup"); // parsed, not Integer.getInteger: a typo must fail
         int warmUp = warmUpProperty == null ? connections : Integer.parseInt(warmUpProperty);
+        String rateProperty = System.getProperty("bench.rate");
+        double rate = rateProperty == null ? 0 : Double.parseDouble(rateProperty);
         // The warm-up runs what the measured connections run: the readings around them, and the same
         // client threads, which a latch waits for. A first run of any of it in the measured window loads
         // classes (JMX and the agent's MBeans, the latch's wait nodes) or takes a branch compiled code
@@ -56,7 +60,7 @@ public class Churn {
         }
         cpuSince(threadCpu(JIT_THREADS), JIT_THREADS); // the /proc readers, whatever the thread names
         processCpuNanos();
-        runClients(clients, lo, server.getLocalPort(), warmUp, threads);
+        runClients(clients, lo, server.getLocalPort(), warmUp, threads, 0);
         Thread.sleep(agent ? 1500 : 200); // the agent's MBeans cache a second: let the warm-up settle in them
         long[] kernelBefore = agent ? kernel() : null;
         java.util.Map<String, long[]> programsBefore = agent ? programs() : null;
@@ -64,7 +68,7 @@ public class Churn {
         java.util.Map<String, Long> agentBefore = threadCpu(AGENT_THREADS);
         java.util.Map<String, Long> jitBefore = threadCpu(JIT_THREADS);
         long start = System.nanoTime();
-        runClients(clients, lo, server.getLocalPort(), connections, threads);
+        runClients(clients, lo, server.getLocalPort(), connections, threads, rate);
         double seconds = (System.nanoTime() - start) / 1e9;
         Thread.sleep(100); // let the agent read the last events, so that its CPU time is all in
         double cpu = (processCpuNanos() - cpuBefore) / 1e9;
@@ -142,15 +146,24 @@ public class Churn {
         return result;
     }
 
-    /** Makes {@code connections} round trips on {@code threads} of the clients' threads, and waits for them. */
-    private static void runClients(ExecutorService clients, InetAddress lo, int port, int connections, int threads)
-            throws Exception {
-        AtomicInteger left = new AtomicInteger(connections);
+    /**
+     * Makes {@code connections} round trips on {@code threads} of the clients' threads, and waits for them: as
+     * fast as they can, or the i-th at i / {@code rate} seconds from the start (0: not paced).
+     */
+    private static void runClients(ExecutorService clients, InetAddress lo, int port, int connections, int threads,
+            double rate) throws Exception {
+        AtomicInteger next = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(threads);
+        long start = System.nanoTime();
         for (int t = 0; t < threads; t++) {
             clients.execute(() -> {
                 try {
-                    while (left.getAndDecrement() > 0) {
+                    int i;
+                    while ((i = next.getAndIncrement()) < connections) {
+                        if (rate > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(
+                                    start + (long) (i * 1e9 / rate) - System.nanoTime());
+                        }
                         roundTrip(lo, port);
                     }
                 } catch (Exception e) {

@@ -12,6 +12,9 @@
 #   usage: sudo ./scripts/bench-churn.sh [CONNECTIONS=20000] [ROUNDS=3] [THREADS="1 2"]
 #          MODES="none agent" sudo -E ./scripts/bench-churn.sh ...   (only these modes; none is always run)
 #          WARMUP=2000 sudo -E ./scripts/bench-churn.sh ...   (connections before each round's measured ones)
+#          RATE=50 sudo -E ./scripts/bench-churn.sh 1000 3 1 ...   (the measured connections paced at RATE a second
+#              in all, the warm-up not: what a service that connects now and then pays per connection, in CPU;
+#              the conn/s column then shows the pace)
 #          OTHER_JAR=/path/to/bpfhook-agent.jar sudo -E ./scripts/bench-churn.sh ...   (adds agent-stats-other:
 #              agent-stats with that build of the agent, alternating with this one, to compare two builds;
 #              MODES="agent agent-other" compares them with the statistics off, as production runs)
@@ -48,8 +51,8 @@ for build in ${BUILDS:-}; do
     fi
     BUILD_JAR[$name]="$jar"
 done
-for number in "$CONNECTIONS" "$ROUNDS" ${WARMUP:+"$WARMUP"}; do
-    [[ "$number" =~ ^[0-9]+$ ]] || { echo "bench-churn.sh: '$number' is not a count: CONNECTIONS, ROUNDS and WARMUP are whole numbers" >&2; exit 2; }
+for number in "$CONNECTIONS" "$ROUNDS" ${WARMUP:+"$WARMUP"} ${RATE:+"$RATE"}; do
+    [[ "$number" =~ ^[0-9]+$ ]] || { echo "bench-churn.sh: '$number' is not a count: CONNECTIONS, ROUNDS, WARMUP and RATE are whole numbers" >&2; exit 2; }
 done
 
 if [[ "$(id -u)" != 0 ]]; then
@@ -179,7 +182,7 @@ run() {
     esac
     local line
     line="$(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" "$JAVA" "${args[@]}" \
-        ${WARMUP:+-Dbench.warmup=$WARMUP} -cp "$WORK" Churn "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=')" \
+        ${WARMUP:+-Dbench.warmup=$WARMUP} ${RATE:+-Dbench.rate=$RATE} -cp "$WORK" Churn "$CONNECTIONS" "$threads" 2>"$WORK/err" | grep '^connections=')" \
         || { cat "$WORK/err" >&2; stop_neighbour; [[ -z "${PEER_PID:-}" ]] || stop_peer >/dev/null; return 1; }
     if [[ "$mode" == agent-elsewhere ]]; then
         # every connection of the round, its warm-up included, ran the neighbour's hooks
@@ -202,7 +205,7 @@ if [[ " $MODES " == *" agent-stats"* ]]; then
         || { echo "bench-churn.sh: bench-clock failed (above): the BPF sums keep the statistics' own clock" >&2
              STATS_CLOCK_NS=; }
 fi
-echo "bpfhook churn benchmark: $CONNECTIONS connections per round, $ROUNDS rounds, threads: $THREADS"
+echo "bpfhook churn benchmark: $CONNECTIONS connections per round${RATE:+ paced at $RATE a second}, $ROUNDS rounds, threads: $THREADS"
 echo "modes: $MODES ($(nproc) CPUs, kernel $(uname -r))"
 for threads in $THREADS; do
     : >"$WORK/results"

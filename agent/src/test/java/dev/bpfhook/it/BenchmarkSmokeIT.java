@@ -10,6 +10,8 @@ import java.nio.file.Paths;
 import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +56,18 @@ class BenchmarkSmokeIT {
                 + " runs\\)\\n.*"), out);
         assertTrue(out.matches("(?s).*\\n  agent-elsewhere +.* \\d+ ns in the hooks of an agent watching another "
                 + "cgroup\\n.*"), "the neighbour's hooks ran for the churn it does not watch:\n" + out);
+    }
+
+    /** Paced, the i-th connection starts no sooner than i / RATE seconds in: no round can go faster than that. */
+    @Test
+    void pacedChurnKeepsItsPaceAndCountsExactly() throws Exception {
+        String out = run(Map.of("WARMUP", "50", "RATE", "500", "MODES", "agent"), "bench-churn.sh", "100", "1", "1");
+        assertTrue(out.contains("100 connections per round paced at 500 a second"), out);
+        Matcher agent = Pattern.compile("\\n  agent +(\\d+) .* 100/100, 600/0/0\\n")
+                .matcher(out);
+        assertTrue(agent.find(), "counted = made, nothing lost:\n" + out);
+        // 100 connections, the last at 99/500 s: at most 100 / 0.198 = 505 a second
+        assertTrue(Integer.parseInt(agent.group(1)) <= 505, "paced at 500 a second:\n" + out);
     }
 
     @Test
