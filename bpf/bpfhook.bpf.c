@@ -156,6 +156,12 @@ struct {
 /* Set by the agent (second in .bss: KernelHooks.BSS_STAGING) once it can flush a CPU's stage on demand. */
 volatile __u32 staging = 0;
 
+/*
+ * 1 while the agent's ring thread sleeps long, nothing having come for a while (see wakeup_flags); written
+ * by the agent through its mapping of .bss (KernelHooks.BSS_READER_SLEEPS).
+ */
+volatile __u32 reader_sleeps = 0;
+
 /* Ring-buffer records have no map type to carry them into BTF: name the
  * struct once so that its layout is in the object (AbiLayoutTest reads it). */
 const struct bh_event *unused_event __attribute__((unused));
@@ -237,9 +243,13 @@ static __always_inline struct bh_event *event_reserve(__u8 kind, __u64 cookie, _
  * A wakeup per record costs microseconds (irq_work), so records are committed
  * without one, and the consumer is woken only when the backlog crosses
  * bh_config.wakeup_bytes; below that, it finds the records on its poll timeout.
+ * While it sleeps long (reader_sleeps), no flag: the kernel then wakes it for the first record it has not
+ * read (the ring's own rule), and the agent clears reader_sleeps as it wakes.
  */
 static __always_inline __u64 wakeup_flags(__u64 bytes)
 {
+	if (reader_sleeps)
+		return 0;
 	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	if (waiting < bh_config.wakeup_bytes && waiting + bytes + 8 >= bh_config.wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;

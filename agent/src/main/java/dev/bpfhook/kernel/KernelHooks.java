@@ -43,6 +43,8 @@ public final class KernelHooks implements AutoCloseable {
     static final int BSS_LISTING_DONE = 0;
     /** Offset of staging in the programs' .bss: 1 once the agent can flush a CPU's stage (RecordStages). */
     static final int BSS_STAGING = 8;
+    /** Offset of reader_sleeps in the programs' .bss: 1 while the ring's consumer sleeps long (ReaderSleep). */
+    static final int BSS_READER_SLEEPS = 12;
     /**
      * In {@link HookSettings#disabledTiers()}: the state hook's records go straight to the ring, as where the
      * kernel cannot flush a CPU on demand (to test that way, or to leave a kernel's misbehaving flush alone).
@@ -69,9 +71,10 @@ public final class KernelHooks implements AutoCloseable {
     private final RecordStages stages;
     private final CounterMaps counters;
     private final PerCpuMap globalStats;
+    private final ReaderSleep readerSleep;
 
     private KernelHooks(BpfObject object, List<Link> links, List<HookStatus> hooks, RingBuffer ringBuffer,
-            RecordStages stages, CounterMaps counters, PerCpuMap globalStats) {
+            RecordStages stages, CounterMaps counters, PerCpuMap globalStats, ReaderSleep readerSleep) {
         this.object = object;
         this.links = links;
         this.hooks = Collections.unmodifiableList(hooks);
@@ -79,6 +82,7 @@ public final class KernelHooks implements AutoCloseable {
         this.stages = stages;
         this.counters = counters;
         this.globalStats = globalStats;
+        this.readerSleep = readerSleep;
     }
 
     /**
@@ -116,7 +120,7 @@ public final class KernelHooks implements AutoCloseable {
                     new PerCpuMap(object.mapFd("hot_counters"), 4, COUNTERS_SIZE), hotPair[0], hotPair[1]);
             PerCpuMap stats = new PerCpuMap(object.mapFd("global_stats"), 4, STATS_SIZE);
             RecordStages stages = startStaging(object, hooks, settings, links); // last: nothing after it can fail
-            return new KernelHooks(object, links, hooks, ring, stages, counters, stats);
+            return new KernelHooks(object, links, hooks, ring, stages, counters, stats, readerSleep(object));
         } catch (BpfException | RuntimeException | Error e) {
             // nothing stays attached or mapped, whatever failed (an Error too: a thread or memory refused)
             links.forEach(Link::close);
@@ -139,6 +143,11 @@ public final class KernelHooks implements AutoCloseable {
     /** The state hook's records staged per CPU; empty where the kernel cannot flush a CPU on demand. */
     public Optional<RecordStages> stages() {
         return Optional.ofNullable(stages);
+    }
+
+    /** The flag that lets the ring's consumer sleep long; empty where .bss cannot be mapped (it polls then). */
+    public Optional<ReaderSleep> readerSleep() {
+        return Optional.ofNullable(readerSleep);
     }
 
     /** struct bh_counters per (cgroup id, network-namespace cookie). */
@@ -192,7 +201,18 @@ public final class KernelHooks implements AutoCloseable {
         if (stages != null) {
             stages.close();
         }
+        if (readerSleep != null) {
+            readerSleep.close();
+        }
         object.close();
+    }
+
+    private static ReaderSleep readerSleep(BpfObject object) {
+        try {
+            return ReaderSleep.open(object, BSS_READER_SLEEPS);
+        } catch (BpfException e) {
+            return null; // the consumer polls, as on kernels that cannot map a map
+        }
     }
 
     /** Whether the kernel publishes its own BTF; without it, only a BTF file given in the settings will do. */

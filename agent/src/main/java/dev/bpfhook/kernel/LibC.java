@@ -20,6 +20,7 @@ interface LibC extends Library {
     int EPOLL_CTL_ADD = 1;
     int EPOLLIN = 0x001;
     int EINTR = 4;
+    int EFD_CLOEXEC = 02000000;
     int AF_INET = 2;
     int SOCK_DGRAM = 2;
     int SOL_SOCKET = 1;
@@ -37,6 +38,10 @@ interface LibC extends Library {
     int close(int fd);
 
     long read(int fd, Pointer buffer, long count);
+
+    long write(int fd, Pointer buffer, long count);
+
+    int eventfd(int initval, int flags);
 
     int epoll_create1(int flags);
 

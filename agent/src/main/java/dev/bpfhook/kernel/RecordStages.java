@@ -253,6 +253,16 @@ public final class RecordStages implements AutoCloseable {
         return answer == FLUSHED;
     }
 
+    /** Whether the records of any CPU are staged (the last look chose it, see {@link StagingPolicy}). */
+    public boolean anyWanted() {
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            if ((int) INTS.getOpaque(stages, cpu * STAGE_SIZE + STAGE_WANTED) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether any CPU holds staged records now (as far as this CPU can see). */
     public boolean anyStaged() {
         for (int cpu = 0; cpu < cpus; cpu++) {

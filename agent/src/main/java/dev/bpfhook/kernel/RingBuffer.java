@@ -44,6 +44,8 @@ public final class RingBuffer implements AutoCloseable {
     private final ByteBuffer producerAndData;
     private final int dataStart;
     private final int epollFd;
+    /** An eventfd in the epoll set, written to end a consumer's sleep (see wakeConsumer). */
+    private final int wakeFd;
     private final Memory epollEvents = new Memory(16);
     /** Held around each epoll_wait, and by close() to close epollFd: never closed under a sleeping consumer. */
     private final Object epollLock = new Object();
@@ -85,9 +87,16 @@ public final class RingBuffer implements AutoCloseable {
         dataStart = (int) pageSize;
         consumerPos = (long) LONGS.getAcquire(consumerPage, 0);
         readPos = consumerPos;
+        wakeFd = libc.eventfd(0, LibC.EFD_CLOEXEC);
         try {
-            epollFd = createEpoll(mapFd);
+            if (wakeFd < 0) {
+                throw new BpfException("eventfd failed: " + Libs.errnoText(Native.getLastError()));
+            }
+            epollFd = createEpoll(mapFd, wakeFd);
         } catch (BpfException e) {
+            if (wakeFd >= 0) {
+                libc.close(wakeFd);
+            }
             libc.munmap(producerMapping, producerMappingLength);
             libc.munmap(consumerMapping, pageSize);
             throw e;
@@ -232,12 +241,14 @@ public final class RingBuffer implements AutoCloseable {
         synchronized (epollLock) { // after a consumer's sleep in progress
             epollClosed = true;
             libc.close(epollFd);
+            libc.close(wakeFd);
         }
         libc.munmap(producerMapping, producerMappingLength);
         libc.munmap(consumerMapping, pageSize);
     }
 
-    private int createEpoll(int mapFd) throws BpfException {
+    /** An epoll set of the ring (readable when records wait) and of {@code wakeFd} ({@link #wakeConsumer}). */
+    private int createEpoll(int mapFd, int wakeFd) throws BpfException {
         int fd = libc.epoll_create1(LibC.EPOLL_CLOEXEC);
         if (fd < 0) {
             throw new BpfException("epoll_create1 failed: " + Libs.errnoText(Native.getLastError()));
@@ -246,11 +257,23 @@ public final class RingBuffer implements AutoCloseable {
         Memory event = new Memory(16);
         event.clear();
         event.setInt(0, LibC.EPOLLIN);
-        if (libc.epoll_ctl(fd, LibC.EPOLL_CTL_ADD, mapFd, event) < 0) {
+        if (libc.epoll_ctl(fd, LibC.EPOLL_CTL_ADD, mapFd, event) < 0
+                || libc.epoll_ctl(fd, LibC.EPOLL_CTL_ADD, wakeFd, event) < 0) {
             int errno = Native.getLastError();
             libc.close(fd);
             throw new BpfException("epoll_ctl on the ring buffer failed: " + Libs.errnoText(errno));
         }
         return fd;
+    }
+
+    /**
+     * Ends the consumer's sleep in {@link #await} now, and makes every later one return at once: for a
+     * consumer about to stop, so that its owner need not wait out a long sleep. Any thread.
+     */
+    public void wakeConsumer() {
+        try (Memory one = new Memory(8)) {
+            one.setLong(0, 1);
+            libc.write(wakeFd, one, 8);
+        }
     }
 }

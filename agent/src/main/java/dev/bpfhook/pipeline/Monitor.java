@@ -14,6 +14,7 @@ import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.kernel.HookStatus;
 import dev.bpfhook.kernel.KernelHooks;
 import dev.bpfhook.kernel.ProgramStats;
+import dev.bpfhook.kernel.ReaderSleep;
 import dev.bpfhook.kernel.RecordSink;
 import dev.bpfhook.kernel.RecordStages;
 import dev.bpfhook.kernel.RingBuffer;
@@ -42,7 +43,8 @@ public final class Monitor implements AutoCloseable {
      * How long the ring thread waits for records when the kernel did not wake it (it does only past a
      * backlog): 20 ms while records come, doubling while none do, up to 50 ms. A wakeup costs about
      * 70 us of CPU on a VM (timer, two context switches), so an idle agent waking 100 times a second
-     * took 0.7 to 1% of a CPU (measured); now it wakes 20 times. Under load, waits of 10 ms took
+     * took 0.7 to 1% of a CPU (measured); polling, it wakes 20 times, and once idle it sleeps long (see
+     * sleepLong). Under load, waits of 10 ms took
      * 0.5 us more of the agent's CPU per loopback connection than 20 ms (3.3-4.0 against 2.7-3.3 us,
      * four churns each), and 50 ms no less than 20 (1.4 against 1.4-1.6 us, six alternating rounds, a
      * later build); a longer wait would let a burst fill more of the ring before the kernel's backlog
@@ -50,6 +52,14 @@ public final class Monitor implements AutoCloseable {
      */
     static final int POLL_MIN_MS = 20;
     static final int POLL_MAX_MS = 50;
+    /** Empty polls, the last ones at the longest wait, before the ring thread sleeps long: about 0.2 s of nothing. */
+    private static final int EMPTY_POLLS_BEFORE_LONG_SLEEP = 5;
+    /**
+     * The long sleep of an idle ring thread (see sleepLong). The kernel wakes it for the first record, so this
+     * bounds only the delay of a record whose program read the flag unset as it was set and was then held
+     * off its CPU for longer than a poll (a preempted cgroup program), and of the stages' looks.
+     */
+    static final int LONG_SLEEP_MS = 1000;
     private static final int FINAL_RECENT = 100;
     private static final int PUBLISH_RECEIVED_EVERY = 1024;
     /** Records joined and tracked under one lock of the table and of the destinations (at most 64). */
@@ -91,6 +101,8 @@ public final class Monitor implements AutoCloseable {
     private final RecordOrder order;
     /** The kernel's staged records; null where it writes each straight to the ring. */
     private final RecordStages stages;
+    /** Null where the programs' .bss cannot be mapped: the ring thread then polls while idle. */
+    private final ReaderSleep readerSleep;
     private final Thread ringThread;
     /** Held while reading the ring, so that close() cannot unmap it under a reader. */
     private final Object ringLock = new Object();
@@ -114,6 +126,7 @@ public final class Monitor implements AutoCloseable {
     private Monitor(KernelHooks hooks, ConnectionTable table, DestinationSettings destinationSettings) {
         this.hooks = hooks;
         this.stages = hooks.stages().orElse(null);
+        this.readerSleep = hooks.readerSleep().orElse(null);
         this.order = new RecordOrder(sink, hooks.ringBuffer()::release);
         this.table = table;
         this.destinations = new DestinationTracker(table, destinationSettings);
@@ -322,6 +335,7 @@ public final class Monitor implements AutoCloseable {
     private void consume() {
         RingBuffer ring = hooks.ringBuffer();
         int timeoutMs = POLL_MIN_MS;
+        int emptyPolls = 0;
         while (running) {
             int consumed = 0;
             boolean waiting = false;
@@ -340,14 +354,49 @@ public final class Monitor implements AutoCloseable {
             }
             if (consumed > 0) {
                 timeoutMs = POLL_MIN_MS; // more may have come meanwhile: read again at once
+                emptyPolls = 0;
             } else if (waiting) {
                 timeoutMs = POLL_MIN_MS; // records wait to be handed on at the next look: no longer sleep
+                emptyPolls = 0;
                 ring.await(timeoutMs);
+            } else if (++emptyPolls > EMPTY_POLLS_BEFORE_LONG_SLEEP && maySleepLong()) {
+                sleepLong(ring); // and again after it while nothing comes
             } else {
                 ring.await(timeoutMs);
                 timeoutMs = Math.min(2 * timeoutMs, POLL_MAX_MS);
             }
         }
+    }
+
+    /**
+     * Whether every record to come will wake the ring thread: the flag can be set, and no CPU stages records
+     * (a staged record commits nothing to the ring until its stage is flushed).
+     */
+    private boolean maySleepLong() {
+        return readerSleep != null && running && (stages == null || (!stages.anyWanted() && !stages.anyStaged()));
+    }
+
+    /**
+     * An idle wakeup costs the ring thread about 70 us of CPU on a VM; 20 a second while nothing comes were
+     * 2 ms of CPU a second. So once nothing came for a while, the thread sets reader_sleeps, with which every
+     * program commits its record with the kernel's own wakeup rule (it wakes the reader for the first record
+     * it has not read), and sleeps long. A program may have read the flag unset just as it was set: it
+     * commits within the first, short wait (which ends as soon as a record waits), so the long one misses
+     * nothing but a record whose program was held off its CPU meanwhile.
+     */
+    private void sleepLong(RingBuffer ring) {
+        readerSleep.set(true);
+        try {
+            ring.await(POLL_MAX_MS);
+            ring.await(LONG_SLEEP_MS);
+        } finally {
+            readerSleep.set(false);
+        }
+    }
+
+    /** Whether the ring thread sleeps long now, to be woken by the kernel for the next record. */
+    public boolean sleepingLong() {
+        return readerSleep != null && readerSleep.isSet();
     }
 
     /**
@@ -478,6 +527,7 @@ public final class Monitor implements AutoCloseable {
             }
             running = false; // the ring thread drains no more (it checks under this lock) and ends
         }
+        hooks.ringBuffer().wakeConsumer(); // out of a long sleep at once
         try {
             ringThread.join(1_000);
         } catch (InterruptedException e) {

@@ -135,6 +135,7 @@ class AbiLayoutTest {
             }
             assertEquals(KernelHooks.BSS_LISTING_DONE, offsets.get("listing_done"), offsets.toString());
             assertEquals(KernelHooks.BSS_STAGING, offsets.get("staging"), offsets.toString());
+            assertEquals(KernelHooks.BSS_READER_SLEEPS, offsets.get("reader_sleeps"), offsets.toString());
         } finally {
             bpf.bpf_object__close(object);
         }

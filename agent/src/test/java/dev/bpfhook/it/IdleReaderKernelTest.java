@@ -1,0 +1,109 @@
+package dev.bpfhook.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.kernel.HookSettings;
+import dev.bpfhook.pipeline.Monitor;
+import dev.bpfhook.testing.Await;
+import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.TestCgroup;
+import dev.bpfhook.testing.TestNetworkNamespace;
+import dev.bpfhook.track.ConnectionTable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Once nothing came for a while, the ring thread stops polling: it sets reader_sleeps, with which the programs
+ * commit their records with the kernel's own wakeup, and sleeps long. The kernel must wake it for the next
+ * record, and a close must not wait out its sleep.
+ */
+class IdleReaderKernelTest {
+    /** One loopback connection with 16 bytes each way. */
+    private static final String ONE_CONNECTION = "import socket, threading\n"
+            + "server = socket.socket()\n"
+            + "server.bind(('127.0.0.1', 0))\n"
+            + "server.listen(1)\n"
+            + "def serve():\n"
+            + "    c, _ = server.accept()\n"
+            + "    c.recv(16)\n"
+            + "    c.sendall(b'y' * 16)\n"
+            + "    c.close()\n"
+            + "t = threading.Thread(target=serve)\n"
+            + "t.start()\n"
+            + "c = socket.create_connection(server.getsockname())\n"
+            + "c.sendall(b'x' * 16)\n"
+            + "c.recv(16)\n"
+            + "c.close()\n"
+            + "t.join()\n";
+
+    @BeforeEach
+    void kernel() {
+        KernelTests.requireRoot();
+    }
+
+    @Test
+    void anIdleRingThreadSleepsUntilTheKernelWakesItForTheNextRecord() throws Exception {
+        List<ConnectionEvent> events = Collections.synchronizedList(new ArrayList<>());
+        try (TestNetworkNamespace netns = TestNetworkNamespace.create("idle");
+             TestCgroup cgroup = TestCgroup.create("idle");
+             Monitor monitor = start(cgroup, events)) {
+            Await.until(monitor::sleepingLong, "the ring thread asleep, nothing having come");
+            Thread.sleep(2 * 50); // past its first, short wait: in the long one now
+            long woken = monitor.ringBuffer().wokenWaits();
+
+            assertEquals("exit 0\n", netns.python(cgroup, "ip link set lo up", ONE_CONNECTION));
+            Await.until(() -> events.size() == 6, "the connection's six records");
+            // a long sleep ended by its timeout is not a woken wait, and the records would all be read after it
+            assertTrue(monitor.ringBuffer().wokenWaits() > woken, "the kernel woke the ring thread");
+            Await.until(monitor::sleepingLong, "asleep again once nothing more came");
+            assertEquals(6, events.size(), events.toString());
+        }
+    }
+
+    /**
+     * A close wakes a ring thread asleep rather than wait out its sleep (the ring's close waits for a sleep in
+     * progress: a JVM's exit would take a second longer). Only a wakeup ends a sleep before its timeout.
+     */
+    @Test
+    void aCloseWakesARingThreadAsleep() throws Exception {
+        try (TestCgroup cgroup = TestCgroup.create("idle-close")) {
+            Set<Thread> before = ringThreads();
+            Monitor monitor = start(cgroup, new ArrayList<>());
+            Set<Thread> ours = ringThreads();
+            ours.removeAll(before);
+            assertEquals(1, ours.size(), "the monitor's ring thread: " + ours);
+            long woken;
+            try {
+                Await.until(monitor::sleepingLong, "the ring thread asleep, nothing having come");
+                woken = monitor.ringBuffer().wokenWaits();
+            } finally {
+                monitor.close();
+            }
+            assertTrue(monitor.ringBuffer().wokenWaits() > woken, "the close woke the ring thread");
+            assertFalse(ours.iterator().next().isAlive(), "the ring thread ended within the close");
+        }
+    }
+
+    private static Monitor start(TestCgroup cgroup, List<ConnectionEvent> events) throws Exception {
+        return Monitor.start(new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096, false),
+                new ConnectionTable(4096, 1024), List.of(events::add));
+    }
+
+    private static Set<Thread> ringThreads() {
+        Set<Thread> threads = new HashSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("bpfhook-ring") && t.isAlive()) {
+                threads.add(t);
+            }
+        }
+        return threads;
+    }
+}
