@@ -385,18 +385,32 @@ public final class Monitor implements AutoCloseable {
      * nothing but a record whose program was held off its CPU meanwhile.
      */
     private void sleepLong(RingBuffer ring) {
-        readerSleep.set(true);
+        synchronized (ringLock) { // the flag lives in the programs' .bss, which close() unmaps under this lock
+            if (!running) {
+                return;
+            }
+            readerSleep.set(true);
+        }
         try {
             ring.await(POLL_MAX_MS);
             ring.await(LONG_SLEEP_MS);
         } finally {
-            readerSleep.set(false);
+            synchronized (ringLock) {
+                if (mapsOpen) {
+                    readerSleep.set(false);
+                }
+            }
         }
     }
 
     /** Whether the ring thread sleeps long now, to be woken by the kernel for the next record. */
     public boolean sleepingLong() {
-        return readerSleep != null && readerSleep.isSet();
+        mapsLock.readLock().lock();
+        try {
+            return mapsOpen && readerSleep != null && readerSleep.isSet();
+        } finally {
+            mapsLock.readLock().unlock();
+        }
     }
 
     /**
