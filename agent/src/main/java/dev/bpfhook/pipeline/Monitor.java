@@ -359,10 +359,8 @@ public final class Monitor implements AutoCloseable {
                 timeoutMs = POLL_MIN_MS; // records wait to be handed on at the next look: no longer sleep
                 emptyPolls = 0;
                 ring.await(timeoutMs);
-            } else if (++emptyPolls > EMPTY_POLLS_BEFORE_LONG_SLEEP && maySleepLong()) {
-                sleepLong(ring); // and again after it while nothing comes
-            } else {
-                ring.await(timeoutMs);
+            } else if (emptyPolls++ < EMPTY_POLLS_BEFORE_LONG_SLEEP || !sleepLong(ring)) {
+                ring.await(timeoutMs); // idle, but not long enough yet (or it cannot sleep long)
                 timeoutMs = Math.min(2 * timeoutMs, POLL_MAX_MS);
             }
         }
@@ -370,7 +368,7 @@ public final class Monitor implements AutoCloseable {
 
     /**
      * Whether every record to come will wake the ring thread: the flag can be set, and no CPU stages records
-     * (a staged record commits nothing to the ring until its stage is flushed).
+     * (a staged record commits nothing to the ring until its stage is flushed). Under ringLock.
      */
     private boolean maySleepLong() {
         return readerSleep != null && running && (stages == null || (!stages.anyWanted() && !stages.anyStaged()));
@@ -382,12 +380,14 @@ public final class Monitor implements AutoCloseable {
      * program commits its record with the kernel's own wakeup rule (it wakes the reader for the first record
      * it has not read), and sleeps long. A program may have read the flag unset just as it was set: it
      * commits within the first, short wait (which ends as soon as a record waits), so the long one misses
-     * nothing but a record whose program was held off its CPU meanwhile.
+     * nothing but a record whose program was held off its CPU meanwhile. Called again while nothing comes.
+     *
+     * @return false, not having slept, where it may not (see maySleepLong)
      */
-    private void sleepLong(RingBuffer ring) {
-        synchronized (ringLock) { // the flag lives in the programs' .bss, which close() unmaps under this lock
-            if (!running) {
-                return;
+    private boolean sleepLong(RingBuffer ring) {
+        synchronized (ringLock) { // the flag and the stages are mapped memory, which close() unmaps under this lock
+            if (!maySleepLong()) {
+                return false;
             }
             readerSleep.set(true);
         }
@@ -401,6 +401,7 @@ public final class Monitor implements AutoCloseable {
                 }
             }
         }
+        return true;
     }
 
     /** Whether the ring thread sleeps long now, to be woken by the kernel for the next record. */
