@@ -9,6 +9,7 @@ import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.LoopbackScripts;
 import dev.bpfhook.testing.TestCgroup;
 import dev.bpfhook.testing.TestNetworkNamespace;
 import dev.bpfhook.track.ConnectionTable;
@@ -26,24 +27,6 @@ import org.junit.jupiter.api.Test;
  * record, and a close must not wait out its sleep.
  */
 class IdleReaderKernelTest {
-    /** One loopback connection with 16 bytes each way. */
-    private static final String ONE_CONNECTION = "import socket, threading\n"
-            + "server = socket.socket()\n"
-            + "server.bind(('127.0.0.1', 0))\n"
-            + "server.listen(1)\n"
-            + "def serve():\n"
-            + "    c, _ = server.accept()\n"
-            + "    c.recv(16)\n"
-            + "    c.sendall(b'y' * 16)\n"
-            + "    c.close()\n"
-            + "t = threading.Thread(target=serve)\n"
-            + "t.start()\n"
-            + "c = socket.create_connection(server.getsockname())\n"
-            + "c.sendall(b'x' * 16)\n"
-            + "c.recv(16)\n"
-            + "c.close()\n"
-            + "t.join()\n";
-
     @BeforeEach
     void kernel() {
         KernelTests.requireRoot();
@@ -59,7 +42,8 @@ class IdleReaderKernelTest {
             Thread.sleep(2 * 50); // past its first, short wait: in the long one now
             long woken = monitor.ringBuffer().wokenWaits();
 
-            assertEquals("exit 0\n", netns.python(cgroup, "ip link set lo up", ONE_CONNECTION));
+            String out = netns.python(cgroup, "ip link set lo up", LoopbackScripts.CONNECTIONS); // one connection
+            assertTrue(out.startsWith("exit 0\n"), out);
             Await.until(() -> events.size() == 6, "the connection's six records");
             // a long sleep ended by its timeout is not a woken wait, and the records would all be read after it
             assertTrue(monitor.ringBuffer().wokenWaits() > woken, "the kernel woke the ring thread");

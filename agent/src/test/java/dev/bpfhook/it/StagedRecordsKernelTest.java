@@ -19,6 +19,7 @@ import dev.bpfhook.kernel.RingBuffer;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.testing.Await;
 import dev.bpfhook.testing.KernelTests;
+import dev.bpfhook.testing.LoopbackScripts;
 import dev.bpfhook.testing.OfflineCpu;
 import dev.bpfhook.testing.TestCgroup;
 import dev.bpfhook.testing.TestNetworkNamespace;
@@ -41,37 +42,6 @@ import org.junit.jupiter.api.Test;
  * with records staged, or goes offline, must not keep them.
  */
 class StagedRecordsKernelTest {
-    /**
-     * N loopback connections (1 unless given) with 16 bytes each way, the client pinned to CLIENT_CPU and the
-     * server to SERVER_CPU (the first and the last CPU unless given); prints the process's pid and the port.
-     */
-    private static final String CONNECTIONS = "import os, socket, threading\n"
-            + "cpus = sorted(os.sched_getaffinity(0))\n"
-            + "N = int(os.environ.get('N', '1'))\n"
-            + "client_cpu = int(os.environ.get('CLIENT_CPU', cpus[0]))\n"
-            + "server_cpu = int(os.environ.get('SERVER_CPU', cpus[-1]))\n"
-            + "server = socket.socket()\n"
-            + "server.bind(('127.0.0.1', 0))\n"
-            + "server.listen(128)\n"
-            + "port = server.getsockname()[1]\n"
-            + "def serve():\n"
-            + "    os.sched_setaffinity(0, {server_cpu})\n"
-            + "    for _ in range(N):\n"
-            + "        c, _ = server.accept()\n"
-            + "        c.recv(16)\n"
-            + "        c.sendall(b'y' * 16)\n"
-            + "        c.close()\n"
-            + "t = threading.Thread(target=serve)\n"
-            + "t.start()\n"
-            + "os.sched_setaffinity(0, {client_cpu})\n"
-            + "for _ in range(N):\n"
-            + "    c = socket.create_connection(('127.0.0.1', port))\n"
-            + "    c.sendall(b'x' * 16)\n"
-            + "    c.recv(16)\n"
-            + "    c.close()\n"
-            + "t.join()\n"
-            + "print('pid', os.getpid())\n"
-            + "print('port', port)\n";
     /** The namespace's loopback up, then the variables that follow. */
     private static final String LOOPBACK = "ip link set lo up && export ";
     /** struct bh_event */
@@ -241,7 +211,7 @@ class StagedRecordsKernelTest {
 
                 // a churn: staged within a look or two
                 int churn = 3000;
-                Process load = netns.startPython(cgroup, LOOPBACK + oneCpu + " N=" + churn, CONNECTIONS);
+                Process load = netns.startPython(cgroup, LOOPBACK + oneCpu + " N=" + churn, LoopbackScripts.CONNECTIONS);
                 List<Integer> fast = new ArrayList<>();
                 try {
                     long deadline = System.nanoTime() + 60_000_000_000L;
@@ -326,9 +296,9 @@ class StagedRecordsKernelTest {
         return "CLIENT_CPU=" + cpu + " SERVER_CPU=" + cpu;
     }
 
-    /** Runs CONNECTIONS with these variables ("N=3 CLIENT_CPU=1"): "exit 0", the pid line, the port line. */
+    /** Runs LoopbackScripts.CONNECTIONS with these variables ("N=3 CLIENT_CPU=1"): "exit 0", its pid, its port. */
     private static String[] run(TestNetworkNamespace netns, TestCgroup cgroup, String variables) throws Exception {
-        String out = netns.python(cgroup, LOOPBACK + variables, CONNECTIONS);
+        String out = netns.python(cgroup, LOOPBACK + variables, LoopbackScripts.CONNECTIONS);
         String[] lines = out.split("\n");
         assertEquals(3, lines.length, out);
         assertEquals("exit 0", lines[0], out);
