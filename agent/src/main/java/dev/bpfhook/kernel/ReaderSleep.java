@@ -10,8 +10,9 @@ import java.nio.ByteOrder;
  * The programs' reader_sleeps flag (in .bss): while it is set, a record is committed with the kernel's own
  * wakeup rule (the reader is woken for the first record it has not read) instead of none, so that the ring's
  * consumer can sleep long while nothing comes instead of polling. Written through a mapping of .bss: a
- * single store, where a read and write back of the whole .bss through the map could undo a variable another
- * thread set meanwhile (listing_done).
+ * single store, twice a second at most, where {@link BpfObject#setBssInt} reads and writes back the whole .bss
+ * through the map (two system calls) and could undo what the programs write there meanwhile
+ * (found_scope_level).
  */
 public final class ReaderSleep implements AutoCloseable {
     private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());

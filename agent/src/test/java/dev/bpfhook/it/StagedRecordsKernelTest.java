@@ -246,7 +246,7 @@ class StagedRecordsKernelTest {
         long end = System.nanoTime() + millis * 1_000_000;
         do {
             stages.completeBefore(System.nanoTime());
-            ring.read((buffer, offset, length, position) -> counts.add(length / EVENT_SIZE));
+            counts.addAll(eventsPerRingRecord(ring));
             ring.release(ring.readPosition());
             Thread.sleep(5);
         } while (System.nanoTime() < end);
