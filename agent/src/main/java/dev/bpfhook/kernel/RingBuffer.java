@@ -175,6 +175,11 @@ public final class RingBuffer implements AutoCloseable {
         }
     }
 
+    /** Whether a producer reserved a record after the last read: committed since, or still being written. */
+    public boolean hasUnread() {
+        return (long) LONGS.getAcquire(producerAndData, 0) > readPos;
+    }
+
     /** Bytes committed or reserved by producers and not yet consumed. */
     public long pendingBytes() {
         return (long) LONGS.getAcquire(producerAndData, 0) - consumerPos;

@@ -55,9 +55,8 @@ public final class Monitor implements AutoCloseable {
     /** Empty polls, the last ones at the longest wait, before the ring thread sleeps long: about 0.2 s of nothing. */
     private static final int EMPTY_POLLS_BEFORE_LONG_SLEEP = 5;
     /**
-     * The long sleep of an idle ring thread (see sleepLong). The kernel wakes it for the first record, so this
-     * bounds only the delay of a record whose program read the flag unset as it was set and was then held
-     * off its CPU for longer than a poll (a preempted cgroup program), and of the stages' looks.
+     * The long sleep of an idle ring thread (see sleepLong). The kernel wakes it for the first record: no
+     * record is known to wait for its end.
      */
     static final int LONG_SLEEP_MS = 1000;
     private static final int FINAL_RECENT = 100;
@@ -114,6 +113,8 @@ public final class Monitor implements AutoCloseable {
      */
     private final ReentrantReadWriteLock mapsLock = new ReentrantReadWriteLock();
     private boolean mapsOpen = true;
+    private volatile boolean fallingAsleep;
+    private volatile long longSleeps;
     private volatile MonitorSnapshot lastSnapshot;
     /**
      * Counters of cgroups dropped from the kernel's table, in all and per network namespace, so that no
@@ -378,11 +379,13 @@ public final class Monitor implements AutoCloseable {
      * An idle wakeup costs the ring thread about 70 us of CPU on a VM; 20 a second while nothing comes were
      * 2 ms of CPU a second. So once nothing came for a while, the thread sets reader_sleeps, with which every
      * program commits its record with the kernel's own wakeup rule (it wakes the reader for the first record
-     * it has not read), and sleeps long. A program may have read the flag unset just as it was set: it
-     * commits within the first, short wait (which ends as soon as a record waits), so the long one misses
-     * nothing but a record whose program was held off its CPU meanwhile. Called again while nothing comes.
+     * it has not read), and sleeps long. A program may have read the flag unset just as it was set, and
+     * commit its record without a wakeup: so the thread waits a poll's time first, then looks whether
+     * anything was reserved since its last read, and reads it instead of sleeping. Programs that reserve
+     * their record before they read the flag (all but the stages' flush, which cannot be preempted) show in
+     * that look even when held off their CPU. Called again while nothing comes.
      *
-     * @return false, not having slept, where it may not (see maySleepLong)
+     * @return false, not having waited, where it may not sleep long (see maySleepLong)
      */
     private boolean sleepLong(RingBuffer ring) {
         synchronized (ringLock) { // the flag and the stages are mapped memory, which close() unmaps under this lock
@@ -390,18 +393,37 @@ public final class Monitor implements AutoCloseable {
                 return false;
             }
             readerSleep.set(true);
+            fallingAsleep = true;
         }
         try {
             ring.await(POLL_MAX_MS);
+            synchronized (ringLock) { // the ring is mapped memory, which close() unmaps under this lock
+                fallingAsleep = false;
+                if (!running || ring.hasUnread()) {
+                    return true; // committed without a wakeup, or still being written: read now, not after the sleep
+                }
+            }
+            longSleeps++; // one writer: this thread
             ring.await(LONG_SLEEP_MS);
         } finally {
             synchronized (ringLock) {
+                fallingAsleep = false;
                 if (mapsOpen) {
                     readerSleep.set(false);
                 }
             }
         }
         return true;
+    }
+
+    /** Whether the ring thread is in the short wait before a long sleep (see sleepLong), the flag set. */
+    public boolean fallingAsleep() {
+        return fallingAsleep;
+    }
+
+    /** The long sleeps the ring thread began (see sleepLong). */
+    public long longSleeps() {
+        return longSleeps;
     }
 
     /** Whether the ring thread sleeps long now, to be woken by the kernel for the next record. */

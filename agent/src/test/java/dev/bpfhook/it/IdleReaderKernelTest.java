@@ -3,8 +3,10 @@ package dev.bpfhook.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.bpfhook.event.ConnectionEvent;
+import dev.bpfhook.kernel.BenchProducer;
 import dev.bpfhook.kernel.HookSettings;
 import dev.bpfhook.pipeline.Monitor;
 import dev.bpfhook.testing.Await;
@@ -53,6 +55,34 @@ class IdleReaderKernelTest {
     }
 
     /**
+     * A program that read the flag unset just as the ring thread set it commits its record without a wakeup
+     * (bench_producer's records are committed that way). The thread looks at the ring after its short wait,
+     * and reads such a record then, instead of after its long sleep. An attempt counts when the record was in
+     * the ring before that look: the thread still in its short wait once the record was committed.
+     */
+    @Test
+    void aRecordCommittedUnwokenAsTheRingThreadFallsAsleepIsNotLeftForItsLongSleep() throws Exception {
+        List<ConnectionEvent> events = Collections.synchronizedList(new ArrayList<>());
+        try (TestCgroup cgroup = TestCgroup.create("idle-unwoken");
+             Monitor monitor = start(cgroup, events);
+             BenchProducer producer = BenchProducer.open(monitor.ringBuffer(), cgroup.id(), 1, Integer.MAX_VALUE)) {
+            for (int attempt = 0; attempt < 10; attempt++) {
+                awaitFallingAsleep(monitor);
+                long longSleeps = monitor.longSleeps();
+                assertEquals(1, producer.produce(attempt, 1, 1, 0).submitted(), "the record committed");
+                boolean beforeTheLook = monitor.fallingAsleep();
+                int read = attempt + 1;
+                Await.until(() -> events.size() == read, "the record read");
+                if (beforeTheLook) {
+                    assertEquals(longSleeps, monitor.longSleeps(), "read without a long sleep");
+                    return;
+                }
+            }
+            fail("the test could not commit a record within the ring thread's short wait, in ten attempts");
+        }
+    }
+
+    /**
      * A close wakes a ring thread asleep rather than wait out its sleep (the ring's close waits for a sleep in
      * progress: a JVM's exit would take a second longer). Only a wakeup ends a sleep before its timeout.
      */
@@ -79,6 +109,17 @@ class IdleReaderKernelTest {
     private static Monitor start(TestCgroup cgroup, List<ConnectionEvent> events) throws Exception {
         return Monitor.start(new HookSettings(cgroup.directory(), cgroup.id(), cgroup.level(), 1 << 20, 4096, false),
                 new ConnectionTable(4096, 1024), List.of(events::add));
+    }
+
+    /** Looks every millisecond: the short wait lasts 50 ms, about once a second. */
+    private static void awaitFallingAsleep(Monitor monitor) throws InterruptedException {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (!monitor.fallingAsleep()) {
+            if (System.nanoTime() > end) {
+                fail("the ring thread never fell asleep");
+            }
+            Thread.sleep(1);
+        }
     }
 
     private static Set<Thread> ringThreads() {
