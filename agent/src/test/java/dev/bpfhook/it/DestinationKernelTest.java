@@ -18,6 +18,7 @@ import dev.bpfhook.testing.KernelTests;
 import dev.bpfhook.testing.LoopbackTraffic;
 import dev.bpfhook.testing.TestCgroup;
 import dev.bpfhook.track.ConnectionTable;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -135,11 +136,24 @@ class DestinationKernelTest {
         inCgroup("dest-top", settings, monitor -> {
             int[] perServer = {4, 1, 3, 2};
             List<Integer> ports = new ArrayList<>();
-            for (int connections : perServer) {
-                try (LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+            // all open at once: a server opened after another closed could get its port (the listeners reuse
+            // addresses), and two servers would then be one destination
+            List<LoopbackTraffic.Server> servers = new ArrayList<>();
+            try {
+                for (int connections : perServer) {
+                    LoopbackTraffic.Server server = new LoopbackTraffic.Server(LoopbackTraffic.IPV4);
+                    servers.add(server);
                     ports.add(server.port());
                     for (int i = 0; i < connections; i++) {
                         LoopbackTraffic.exchange(server, LoopbackTraffic.IPV4, new byte[1], 1);
+                    }
+                }
+            } finally {
+                for (LoopbackTraffic.Server server : servers) {
+                    try {
+                        server.close();
+                    } catch (IOException e) {
+                        // the others still close; the test's subject is the destinations
                     }
                 }
             }
