@@ -57,16 +57,18 @@ class DestinationKernelTest {
         DestinationSettings settings = new DestinationSettings(50, HALF_SECOND_US, 1000, 1000);
         inCgroup("dest-latency", settings, monitor -> {
             int fastPort;
-            try (LoopbackTraffic.Server fast = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
+            int slowPort;
+            int refusedPort;
+            // the fast server and the refusing port held until the slow server is gone: a listener opened after
+            // another closed can get its port (listeners reuse addresses), and two would be one destination
+            try (LoopbackTraffic.Server fast = new LoopbackTraffic.Server(LoopbackTraffic.IPV4);
+                 SocketChannel closed = LoopbackTraffic.closedPort(LoopbackTraffic.IPV4)) {
                 fastPort = fast.port();
+                refusedPort = ((InetSocketAddress) closed.getLocalAddress()).getPort();
                 for (int i = 0; i < FAST; i++) {
                     LoopbackTraffic.exchange(fast, LoopbackTraffic.IPV4, new byte[10], 20);
                 }
-            }
-            int slowPort = LoopbackTraffic.slowConnect(LoopbackTraffic.IPV4); // 3 connects, 1 waits for its resent SYN
-            int refusedPort;
-            try (SocketChannel closed = LoopbackTraffic.closedPort(LoopbackTraffic.IPV4)) {
-                refusedPort = ((InetSocketAddress) closed.getLocalAddress()).getPort();
+                slowPort = LoopbackTraffic.slowConnect(LoopbackTraffic.IPV4); // 3 connects, 1 waits for its resent SYN
                 for (int i = 0; i < REFUSED; i++) {
                     LoopbackTraffic.refusedConnect(LoopbackTraffic.IPV4, refusedPort);
                 }
@@ -114,13 +116,15 @@ class DestinationKernelTest {
         DestinationSettings settings = new DestinationSettings(50, HALF_SECOND_US, 30, 1000);
         inCgroup("dest-churn", settings, monitor -> {
             int perRequestPort;
+            int pooledPort;
+            // held until the pooled server is gone, which could otherwise get its port
             try (LoopbackTraffic.Server perRequest = new LoopbackTraffic.Server(LoopbackTraffic.IPV4)) {
                 perRequestPort = perRequest.port();
                 for (int i = 0; i < requests; i++) {
                     LoopbackTraffic.exchange(perRequest, LoopbackTraffic.IPV4, new byte[10], 10);
                 }
+                pooledPort = pooledRequests(requests);
             }
-            int pooledPort = pooledRequests(requests);
 
             Destinations all = await(monitor, d -> outbound(d, perRequestPort).closed() == requests
                     && outbound(d, pooledPort).closed() == 1);
@@ -136,8 +140,7 @@ class DestinationKernelTest {
         inCgroup("dest-top", settings, monitor -> {
             int[] perServer = {4, 1, 3, 2};
             List<Integer> ports = new ArrayList<>();
-            // all open at once: a server opened after another closed could get its port (the listeners reuse
-            // addresses), and two servers would then be one destination
+            // all open until the last is done: a server opened after another closed could get its port
             List<LoopbackTraffic.Server> servers = new ArrayList<>();
             try {
                 for (int connections : perServer) {
