@@ -118,10 +118,11 @@ stop_neighbour() {
     NEIGHBOUR_PID=
     for _ in $(seq 50); do rmdir "$NEIGHBOUR" 2>/dev/null && break; sleep 0.1; done
 }
-# bpf_run_ns: the run time (ns) the kernel counted for all bpfhook programs (bh_*) so far
-bpf_run_ns() {
+# bpf_runs: the run time (ns) and the runs the kernel counted for all bpfhook programs (bh_*) so far: "NS RUNS"
+bpf_runs() {
     bpftool prog show -j | python3 -c 'import json, sys
-print(sum(p.get("run_time_ns", 0) for p in json.load(sys.stdin) if p.get("name", "").startswith("bh_")))'
+ours = [p for p in json.load(sys.stdin) if p.get("name", "").startswith("bh_")]
+print(sum(p.get("run_time_ns", 0) for p in ours), sum(p.get("run_cnt", 0) for p in ours))'
 }
 trap cleanup EXIT
 javac -d "$WORK" "$ROOT/bench/Churn.java" "$ROOT/bench/StartupHello.java"
@@ -166,10 +167,10 @@ run() {
                          "-XX:StartFlightRecording:settings=$ROOT/jmx-config/bpfhook.jfc,filename=$WORK/r.jfr") ;;
     esac
     [[ "$mode" == agent-stats* || "$mode" == agent-elsewhere ]] && echo 1 > /proc/sys/kernel/bpf_stats_enabled
-    local ran_before=0
+    local ran_before="0 0"
     if [[ "$mode" == agent-elsewhere ]]; then
         start_neighbour || return 1
-        ran_before="$(bpf_run_ns)"
+        ran_before="$(bpf_runs)"
     fi
     case "$mode" in
         bpftrace-count)
@@ -186,8 +187,10 @@ run() {
         || { cat "$WORK/err" >&2; stop_neighbour; [[ -z "${PEER_PID:-}" ]] || stop_peer >/dev/null; return 1; }
     if [[ "$mode" == agent-elsewhere ]]; then
         # every connection of the round, its warm-up included, ran the neighbour's hooks
-        local made=$(( CONNECTIONS + $(echo "$line" | field warmup) ))
-        line="$line bpf_ns_per_connection=$(( ($(bpf_run_ns) - ran_before) / made ))"
+        local made=$(( CONNECTIONS + $(echo "$line" | field warmup) )) ran_after
+        ran_after="$(bpf_runs)"
+        line="$line bpf_ns_per_connection=$(( (${ran_after% *} - ${ran_before% *}) / made ))"
+        line="$line bpf_runs_per_connection=$(awk -v a="${ran_after#* }" -v b="${ran_before#* }" -v m="$made" 'BEGIN {printf "%.1f", (a - b) / m}')"
         stop_neighbour
     fi
     echo "$line"
@@ -200,7 +203,7 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p; s/^$1=\([0-9.]*\).*/\1/p" | head -
 # what the kernel's run-time statistics add to each run they measure (one of their clock reads), to
 # take out of the agent-stats rounds' figure: measured on a program that does nothing
 STATS_CLOCK_NS=
-if [[ " $MODES " == *" agent-stats"* ]]; then
+if [[ " $MODES " == *" agent-stats"* || " $MODES " == *" agent-elsewhere "* ]]; then
     STATS_CLOCK_NS="$("$JAVA" -jar "$JAR" bench-clock | sed -n 's/^stats_clock_ns_per_run=\([0-9.]*\) .*/\1/p')" \
         || { echo "bench-churn.sh: bench-clock failed (above): the BPF sums keep the statistics' own clock" >&2
              STATS_CLOCK_NS=; }
@@ -246,7 +249,11 @@ for threads in $THREADS; do
                 extra="$extra, $(echo "$ns" | median) ns ($(echo "$ns" | head -1)-$(echo "$ns" | tail -1))"
             fi
         elif [[ "$mode" == agent-elsewhere ]]; then
-            extra="$(echo "$last" | field bpf_ns_per_connection) ns in the hooks of an agent watching another cgroup"
+            ns="$(echo "$last" | field bpf_ns_per_connection)"
+            runs="$(echo "$last" | field bpf_runs_per_connection)"
+            extra="$ns ns in $runs runs of the hooks of an agent watching another cgroup"
+            [[ -z "$STATS_CLOCK_NS" ]] || extra="$extra ($(awk -v n="$ns" -v r="$runs" -v c="$STATS_CLOCK_NS" \
+                'BEGIN {printf "%d", n - r * c}') ns less the statistics' clock)"
         fi
         printf '  %-17s %10s %8s (%s-%s) %9s %9s %9s %9s %s\n' "$mode" "$med" \
             "$(awk -v m="$med" -v b="$base" 'BEGIN {printf "%.3f", m/b}')" \
