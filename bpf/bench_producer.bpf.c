@@ -18,6 +18,11 @@
  * A run stops early when the ring holds bh_bench_run.max_backlog bytes, so that
  * the benchmark measures what the consumer takes, not how fast a full ring
  * drops; with max_backlog 0 it never stops, and the drops are counted.
+ *
+ * With bh_bench_run.staged, the records go to the ring eight at a time, in one
+ * ring record, as a CPU's staged records do under load: the consumer's path for
+ * most of the agent's records at churn, and a producer that costs less per
+ * record (one reservation per eight), so that it outruns the consumer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -59,33 +64,16 @@ struct loop_state {
 	char comm[BH_COMM_LEN];
 };
 
-static long produce_one(__u64 index, void *data)
+/* Fills record seq of the pattern (zeroed first). */
+static __always_inline void fill_record(struct bh_event *e, const struct loop_state *st, __u64 seq)
 {
-	struct loop_state *st = data;
-	struct bh_bench_run *run = st->run;
-	__u64 seq = run->first + index;
+	const struct bh_bench_run *run = st->run;
 	__u64 group = seq / (STEPS * INTERLEAVE);
 	__u64 within = seq % (STEPS * INTERLEAVE);
 	__u32 step = within / INTERLEAVE;
 	__u64 conn = group * INTERLEAVE + within % INTERLEAVE;
 	int ipv6 = (conn & 3) == 3;
 
-	/*
-	 * The backlog and the clock are read once per CHECK_EVERY records: each read took about a fifth
-	 * of the producer's time per record, and the producer must outrun the consumer it measures. The
-	 * backlog then overshoots max_backlog by at most CHECK_EVERY records; records of one group share
-	 * a timestamp (they are made within a microsecond).
-	 */
-	if (index % CHECK_EVERY == 0) {
-		if (run->max_backlog && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= run->max_backlog)
-			return 1; /* stop: the caller runs again once the consumer caught up */
-		st->now = bpf_ktime_get_ns();
-	}
-	struct bh_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		st->dropped++;
-		return 0;
-	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->timestamp_ns = st->now;
 	e->socket_cookie = run->cookie_base + conn;
@@ -127,16 +115,68 @@ static long produce_one(__u64 index, void *data)
 			e->srtt_us = 25 + (conn & 63);
 		}
 	}
+}
 
-	/* the monitor's event_submit: no wakeup unless the backlog crosses the threshold */
+/* The monitor's event_submit: no wakeup unless the backlog crosses the threshold. */
+static __always_inline __u64 wakeup_flags(struct loop_state *st, __u64 bytes)
+{
 	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 flags = BPF_RB_NO_WAKEUP;
-	if (waiting < run->wakeup_bytes && waiting + sizeof(*e) + 8 >= run->wakeup_bytes) {
-		flags = BPF_RB_FORCE_WAKEUP;
+	if (waiting < st->run->wakeup_bytes && waiting + bytes + 8 >= st->run->wakeup_bytes) {
 		st->wakeups++;
+		return BPF_RB_FORCE_WAKEUP;
 	}
-	bpf_ringbuf_submit(e, flags);
+	return BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * The backlog and the clock are read once per CHECK_EVERY records: each read took about a fifth of the
+ * producer's time per record, and the producer must outrun the consumer it measures. The backlog then
+ * overshoots max_backlog by at most CHECK_EVERY records; records of one group share a timestamp (they are
+ * made within a microsecond). 1: stop the run, the consumer must catch up first.
+ */
+static __always_inline int check(struct loop_state *st, __u64 index)
+{
+	if (index % CHECK_EVERY == 0) {
+		if (st->run->max_backlog && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= st->run->max_backlog)
+			return 1;
+		st->now = bpf_ktime_get_ns();
+	}
+	return 0;
+}
+
+/* Record index of the run, in a ring record of its own. */
+static long produce_one(__u64 index, void *data)
+{
+	struct loop_state *st = data;
+	if (check(st, index))
+		return 1;
+	struct bh_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		st->dropped++;
+		return 0;
+	}
+	fill_record(e, st, st->run->first + index);
+	bpf_ringbuf_submit(e, wakeup_flags(st, sizeof(*e)));
 	st->submitted++;
+	return 0;
+}
+
+/* Records 8 * group to 8 * group + 7 of the run, in one ring record. */
+static long produce_eight(__u64 group, void *data)
+{
+	struct loop_state *st = data;
+	__u64 index = group * BH_STAGE_RECORDS;
+	if (check(st, index))
+		return 1;
+	struct bh_event *e = bpf_ringbuf_reserve(&events, BH_STAGE_RECORDS * sizeof(*e), 0);
+	if (!e) {
+		st->dropped += BH_STAGE_RECORDS;
+		return 0;
+	}
+	for (int i = 0; i < BH_STAGE_RECORDS; i++)
+		fill_record(&e[i], st, st->run->first + index + i);
+	bpf_ringbuf_submit(e, wakeup_flags(st, BH_STAGE_RECORDS * sizeof(*e)));
+	st->submitted += BH_STAGE_RECORDS;
 	return 0;
 }
 
@@ -152,7 +192,10 @@ int bh_bench_produce(struct bh_bench_run *run)
 	bpf_get_current_comm(st.comm, sizeof(st.comm));
 	if (count > MAX_PER_RUN)
 		count = MAX_PER_RUN;
-	bpf_loop(count, produce_one, &st, 0);
+	if (run->staged)
+		bpf_loop(count / BH_STAGE_RECORDS, produce_eight, &st, 0); /* the caller asks for whole stages */
+	else
+		bpf_loop(count, produce_one, &st, 0);
 	run->submitted = st.submitted;
 	run->dropped = st.dropped;
 	run->wakeups = st.wakeups;

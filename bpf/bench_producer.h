@@ -24,7 +24,9 @@ struct bh_bench_run {
 	                            overrunning it; 0: never stop (the ring overflows, drops counted) */
 	__u64 submitted;     /* 48: out: records committed to the ring */
 	__u64 dropped;       /* 56: out: records not produced because the ring was full (reserve failed) */
-	__u64 wakeups;       /* 64: out: records committed with BPF_RB_FORCE_WAKEUP */
-};                           /* 72 bytes */
+	__u64 wakeups;       /* 64: out: ring records committed with BPF_RB_FORCE_WAKEUP */
+	__u32 staged;        /* 72: in: 1: eight records per ring record, as a CPU's stage reaches the ring
+	                            (BH_STAGE_RECORDS); 0: one per ring record */
+};                           /* 80 bytes, padded */
 
 #endif /* BENCH_PRODUCER_H */

@@ -48,8 +48,9 @@ import jdk.jfr.Recording;
  * with its defaults (states=lifecycle, jfr=on). The monitor watches an empty cgroup made for the
  * run, so its real hooks stay quiet. The measurement of one mode is {@link PipelineMeasurement}.
  *
- * <p>Prints, per mode (JFR not recording; with {@code --jfr} also JFR recording the bpfhook
- * events of jmx-config/bpfhook.jfc): records produced, received, dropped (ring full at the
+ * <p>Prints, per mode (JFR not recording, with one record per ring record and with eight, as a CPU's
+ * staged records reach the ring; with {@code --jfr} also JFR recording the bpfhook events of
+ * jmx-config/bpfhook.jfc): records produced, received, dropped (ring full at the
  * producer or at the monitor's own programs, or lost in user space), events per second, the ring
  * thread's CPU time per event, wakeups, and whether received + dropped = produced. Then the
  * latency of one record written into an idle ring until the listeners have it.
@@ -76,7 +77,9 @@ public final class PipelineBenchmark {
             "  dropped: ring full at the producer / at the monitor's own programs / lost in user space",
             "  events/s: events received a second, from the first record produced to the last one received",
             "  ns/event: CPU time of the consumer thread (bpfhook-ring) per event; consumer: its share of one CPU",
-            "  wakeups: records committed with a wakeup; waits: epoll_wait calls of the consumer, its only native",
+            "  jfr-off-staged: the records reach the ring eight at a time, as a CPU's staged records do under load",
+            "  (the others: one record per ring record, as the accept hook's and those of a CPU not staged)",
+            "  wakeups: ring records committed with a wakeup; waits: epoll_wait calls of the consumer, its only native",
             "  calls (woken: those that ended before the 20 ms timeout); pauses: the producer waited for the",
             "  consumer because the ring held half its size",
             "");
@@ -210,7 +213,8 @@ public final class PipelineBenchmark {
             try (BenchProducer producer = BenchProducer.open(monitor.ringBuffer(), scope.id(), hostNetns,
                     settings.wakeupBytes())) {
                 long warmup = Math.min(events, WARMUP_EVENTS);
-                measure(monitor, producer, warmup, ringBytes / 2); // lets the JIT compile the path; not reported
+                measure(monitor, producer, warmup, ringBytes / 2, false); // lets the JIT compile the path; not reported
+                measure(monitor, producer, warmup, ringBytes / 2, true);
                 out.printf(Locale.ROOT, "warm-up: %d events before each mode (not counted)%n%n", warmup);
                 out.printf(Locale.ROOT, "%-14s %10s %10s %9s %16s %10s %9s %9s %8s %15s %s%n", "mode",
                         "produced", "received", "dropped", "prod/kern/user", "events/s", "ns/event", "consumer",
@@ -218,12 +222,13 @@ public final class PipelineBenchmark {
                 Map<String, List<PipelineMeasurement.Result>> results = new LinkedHashMap<>();
                 int maxBacklog = flood ? 0 : ringBytes / 2;
                 for (int round = 0; round < rounds; round++) {
-                    add(results, "jfr-off", measure(monitor, producer, events, maxBacklog));
+                    add(results, "jfr-off", measure(monitor, producer, events, maxBacklog, false));
+                    add(results, "jfr-off-staged", measure(monitor, producer, events, maxBacklog, true));
                     if (jfr) {
                         Recording recording = startRecording();
                         try {
-                            measure(monitor, producer, warmup, ringBytes / 2); // the recording's code paths too
-                            add(results, "jfr-recording", measure(monitor, producer, events, maxBacklog));
+                            measure(monitor, producer, warmup, ringBytes / 2, false); // the recording's code paths too
+                            add(results, "jfr-recording", measure(monitor, producer, events, maxBacklog, false));
                         } finally {
                             recording.close();
                         }
@@ -253,11 +258,11 @@ public final class PipelineBenchmark {
         }
     }
 
-    private PipelineMeasurement.Result measure(Monitor monitor, BenchProducer producer, long count, int maxBacklog)
-            throws BpfException, InterruptedException {
+    private PipelineMeasurement.Result measure(Monitor monitor, BenchProducer producer, long count, int maxBacklog,
+            boolean staged) throws BpfException, InterruptedException {
         long first = sequence;
         sequence += count;
-        return PipelineMeasurement.measure(monitor, producer, first, count, maxBacklog);
+        return PipelineMeasurement.measure(monitor, producer, first, count, maxBacklog, staged);
     }
 
     private void add(Map<String, List<PipelineMeasurement.Result>> results, String mode, PipelineMeasurement.Result r) {

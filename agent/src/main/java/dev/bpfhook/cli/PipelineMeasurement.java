@@ -34,10 +34,19 @@ final class PipelineMeasurement {
      */
     static Result measure(Monitor monitor, BenchProducer producer, long first, long count, int maxBacklog)
             throws BpfException, InterruptedException {
+        return measure(monitor, producer, first, count, maxBacklog, false);
+    }
+
+    /**
+     * As {@link #measure(Monitor, BenchProducer, long, long, int)}; with {@code staged}, the records reach
+     * the ring eight at a time, as a CPU's staged records do under load.
+     */
+    static Result measure(Monitor monitor, BenchProducer producer, long first, long count, int maxBacklog,
+            boolean staged) throws BpfException, InterruptedException {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long ringThread = ringThreadId();
         Snapshot before = new Snapshot(monitor, threads, ringThread);
-        Producing producing = new Producing(producer, first, count, maxBacklog);
+        Producing producing = new Producing(producer, first, count, maxBacklog, staged);
         Thread thread = new Thread(producing, "bpfhook-bench-producer");
         long start = System.nanoTime();
         thread.start();
@@ -77,6 +86,7 @@ final class PipelineMeasurement {
         private final long first;
         private final long count;
         private final int maxBacklog;
+        private final boolean staged;
         long submitted;
         long dropped;
         long wakeups;
@@ -85,11 +95,12 @@ final class PipelineMeasurement {
         long cpuNs;
         BpfException failure;
 
-        Producing(BenchProducer producer, long first, long count, int maxBacklog) {
+        Producing(BenchProducer producer, long first, long count, int maxBacklog, boolean staged) {
             this.producer = producer;
             this.first = first;
             this.count = count;
             this.maxBacklog = maxBacklog;
+            this.staged = staged;
         }
 
         @Override
@@ -98,7 +109,12 @@ final class PipelineMeasurement {
             try {
                 for (long done = 0; done < count; ) {
                     int n = (int) Math.min(BATCH, count - done);
-                    BenchProducer.Batch b = producer.produce(first + done, n, COOKIE_BASE, maxBacklog);
+                    // staged: whole stages; a count that is not a multiple ends with records of their own
+                    boolean inStages = staged && n >= BenchProducer.STAGE_RECORDS;
+                    if (inStages) {
+                        n -= n % BenchProducer.STAGE_RECORDS;
+                    }
+                    BenchProducer.Batch b = producer.produce(first + done, n, COOKIE_BASE, maxBacklog, inStages);
                     submitted += b.submitted();
                     dropped += b.dropped();
                     wakeups += b.wakeups();

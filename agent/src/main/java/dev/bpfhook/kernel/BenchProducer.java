@@ -18,7 +18,7 @@ public final class BenchProducer implements AutoCloseable {
     public static final int MAX_PER_RUN = 1 << 23;
 
     /* struct bh_bench_run in bpf/bench_producer.h (BenchProducerLayoutTest checks these offsets) */
-    static final int RUN_SIZE = 72;
+    static final int RUN_SIZE = 80;
     static final int RUN_FIRST = 0;
     static final int RUN_COUNT = 8;
     static final int RUN_COOKIE_BASE = 16;
@@ -29,6 +29,9 @@ public final class BenchProducer implements AutoCloseable {
     static final int RUN_SUBMITTED = 48;
     static final int RUN_DROPPED = 56;
     static final int RUN_WAKEUPS = 64;
+    static final int RUN_STAGED = 72;
+    /** Records per ring record when the producer writes them as a CPU's stage reaches the ring. */
+    public static final int STAGE_RECORDS = 8;
 
     private final LibBpf bpf;
     private final RingBuffer ring;
@@ -85,9 +88,22 @@ public final class BenchProducer implements AutoCloseable {
      * @param maxBacklog the backlog at which the run stops, to let the consumer catch up; 0: never
      *                   (a full ring then drops records, and the batch counts them)
      */
-    public synchronized Batch produce(long first, int count, long cookieBase, int maxBacklog) throws BpfException {
+    public Batch produce(long first, int count, long cookieBase, int maxBacklog) throws BpfException {
+        return produce(first, count, cookieBase, maxBacklog, false);
+    }
+
+    /**
+     * As {@link #produce(long, int, long, int)}; with {@code staged}, the records go to the ring
+     * {@link #STAGE_RECORDS} at a time in one ring record, as a CPU's staged records do under load, and
+     * {@code count} must be a multiple of that.
+     */
+    public synchronized Batch produce(long first, int count, long cookieBase, int maxBacklog, boolean staged)
+            throws BpfException {
         if (count < 0 || count > MAX_PER_RUN) {
             throw new IllegalArgumentException("count " + count + " is not in 0.." + MAX_PER_RUN);
+        }
+        if (staged && count % STAGE_RECORDS != 0) {
+            throw new IllegalArgumentException("count " + count + " is not a multiple of " + STAGE_RECORDS);
         }
         run.clear();
         run.setLong(RUN_FIRST, first);
@@ -97,6 +113,7 @@ public final class BenchProducer implements AutoCloseable {
         run.setLong(RUN_NETNS_COOKIE, netnsCookie);
         run.setInt(RUN_WAKEUP_BYTES, wakeupBytes);
         run.setInt(RUN_MAX_BACKLOG, maxBacklog);
+        run.setInt(RUN_STAGED, staged ? 1 : 0);
         int rc = bpf.bpf_prog_test_run_opts(programFd, opts.withContext(run));
         if (rc < 0) {
             throw new BpfException("running the benchmark producer failed: " + Libs.errnoText(-rc), -rc, "");
@@ -152,7 +169,7 @@ public final class BenchProducer implements AutoCloseable {
             return submitted + dropped;
         }
 
-        /** Records committed with a wakeup of the consumer. */
+        /** Ring records committed with a wakeup of the consumer. */
         public long wakeups() {
             return wakeups;
         }

@@ -46,6 +46,7 @@ class BenchProducerLayoutTest {
             expected.put("submitted", BenchProducer.RUN_SUBMITTED);
             expected.put("dropped", BenchProducer.RUN_DROPPED);
             expected.put("wakeups", BenchProducer.RUN_WAKEUPS);
+            expected.put("staged", BenchProducer.RUN_STAGED);
             assertEquals(expected, offsets(bpf, btf, type));
         } finally {
             bpf.btf__free(btf);
