@@ -132,9 +132,9 @@ static __always_inline __u64 wakeup_flags(struct loop_state *st, __u64 bytes)
  * The backlog and the clock are read once per CHECK_EVERY records: each read took about a fifth of the
  * producer's time per record, and the producer must outrun the consumer it measures. The backlog then
  * overshoots max_backlog by at most CHECK_EVERY records; records of one group share a timestamp (they are
- * made within a microsecond). 1: stop the run, the consumer must catch up first.
+ * made within a microsecond). 1: the backlog is full; stop the run, the consumer must catch up first.
  */
-static __always_inline int check(struct loop_state *st, __u64 index)
+static __always_inline int backlog_full(struct loop_state *st, __u64 index)
 {
 	if (index % CHECK_EVERY == 0) {
 		if (st->run->max_backlog && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= st->run->max_backlog)
@@ -148,7 +148,7 @@ static __always_inline int check(struct loop_state *st, __u64 index)
 static long produce_one(__u64 index, void *data)
 {
 	struct loop_state *st = data;
-	if (check(st, index))
+	if (backlog_full(st, index))
 		return 1;
 	struct bh_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -166,7 +166,7 @@ static long produce_eight(__u64 group, void *data)
 {
 	struct loop_state *st = data;
 	__u64 index = group * BH_STAGE_RECORDS;
-	if (check(st, index))
+	if (backlog_full(st, index))
 		return 1;
 	struct bh_event *e = bpf_ringbuf_reserve(&events, BH_STAGE_RECORDS * sizeof(*e), 0);
 	if (!e) {
