@@ -31,15 +31,7 @@ final class PipelineMeasurement {
      * and waits until the consumer has them all.
      *
      * @param maxBacklog the producer waits while the ring holds this many bytes; 0: never
-     */
-    static Result measure(Monitor monitor, BenchProducer producer, long first, long count, int maxBacklog)
-            throws BpfException, InterruptedException {
-        return measure(monitor, producer, first, count, maxBacklog, false);
-    }
-
-    /**
-     * As {@link #measure(Monitor, BenchProducer, long, long, int)}; with {@code staged}, the records reach
-     * the ring eight at a time, as a CPU's staged records do under load.
+     * @param staged     the records reach the ring eight at a time, as a CPU's staged records do under load
      */
     static Result measure(Monitor monitor, BenchProducer producer, long first, long count, int maxBacklog,
             boolean staged) throws BpfException, InterruptedException {
