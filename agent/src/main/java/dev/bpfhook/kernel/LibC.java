@@ -19,6 +19,7 @@ interface LibC extends Library {
     int EPOLL_CLOEXEC = 02000000;
     int EPOLL_CTL_ADD = 1;
     int EPOLLIN = 0x001;
+    int EPOLLET = 1 << 31;
     int EINTR = 4;
     int EFD_CLOEXEC = 02000000;
     int AF_INET = 2;

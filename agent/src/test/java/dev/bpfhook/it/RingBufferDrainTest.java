@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The consumer's side of the real ring: its positions when a record's handler throws (the record counts as
  * consumed, the records before it are not handed over again, and the next drain goes on after it), and its
- * sleep when the ring is closed.
+ * sleeps: ended by the kernel's wakeups only, and waited for when the ring is closed.
  */
 class RingBufferDrainTest {
     private static final int RECORDS = 1000;
@@ -51,6 +51,40 @@ class RingBufferDrainTest {
                 assertEquals(RECORDS * (long) RECORD_BYTES, ring.pendingBytes(), "read, not yet given back");
                 ring.release(ring.readPosition());
                 assertEquals(0, ring.pendingBytes(), "the ring is empty");
+            } finally {
+                hooks.close();
+            }
+        }
+    }
+
+    /**
+     * A consumer sleeps until the kernel wakes it, whatever records wait that it read and did not give back
+     * (as the monitor holds records back until a CPU's staged ones, older, come): the ring's file is readable
+     * while they wait, and a level-triggered epoll ended every sleep at once after a first wakeup, so that a
+     * consumer holding records at each look spun in epoll_wait.
+     */
+    @Test
+    void recordsReadButNotGivenBackDoNotEndTheConsumersSleep() throws Exception {
+        KernelTests.requireRoot();
+        try (TestCgroup cgroup = TestCgroup.create("ring-held")) {
+            KernelHooks hooks = hooksOfAnEmptyCgroup(cgroup);
+            int wakeupBytes = 10 * RECORD_BYTES;
+            try (BenchProducer producer = BenchProducer.open(hooks.ringBuffer(), cgroup.id(), 1, wakeupBytes)) {
+                RingBuffer ring = hooks.ringBuffer();
+                assertEquals(1, producer.produce(0, 20, 1, 0).wakeups(), "the backlog crossed the threshold once");
+                ring.await(10_000);
+                assertEquals(1, ring.wokenWaits(), "the kernel's wakeup ended the sleep");
+                assertEquals(20, ring.read((buffer, offset, length, position) -> { }), "records read, held");
+
+                ring.await(100);
+                ring.await(100);
+                assertEquals(3, ring.waits(), "sleeps");
+                assertEquals(1, ring.wokenWaits(), "the held records ended no sleep: both ran to their timeout");
+
+                ring.release(ring.readPosition());
+                assertEquals(1, producer.produce(20, 20, 1, 0).wakeups(), "the backlog crossed the threshold again");
+                ring.await(10_000);
+                assertEquals(2, ring.wokenWaits(), "the next wakeup ended a sleep");
             } finally {
                 hooks.close();
             }
