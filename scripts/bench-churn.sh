@@ -20,7 +20,8 @@
 #              MODES="agent agent-other" compares them with the statistics off, as production runs)
 #          BUILDS="empty=builds/empty.jar scratch=builds/scratch.jar" sudo -E ./scripts/bench-churn.sh ...   (adds
 #              a mode build-NAME per build, as agent with that jar: builds made to take the agent apart, all
-#              alternating in one run)
+#              alternating in one run; NAME=JAR@OPTIONS adds agent options to that mode's, e.g.
+#              BUILDS="small=agent/target/bpfhook-agent.jar@ring=512K" for this build with a smaller ring)
 # Modes: none (no agent), agent (every connection reported, JFR events not recorded), agent-all (the
 # same with states=all: an event per TCP transition), agent-jfr (a
 # recording with bpfhook.jfc), agent-stats (as agent, with BPF run-time statistics), agent-elsewhere (no
@@ -41,15 +42,21 @@ if [[ -n "$OTHER_JAR" && ! -f "$OTHER_JAR" ]]; then
     echo "bench-churn.sh: OTHER_JAR=$OTHER_JAR is not a file: give the agent jar of the build to compare with" >&2
     exit 2
 fi
-declare -A BUILD_JAR=()
+declare -A BUILD_JAR=() BUILD_OPTIONS=()
 for build in ${BUILDS:-}; do
     name="${build%%=*}"
     jar="${build#*=}"
+    options=""
+    if [[ "$jar" == *@* ]]; then
+        options="${jar#*@}"
+        jar="${jar%%@*}"
+    fi
     if [[ "$build" != *=* || ! "$name" =~ ^[A-Za-z0-9_-]+$ || ! -f "$jar" ]]; then
-        echo "bench-churn.sh: BUILDS entry '$build' is not NAME=JAR (NAME of letters, digits, - and _; JAR an agent jar that exists)" >&2
+        echo "bench-churn.sh: BUILDS entry '$build' is not NAME=JAR or NAME=JAR@OPTIONS (NAME of letters, digits, - and _; JAR an agent jar that exists; OPTIONS agent options such as ring=512K)" >&2
         exit 2
     fi
     BUILD_JAR[$name]="$jar"
+    BUILD_OPTIONS[$name]="$options"
 done
 for number in "$CONNECTIONS" "$ROUNDS" ${WARMUP:+"$WARMUP"} ${RATE:+"$RATE"}; do
     [[ "$number" =~ ^[0-9]+$ ]] || { echo "bench-churn.sh: '$number' is not a count: CONNECTIONS, ROUNDS, WARMUP and RATE are whole numbers" >&2; exit 2; }
@@ -161,7 +168,9 @@ run() {
     case "$mode" in
         agent|agent-stats) args=("-javaagent:$JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
         agent-other|agent-stats-other) args=("-javaagent:$OTHER_JAR=jolokia=off,jfr=off" -Dbench.agent=true) ;;
-        build-*) args=("-javaagent:${BUILD_JAR[${mode#build-}]}=jolokia=off,jfr=off" -Dbench.agent=true) ;;
+        build-*) local build=${mode#build-}
+                 args=("-javaagent:${BUILD_JAR[$build]}=jolokia=off,jfr=off${BUILD_OPTIONS[$build]:+,${BUILD_OPTIONS[$build]}}"
+                       -Dbench.agent=true) ;;
         agent-all) args=("-javaagent:$JAR=jolokia=off,jfr=off,states=all" -Dbench.agent=true) ;;
         agent-jfr) args=("-javaagent:$JAR=jolokia=off" -Dbench.agent=true
                          "-XX:StartFlightRecording:settings=$ROOT/jmx-config/bpfhook.jfc,filename=$WORK/r.jfr") ;;

@@ -59,14 +59,20 @@ class BenchmarkSmokeIT {
                 "the neighbour's hooks ran for the churn it does not watch:\n" + out);
     }
 
-    /** Paced, the i-th connection starts no sooner than i / RATE seconds in: no round can go faster than that. */
+    /**
+     * Paced, the i-th connection starts no sooner than i / RATE seconds in: no round can go faster than that.
+     * A build given with agent options (NAME=JAR@OPTIONS) runs with them: states=all, an event per transition.
+     */
     @Test
     void pacedChurnKeepsItsPaceAndCountsExactly() throws Exception {
-        String out = run(Map.of("WARMUP", "50", "RATE", "500", "MODES", "agent"), "bench-churn.sh", "100", "1", "1");
+        String jar = Paths.get("target", "bpfhook-agent.jar").toAbsolutePath().toString();
+        String out = run(Map.of("WARMUP", "50", "RATE", "500", "MODES", "agent", "BUILDS", "all=" + jar + "@states=all"),
+                "bench-churn.sh", "100", "1", "1");
         assertTrue(out.contains("100 connections per round paced at 500 a second"), out);
         Matcher agent = Pattern.compile("\\n  agent +(\\d+) .* 100/100, 600/0/0\\n")
                 .matcher(out);
         assertTrue(agent.find(), "counted = made, nothing lost:\n" + out);
+        assertTrue(out.matches("(?s).*\\n  build-all +.* 100/100, 1200/0/0\\n.*"), "the build's options applied:\n" + out);
         // 100 connections, the last at 99/500 s: at most 100 / 0.198 = 505 a second
         assertTrue(Integer.parseInt(agent.group(1)) <= 505, "paced at 500 a second:\n" + out);
     }
