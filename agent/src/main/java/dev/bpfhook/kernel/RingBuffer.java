@@ -270,20 +270,24 @@ public final class RingBuffer implements AutoCloseable {
         if (fd < 0) {
             throw new BpfException("epoll_create1 failed: " + Libs.errnoText(Native.getLastError()));
         }
-        // struct epoll_event { u32 events; u64 data; }: events is first on every ABI
-        Memory ringEvent = new Memory(16);
-        ringEvent.clear();
-        ringEvent.setInt(0, LibC.EPOLLIN | LibC.EPOLLET);
-        Memory wakeEvent = new Memory(16);
-        wakeEvent.clear();
-        wakeEvent.setInt(0, LibC.EPOLLIN);
-        if (libc.epoll_ctl(fd, LibC.EPOLL_CTL_ADD, mapFd, ringEvent) < 0
-                || libc.epoll_ctl(fd, LibC.EPOLL_CTL_ADD, wakeFd, wakeEvent) < 0) {
-            int errno = Native.getLastError();
+        int errno = epollAdd(fd, mapFd, LibC.EPOLLIN | LibC.EPOLLET);
+        if (errno == 0) {
+            errno = epollAdd(fd, wakeFd, LibC.EPOLLIN);
+        }
+        if (errno != 0) {
             libc.close(fd);
             throw new BpfException("epoll_ctl on the ring buffer failed: " + Libs.errnoText(errno));
         }
         return fd;
+    }
+
+    /** Adds {@code fd} to the epoll set {@code epollFd} for {@code events}: 0, or the kernel's errno. */
+    private int epollAdd(int epollFd, int fd, int events) {
+        try (Memory event = new Memory(16)) { // struct epoll_event { u32 events; u64 data; }: events first on every ABI
+            event.clear();
+            event.setInt(0, events);
+            return libc.epoll_ctl(epollFd, LibC.EPOLL_CTL_ADD, fd, event) == 0 ? 0 : Native.getLastError();
+        }
     }
 
     /**
