@@ -30,30 +30,27 @@ class RingBufferDrainTest {
     @Test
     void aRecordWhoseHandlerThrowsIsConsumedAndNothingIsHandedOverTwice() throws Exception {
         KernelTests.requireRoot();
-        try (TestCgroup cgroup = TestCgroup.create("ring-drain")) {
-            KernelHooks hooks = hooksOfAnEmptyCgroup(cgroup); // nothing but the producer below writes into the ring
-            try (BenchProducer producer = BenchProducer.open(hooks.ringBuffer(), cgroup.id(), 1, 1 << 30)) {
-                RingBuffer ring = hooks.ringBuffer();
-                assertEquals(RECORDS, producer.produce(0, RECORDS, 1, 0).submitted(), "records produced");
-                int[] handed = {0};
-                Error failure = new Error("a handler's error");
-                Error thrown = assertThrows(Error.class, () -> ring.read((buffer, offset, length, position) -> {
-                    if (++handed[0] == FAILING_RECORD) {
-                        throw failure;
-                    }
-                }));
-                assertEquals(failure, thrown);
-                assertEquals(FAILING_RECORD, handed[0]);
+        try (TestCgroup cgroup = TestCgroup.create("ring-drain");
+             KernelHooks hooks = hooksOfAnEmptyCgroup(cgroup); // nothing but the producer below writes into the ring
+             BenchProducer producer = BenchProducer.open(hooks.ringBuffer(), cgroup.id(), 1, 1 << 30)) {
+            RingBuffer ring = hooks.ringBuffer();
+            assertEquals(RECORDS, producer.produce(0, RECORDS, 1, 0).submitted(), "records produced");
+            int[] handed = {0};
+            Error failure = new Error("a handler's error");
+            Error thrown = assertThrows(Error.class, () -> ring.read((buffer, offset, length, position) -> {
+                if (++handed[0] == FAILING_RECORD) {
+                    throw failure;
+                }
+            }));
+            assertEquals(failure, thrown);
+            assertEquals(FAILING_RECORD, handed[0]);
 
-                int read = ring.read((buffer, offset, length, position) -> handed[0]++);
-                assertEquals(RECORDS - FAILING_RECORD, read, "the next read starts after the failing record");
-                assertEquals(RECORDS, handed[0], "every record handed over once");
-                assertEquals(RECORDS * (long) RECORD_BYTES, ring.pendingBytes(), "read, not yet given back");
-                ring.release(ring.readPosition());
-                assertEquals(0, ring.pendingBytes(), "the ring is empty");
-            } finally {
-                hooks.close();
-            }
+            int read = ring.read((buffer, offset, length, position) -> handed[0]++);
+            assertEquals(RECORDS - FAILING_RECORD, read, "the next read starts after the failing record");
+            assertEquals(RECORDS, handed[0], "every record handed over once");
+            assertEquals(RECORDS * (long) RECORD_BYTES, ring.pendingBytes(), "read, not yet given back");
+            ring.release(ring.readPosition());
+            assertEquals(0, ring.pendingBytes(), "the ring is empty");
         }
     }
 
@@ -66,28 +63,25 @@ class RingBufferDrainTest {
     @Test
     void recordsReadButNotGivenBackDoNotEndTheConsumersSleep() throws Exception {
         KernelTests.requireRoot();
-        try (TestCgroup cgroup = TestCgroup.create("ring-held")) {
-            KernelHooks hooks = hooksOfAnEmptyCgroup(cgroup);
-            int wakeupBytes = 10 * RECORD_BYTES;
-            try (BenchProducer producer = BenchProducer.open(hooks.ringBuffer(), cgroup.id(), 1, wakeupBytes)) {
-                RingBuffer ring = hooks.ringBuffer();
-                assertEquals(1, producer.produce(0, 20, 1, 0).wakeups(), "the backlog crossed the threshold once");
-                ring.await(10_000);
-                assertEquals(1, ring.wokenWaits(), "the kernel's wakeup ended the sleep");
-                assertEquals(20, ring.read((buffer, offset, length, position) -> { }), "records read, held");
+        int wakeupBytes = 10 * RECORD_BYTES;
+        try (TestCgroup cgroup = TestCgroup.create("ring-held");
+             KernelHooks hooks = hooksOfAnEmptyCgroup(cgroup);
+             BenchProducer producer = BenchProducer.open(hooks.ringBuffer(), cgroup.id(), 1, wakeupBytes)) {
+            RingBuffer ring = hooks.ringBuffer();
+            assertEquals(1, producer.produce(0, 20, 1, 0).wakeups(), "the backlog crossed the threshold once");
+            ring.await(10_000);
+            assertEquals(1, ring.wokenWaits(), "the kernel's wakeup ended the sleep");
+            assertEquals(20, ring.read((buffer, offset, length, position) -> { }), "records read, held");
 
-                ring.await(100);
-                ring.await(100);
-                assertEquals(3, ring.waits(), "sleeps");
-                assertEquals(1, ring.wokenWaits(), "the held records ended no sleep: both ran to their timeout");
+            ring.await(100);
+            ring.await(100);
+            assertEquals(3, ring.waits(), "sleeps");
+            assertEquals(1, ring.wokenWaits(), "the held records ended no sleep: both ran to their timeout");
 
-                ring.release(ring.readPosition());
-                assertEquals(1, producer.produce(20, 20, 1, 0).wakeups(), "the backlog crossed the threshold again");
-                ring.await(10_000);
-                assertEquals(2, ring.wokenWaits(), "the next wakeup ended a sleep");
-            } finally {
-                hooks.close();
-            }
+            ring.release(ring.readPosition());
+            assertEquals(1, producer.produce(20, 20, 1, 0).wakeups(), "the backlog crossed the threshold again");
+            ring.await(10_000);
+            assertEquals(2, ring.wokenWaits(), "the next wakeup ended a sleep");
         }
     }
 
