@@ -28,7 +28,7 @@
 # agent in the churn JVM, while another JVM runs one that watches its own cgroup: what our hooks cost the
 # services the agent does not watch, from the kernel's run-time statistics, read with bpftool), and peers
 # where they run: bpftrace counting state changes in a map (bpftrace-count) and printing each
-# (bpftrace-print).
+# (bpftrace-print); they run by default when bpftrace is installed (BPFTRACE=/path/to/bpftrace names another).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/agent/target/bpfhook-agent.jar"
@@ -38,6 +38,7 @@ THREADS="${3:-1 2}"
 JAVA="${JAVA:-java}"
 WARMUP="${WARMUP:-}"
 OTHER_JAR="${OTHER_JAR:-}"
+BPFTRACE="${BPFTRACE:-bpftrace}"
 if [[ -n "$OTHER_JAR" && ! -f "$OTHER_JAR" ]]; then
     echo "bench-churn.sh: OTHER_JAR=$OTHER_JAR is not a file: give the agent jar of the build to compare with" >&2
     exit 2
@@ -86,6 +87,23 @@ stop_peer() {
     wait "$PEER_PID" 2>/dev/null || true
     PEER_PID=
     rm -f "$WORK/peer.pid"
+}
+# start_peer PROGRAM: bpftrace running PROGRAM, its output thrown away, given 3 s to attach; a bpftrace that
+# exited by then fails the run (a round without its peer would be labelled as one with it)
+start_peer() {
+    "$BPFTRACE" -e "$1" >/dev/null 2>"$WORK/peer.err" &
+    PEER_PID=$!
+    echo "$PEER_PID" >"$WORK/peer.pid"
+    sleep 3
+    if ! kill -0 "$PEER_PID" 2>/dev/null; then
+        wait "$PEER_PID" 2>/dev/null || true
+        local reason
+        reason="$(grep -v '^$' "$WORK/peer.err" | tail -1)"
+        echo "bench-churn.sh: $BPFTRACE exited before the round${reason:+: $reason}" >&2
+        PEER_PID=
+        rm -f "$WORK/peer.pid"
+        return 1
+    fi
 }
 cleanup() {
     echo "$STATS_BEFORE" > /proc/sys/kernel/bpf_stats_enabled
@@ -141,9 +159,15 @@ else
     if command -v bpftool >/dev/null && command -v python3 >/dev/null; then
         MODES="$MODES agent-elsewhere"
     fi
-    if command -v bpftrace >/dev/null; then
+    if command -v "$BPFTRACE" >/dev/null; then
         MODES="$MODES bpftrace-count bpftrace-print"
+    else
+        PEERS_LEFT_OUT="peers left out: no $BPFTRACE (apt-get install bpftrace adds bpftrace-count and bpftrace-print)"
     fi
+fi
+if [[ " $MODES " == *" bpftrace-"* ]] && ! command -v "$BPFTRACE" >/dev/null; then
+    echo "bench-churn.sh: modes bpftrace-count and bpftrace-print need bpftrace, and $BPFTRACE is not a command: install it (apt-get install bpftrace) or name it with BPFTRACE=/path/to/bpftrace" >&2
+    exit 2
 fi
 if [[ -n "$OTHER_JAR" && " $MODES " != *" agent-stats-other "* && " $MODES " != *" agent-other "* ]]; then
     MODES="$MODES agent-stats-other"
@@ -183,12 +207,10 @@ run() {
     fi
     case "$mode" in
         bpftrace-count)
-            bpftrace -e 'tracepoint:sock:inet_sock_set_state { @[args->newstate] = count(); }' >/dev/null 2>&1 &
-            PEER_PID=$!; echo "$PEER_PID" >"$WORK/peer.pid"; sleep 3 ;;
+            start_peer 'tracepoint:sock:inet_sock_set_state { @[args->newstate] = count(); }' || return 1 ;;
         bpftrace-print)
-            bpftrace -e 'tracepoint:sock:inet_sock_set_state { printf("%d %d %d\n", pid, args->oldstate, args->newstate); }' \
-                >/dev/null 2>&1 &
-            PEER_PID=$!; echo "$PEER_PID" >"$WORK/peer.pid"; sleep 3 ;;
+            start_peer 'tracepoint:sock:inet_sock_set_state { printf("%d %d %d\n", pid, args->oldstate, args->newstate); }' \
+                || return 1 ;;
     esac
     local line
     line="$(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP" "$JAVA" "${args[@]}" \
@@ -219,6 +241,7 @@ if [[ " $MODES " == *" agent-stats"* || " $MODES " == *" agent-elsewhere "* ]]; 
 fi
 echo "bpfhook churn benchmark: $CONNECTIONS connections per round${RATE:+ paced at $RATE a second}, $ROUNDS rounds, threads: $THREADS"
 echo "modes: $MODES ($(nproc) CPUs, kernel $(uname -r))"
+[[ -z "${PEERS_LEFT_OUT:-}" ]] || echo "$PEERS_LEFT_OUT"
 for threads in $THREADS; do
     : >"$WORK/results"
     for ((r = 1; r <= ROUNDS; r++)); do

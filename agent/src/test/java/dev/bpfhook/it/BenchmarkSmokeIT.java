@@ -1,13 +1,19 @@
 package dev.bpfhook.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpfhook.testing.KernelTests;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -39,8 +45,14 @@ class BenchmarkSmokeIT {
         // each row: rate, ratio (min-max), CPU, CPU ratio, the agent's threads and the JIT compilers per connection
         String cells = " +\\d+ +\\d\\.\\d{3} \\(\\d\\.\\d\\d-\\d\\.\\d\\d\\)"
                 + " +[\\d.]+ +\\d\\.\\d{3} +[\\d.]+ +[\\d.]+";
-        for (String mode : new String[] {"none", "agent", "agent-all", "agent-jfr", "agent-stats", "agent-elsewhere",
-            "agent-stats-other"}) {
+        List<String> modes = new ArrayList<>(List.of("none", "agent", "agent-all", "agent-jfr", "agent-stats",
+                "agent-elsewhere", "agent-stats-other"));
+        if (bpftraceInstalled()) { // the peers run where bpftrace does (CI installs it)
+            modes.addAll(List.of("bpftrace-count", "bpftrace-print"));
+        } else {
+            assertTrue(out.contains("\npeers left out: no bpftrace (apt-get install bpftrace adds"), out);
+        }
+        for (String mode : modes) {
             assertTrue(out.matches("(?s).*\\n  " + mode + cells + " .*"), mode + " row in:\n" + out);
         }
         // 6 events per loopback connection with states=lifecycle (the default), 12 with states=all
@@ -75,6 +87,31 @@ class BenchmarkSmokeIT {
         assertTrue(out.matches("(?s).*\\n  build-all +.* 100/100, 1200/0/0\\n.*"), "the build's options applied:\n" + out);
         // 100 connections, the last at 99/500 s: at most 100 / 0.198 = 505 a second
         assertTrue(Integer.parseInt(agent.group(1)) <= 505, "paced at 500 a second:\n" + out);
+    }
+
+    /** A peer's round without the peer would be labelled as one with it: the run stops instead, saying why. */
+    @Test
+    void churnBenchmarkStopsWhenAPeerCannotRun() throws Exception {
+        Result missing = execute(Map.of("MODES", "bpftrace-count", "BPFTRACE", "/nonexistent/bpftrace"),
+                "bench-churn.sh", "100", "1", "1");
+        assertEquals(2, missing.exitCode, missing.out);
+        assertTrue(missing.out.contains("bench-churn.sh: modes bpftrace-count and bpftrace-print need bpftrace, and "
+                + "/nonexistent/bpftrace is not a command: install it (apt-get install bpftrace) or name it with "
+                + "BPFTRACE=/path/to/bpftrace"), missing.out);
+
+        Path exitsAtOnce = Files.createTempFile("bpftrace", ".sh");
+        try {
+            Files.writeString(exitsAtOnce, "#!/bin/sh\necho 'ERROR: no such tracepoint' >&2\nexit 1\n");
+            exitsAtOnce.toFile().setExecutable(true);
+            Result exited = execute(Map.of("MODES", "bpftrace-count", "BPFTRACE", exitsAtOnce.toString(),
+                    "WARMUP", "50"), "bench-churn.sh", "100", "1", "1");
+            assertEquals(1, exited.exitCode, exited.out);
+            assertTrue(exited.out.contains("bench-churn.sh: " + exitsAtOnce + " exited before the round: ERROR: no such"
+                    + " tracepoint"), exited.out);
+            assertFalse(exited.out.contains("threads=1"), "no figures without the peer:\n" + exited.out);
+        } finally {
+            Files.delete(exitsAtOnce);
+        }
     }
 
     @Test
@@ -114,6 +151,12 @@ class BenchmarkSmokeIT {
     }
 
     private static String run(Map<String, String> environment, String script, String... args) throws Exception {
+        Result result = execute(environment, script, args);
+        assertEquals(0, result.exitCode, script + ":\n" + result.out);
+        return result.out;
+    }
+
+    private static Result execute(Map<String, String> environment, String script, String... args) throws Exception {
         String[] command = new String[args.length + 2];
         command[0] = "bash";
         command[1] = SCRIPTS.resolve(script).toString();
@@ -123,7 +166,21 @@ class BenchmarkSmokeIT {
         Process p = builder.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), script + " timed out");
-        assertEquals(0, p.exitValue(), script + ":\n" + out);
-        return out;
+        return new Result(p.exitValue(), out);
+    }
+
+    private static boolean bpftraceInstalled() {
+        String path = System.getenv().getOrDefault("PATH", "");
+        return Arrays.stream(path.split(File.pathSeparator)).anyMatch(dir -> Files.isExecutable(Paths.get(dir, "bpftrace")));
+    }
+
+    private static final class Result {
+        final int exitCode;
+        final String out;
+
+        Result(int exitCode, String out) {
+            this.exitCode = exitCode;
+            this.out = out;
+        }
     }
 }
