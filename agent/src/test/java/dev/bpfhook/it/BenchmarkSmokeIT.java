@@ -171,7 +171,8 @@ class BenchmarkSmokeIT {
 
     private static boolean bpftraceInstalled() {
         String path = System.getenv().getOrDefault("PATH", "");
-        return Arrays.stream(path.split(File.pathSeparator)).anyMatch(dir -> Files.isExecutable(Paths.get(dir, "bpftrace")));
+        return Arrays.stream(path.split(File.pathSeparator))
+                .anyMatch(dir -> Files.isExecutable(Paths.get(dir, "bpftrace")));
     }
 
     private static final class Result {
