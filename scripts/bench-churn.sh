@@ -96,12 +96,10 @@ start_peer() {
     echo "$PEER_PID" >"$WORK/peer.pid"
     sleep 3
     if ! kill -0 "$PEER_PID" 2>/dev/null; then
-        wait "$PEER_PID" 2>/dev/null || true
+        stop_peer # reaps it and forgets it
         local reason
         reason="$(grep -v '^$' "$WORK/peer.err" | tail -1)"
         echo "bench-churn.sh: $BPFTRACE exited before the round${reason:+: $reason}" >&2
-        PEER_PID=
-        rm -f "$WORK/peer.pid"
         return 1
     fi
 }
